@@ -1,0 +1,295 @@
+/**
+ * Every event that crosses a journal: its message type code and its fixed binary layout.
+ * This file is the one place where the payload formats are defined (frame and page headers are in
+ * src/journal/format.ts). Codes follow Kungfu 2.x where Kungfu has the message.
+ *
+ * Conventions: money fields are `decimal` (i64 counting 1e-8, see decimal.ts); times are `time`
+ * (i64 ns on the journal clock, see src/journal/clock.ts) unless named *_ms (exchange ms);
+ * ids are i64; enumerations are u8 (see enums.ts); text is fixed-size UTF-8.
+ */
+import { defineLayout, type Layout } from './layout.js';
+
+const SYMBOL = { str: 32 } as const;
+const EXCHANGE = { str: 16 } as const;
+const SOURCE = { str: 16 } as const;
+const ACCOUNT = { str: 32 } as const;
+const ASSET = { str: 16 } as const;
+const EX_ID = { str: 40 } as const;
+const MESSAGE = { str: 128 } as const;
+
+/** Levels carried by a Depth event (Binance partial depth streams go to 20). */
+export const DEPTH_LEVELS = 20;
+
+export const Quote = defineLayout('Quote', [
+  ['symbol', SYMBOL],
+  ['exchange', EXCHANGE],
+  ['data_time', 'time'],
+  ['update_id', 'i64'],
+  ['last_price', 'decimal'],
+  ['bid_price', 'decimal'],
+  ['bid_volume', 'decimal'],
+  ['ask_price', 'decimal'],
+  ['ask_volume', 'decimal'],
+] as const);
+
+export const Depth = defineLayout('Depth', [
+  ['symbol', SYMBOL],
+  ['exchange', EXCHANGE],
+  ['data_time', 'time'],
+  ['first_update_id', 'i64'],
+  ['update_id', 'i64'],
+  ['bid_levels', 'u8'],
+  ['ask_levels', 'u8'],
+  ['bid_price', { array: 'decimal', length: DEPTH_LEVELS }],
+  ['bid_volume', { array: 'decimal', length: DEPTH_LEVELS }],
+  ['ask_price', { array: 'decimal', length: DEPTH_LEVELS }],
+  ['ask_volume', { array: 'decimal', length: DEPTH_LEVELS }],
+] as const);
+
+export const Transaction = defineLayout('Transaction', [
+  ['symbol', SYMBOL],
+  ['exchange', EXCHANGE],
+  ['data_time', 'time'],
+  ['trade_id', 'i64'],
+  ['price', 'decimal'],
+  ['volume', 'decimal'],
+  ['buyer_is_maker', 'bool'],
+] as const);
+
+export const Instrument = defineLayout('Instrument', [
+  ['symbol', SYMBOL],
+  ['exchange', EXCHANGE],
+  ['base_asset', ASSET],
+  ['quote_asset', ASSET],
+  ['status', 'u8'],
+  ['base_precision', 'u8'],
+  ['quote_precision', 'u8'],
+  ['min_price', 'decimal'],
+  ['max_price', 'decimal'],
+  ['tick_size', 'decimal'],
+  ['min_qty', 'decimal'],
+  ['max_qty', 'decimal'],
+  ['step_size', 'decimal'],
+  ['min_notional', 'decimal'],
+  ['max_notional', 'decimal'],
+  ['apply_min_to_market', 'bool'],
+  ['apply_max_to_market', 'bool'],
+] as const);
+
+export const OrderInput = defineLayout('OrderInput', [
+  ['order_id', 'i64'],
+  ['insert_time', 'time'],
+  ['symbol', SYMBOL],
+  ['exchange', EXCHANGE],
+  ['source', SOURCE],
+  ['account', ACCOUNT],
+  ['price', 'decimal'],
+  ['volume', 'decimal'],
+  /** MARKET buys by quote amount (Binance quoteOrderQty); 0 when volume is used. */
+  ['quote_volume', 'decimal'],
+  ['price_type', 'u8'],
+  ['side', 'u8'],
+  ['offset', 'u8'],
+  ['time_condition', 'u8'],
+] as const);
+
+export const OrderAction = defineLayout('OrderAction', [
+  ['order_action_id', 'i64'],
+  ['order_id', 'i64'],
+  ['insert_time', 'time'],
+  ['action_flag', 'u8'],
+] as const);
+
+export const Order = defineLayout('Order', [
+  ['order_id', 'i64'],
+  ['insert_time', 'time'],
+  ['update_time', 'time'],
+  ['ex_order_id', EX_ID],
+  ['symbol', SYMBOL],
+  ['exchange', EXCHANGE],
+  ['source', SOURCE],
+  ['account', ACCOUNT],
+  ['price', 'decimal'],
+  ['volume', 'decimal'],
+  ['quote_volume', 'decimal'],
+  ['volume_traded', 'decimal'],
+  ['volume_left', 'decimal'],
+  /** Cumulative quote amount traded (Binance cummulativeQuoteQty). */
+  ['amount_traded', 'decimal'],
+  ['status', 'u8'],
+  ['price_type', 'u8'],
+  ['side', 'u8'],
+  ['offset', 'u8'],
+  ['time_condition', 'u8'],
+  ['error_id', 'i32'],
+  ['error_msg', MESSAGE],
+] as const);
+
+export const Trade = defineLayout('Trade', [
+  ['trade_id', 'i64'],
+  ['order_id', 'i64'],
+  ['trade_time', 'time'],
+  ['ex_order_id', EX_ID],
+  ['ex_trade_id', EX_ID],
+  ['symbol', SYMBOL],
+  ['exchange', EXCHANGE],
+  ['source', SOURCE],
+  ['account', ACCOUNT],
+  ['price', 'decimal'],
+  ['volume', 'decimal'],
+  ['commission', 'decimal'],
+  ['commission_asset', ASSET],
+  ['side', 'u8'],
+  ['offset', 'u8'],
+  ['is_maker', 'bool'],
+] as const);
+
+export const Position = defineLayout('Position', [
+  ['update_time', 'time'],
+  ['symbol', SYMBOL],
+  ['exchange', EXCHANGE],
+  ['source', SOURCE],
+  ['account', ACCOUNT],
+  ['direction', 'u8'],
+  ['volume', 'decimal'],
+  ['frozen', 'decimal'],
+  /** Quote spent on the open volume; average price = cost / volume, computed where displayed. */
+  ['cost', 'decimal'],
+  ['realized_pnl', 'decimal'],
+] as const);
+
+export const Asset = defineLayout('Asset', [
+  ['update_time', 'time'],
+  ['source', SOURCE],
+  ['account', ACCOUNT],
+  ['asset', ASSET],
+  ['free', 'decimal'],
+  ['locked', 'decimal'],
+] as const);
+
+export const BrokerStateUpdate = defineLayout('BrokerState', [
+  ['update_time', 'time'],
+  ['source', SOURCE],
+  ['account', ACCOUNT],
+  ['state', 'u8'],
+] as const);
+
+export const Subscribe = defineLayout('Subscribe', [
+  ['source', SOURCE],
+  ['exchange', EXCHANGE],
+  ['symbol', SYMBOL],
+  ['data', 'u32'],
+] as const);
+
+export const OrderActionError = defineLayout('OrderActionError', [
+  ['order_id', 'i64'],
+  ['order_action_id', 'i64'],
+  ['error_id', 'i32'],
+  ['error_msg', MESSAGE],
+] as const);
+
+/** A process announces itself (in its own journal) and the master records it (in the master's). */
+export const Register = defineLayout('Register', [
+  ['location_uid', 'u32'],
+  ['pid', 'i32'],
+  ['checkin_time', 'time'],
+  ['location', { str: 160 }],
+] as const);
+
+export const Deregister = defineLayout('Deregister', [
+  ['location_uid', 'u32'],
+  ['pid', 'i32'],
+  ['checkout_time', 'time'],
+  ['location', { str: 160 }],
+  ['reason', { str: 64 }],
+] as const);
+
+export const SessionStart = defineLayout('SessionStart', [
+  ['pid', 'i32'],
+  ['start_time', 'time'],
+] as const);
+
+export const SessionEnd = defineLayout('SessionEnd', [
+  ['pid', 'i32'],
+  ['end_time', 'time'],
+] as const);
+
+/** PageEnd carries no payload: the next frame is at the start of the next page. */
+export const PageEnd = defineLayout('PageEnd', [] as const);
+
+/** The master orders a process (dest) to stop: the graceful-shutdown message. */
+export const RequestStop = defineLayout('RequestStop', [['reason', { str: 64 }]] as const);
+
+export const MsgType = {
+  Quote: 101,
+  Transaction: 103,
+  Depth: 104,
+  OrderInput: 201,
+  OrderAction: 202,
+  Order: 203,
+  Trade: 204,
+  Position: 205,
+  Asset: 206,
+  Instrument: 209,
+  OrderActionError: 213,
+  Subscribe: 302,
+  BrokerState: 401,
+  PageEnd: 10000,
+  SessionStart: 10001,
+  SessionEnd: 10002,
+  Register: 10011,
+  Deregister: 10012,
+  RequestStop: 10021,
+} as const;
+export type MsgType = (typeof MsgType)[keyof typeof MsgType];
+
+/** msg_type -> layout; anything not here is opaque to generic tools (kfc journal shows its bytes). */
+export const LAYOUTS: ReadonlyMap<number, Layout<any>> = new Map<number, Layout<any>>([
+  [MsgType.Quote, Quote],
+  [MsgType.Transaction, Transaction],
+  [MsgType.Depth, Depth],
+  [MsgType.OrderInput, OrderInput],
+  [MsgType.OrderAction, OrderAction],
+  [MsgType.Order, Order],
+  [MsgType.Trade, Trade],
+  [MsgType.Position, Position],
+  [MsgType.Asset, Asset],
+  [MsgType.Instrument, Instrument],
+  [MsgType.OrderActionError, OrderActionError],
+  [MsgType.Subscribe, Subscribe],
+  [MsgType.BrokerState, BrokerStateUpdate],
+  [MsgType.PageEnd, PageEnd],
+  [MsgType.SessionStart, SessionStart],
+  [MsgType.SessionEnd, SessionEnd],
+  [MsgType.Register, Register],
+  [MsgType.Deregister, Deregister],
+  [MsgType.RequestStop, RequestStop],
+]);
+
+const NAME_BY_TYPE = new Map<number, string>(Object.entries(MsgType).map(([k, v]) => [v, k]));
+
+export function msgTypeName(type: number): string {
+  return NAME_BY_TYPE.get(type) ?? String(type);
+}
+
+/** Accepts a name ("Quote", case-insensitive) or a number ("101"). */
+export function parseMsgType(text: string): number | undefined {
+  if (/^\d+$/.test(text)) return Number(text);
+  for (const [name, code] of Object.entries(MsgType)) if (name.toLowerCase() === text.toLowerCase()) return code;
+  return undefined;
+}
+
+export type QuoteEvent = ReturnType<typeof Quote.empty>;
+export type DepthEvent = ReturnType<typeof Depth.empty>;
+export type TransactionEvent = ReturnType<typeof Transaction.empty>;
+export type InstrumentEvent = ReturnType<typeof Instrument.empty>;
+export type OrderInputEvent = ReturnType<typeof OrderInput.empty>;
+export type OrderActionEvent = ReturnType<typeof OrderAction.empty>;
+export type OrderEvent = ReturnType<typeof Order.empty>;
+export type TradeEvent = ReturnType<typeof Trade.empty>;
+export type PositionEvent = ReturnType<typeof Position.empty>;
+export type AssetEvent = ReturnType<typeof Asset.empty>;
+export type BrokerStateEvent = ReturnType<typeof BrokerStateUpdate.empty>;
+export type SubscribeEvent = ReturnType<typeof Subscribe.empty>;
+export type RegisterEvent = ReturnType<typeof Register.empty>;
+export type DeregisterEvent = ReturnType<typeof Deregister.empty>;

@@ -1,0 +1,41 @@
+/** Shared test helpers: temp KF_HOME, a logger that records lines, waiting on conditions. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { pino } from 'pino';
+import type { Logger } from '../src/util/log.js';
+
+/** A fresh KF_HOME, removed when the test file ends. */
+export function tmpHome(prefix = 'kfts-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface RecordingLogger extends Logger {
+  lines: { level: number; msg: string }[];
+  messages(minLevel?: number): string[];
+}
+
+/** A real pino logger whose output is kept in memory for assertions. */
+export function recordingLogger(): RecordingLogger {
+  const lines: { level: number; msg: string }[] = [];
+  const logger = pino({ level: 'trace', base: undefined }, { write: (s: string) => void lines.push(JSON.parse(s)) }) as unknown as RecordingLogger;
+  logger.lines = lines;
+  logger.messages = (minLevel = 0) => lines.filter((l) => l.level >= minLevel).map((l) => l.msg);
+  return logger;
+}
+
+export const WARN = 40;
+
+/** Polls `condition` until it is truthy or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor<T>(what: string, condition: () => T | Promise<T>, timeoutMs = 20_000, intervalMs = 10): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
