@@ -13,7 +13,7 @@
  * writer that died mid-ring, or one not started yet, costs latency, never a hang.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, ftruncateSync, openSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { mmap } from './mmap.js';
@@ -83,11 +83,24 @@ export class DoorbellServer {
     this.server.unref();
   }
 
+  /**
+   * Rings every connected reader with a synchronous write(2) on the socket's descriptor. Not
+   * socket.write(): its completion is only processed when the event loop turns, and a writer in a
+   * tight loop (a gateway draining a burst) would leave it pending and skip or queue later rings.
+   * A full socket buffer (EAGAIN) means that reader has unread rings already: nothing is lost.
+   */
   ring(): void {
     for (const socket of this.sockets) {
-      // A reader that has not read its last ring is already awake or about to be: skip it, so a
-      // stuck reader cannot make us buffer without bound.
-      if (socket.writableLength === 0) socket.write(BELL);
+      const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+      if (fd === undefined || fd < 0) {
+        if (socket.writableLength === 0) socket.write(BELL);
+        continue;
+      }
+      try {
+        writeSync(fd, BELL, 0, 1);
+      } catch {
+        // EAGAIN: already rung; EPIPE and the like: the 'close' handler removes the socket.
+      }
     }
   }
 

@@ -2,6 +2,7 @@
  * Page files: create, open, validate and map them (format in format.ts).
  */
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, readdirSync, readSync, renameSync, writeSync } from 'node:fs';
+import { open as openAsync } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mmap } from './mmap.js';
 import { MsgType } from '../model/events.js';
@@ -36,9 +37,14 @@ export interface MappedPage {
   readonly truncated: boolean;
 }
 
+/**
+ * Maps a page. The writer's mapping is populated up front (MAP_POPULATE): one batch of kernel work
+ * at page creation instead of a page fault every 4 KiB on the append path (measured: 1.8 -> 3.3 M
+ * frames/s for 128-byte frames).
+ */
 function mapFile(fd: number, size: number, writable: boolean): Buffer {
   const prot = writable ? mmap.PROT_READ | mmap.PROT_WRITE : mmap.PROT_READ;
-  return mmap.map(size, prot, mmap.MAP_SHARED, fd, 0);
+  return mmap.map(size, prot, writable ? mmap.MAP_SHARED | mmap.MAP_POPULATE : mmap.MAP_SHARED, fd, 0);
 }
 
 function wrap(id: number, file: string, pageSize: number, buf: Buffer, truncated: boolean, dataEnd = buf.byteLength): MappedPage {
@@ -63,14 +69,7 @@ export function checkPageSize(pageSize: number): void {
   }
 }
 
-/**
- * Creates page `pageId` atomically (written under a temporary name, then renamed), so a reader
- * never sees a page without its header.
- */
-export function createPage(dir: string, source: number, dest: number, pageId: number, pageSize: number, beginTime: bigint): MappedPage {
-  checkPageSize(pageSize);
-  const file = join(dir, pageFileName(dest, pageId));
-  const tmp = `${file}.${process.pid}.tmp`;
+function pageHeader(source: number, dest: number, pageId: number, pageSize: number, beginTime: bigint): Buffer {
   const header = Buffer.alloc(PAGE_HEADER_SIZE);
   header.writeUInt32LE(MAGIC, PageHeader.magic);
   header.writeUInt32LE(VERSION, PageHeader.version);
@@ -81,12 +80,70 @@ export function createPage(dir: string, source: number, dest: number, pageId: nu
   header.writeUInt32LE(source >>> 0, PageHeader.source);
   header.writeUInt32LE(dest >>> 0, PageHeader.dest);
   header.writeBigInt64LE(beginTime, PageHeader.beginTime);
+  return header;
+}
+
+let tmpCounter = 0;
+
+/** A name for a page being prepared: not matched by the page-file pattern, so readers ignore it. */
+export function preparingFileName(file: string): string {
+  return `${file}.${process.pid}.${++tmpCounter}.next`;
+}
+
+/** Leftovers of pages that were being prepared when a writer stopped. */
+export function isPreparingFile(name: string): boolean {
+  return /\.journal\.\d+\.\d+\.next$/.test(name);
+}
+
+/**
+ * Creates page `pageId` synchronously and atomically (written under a temporary name, then
+ * renamed), so a reader never sees a page without its header. Used for a journal's first page.
+ */
+export function createPage(dir: string, source: number, dest: number, pageId: number, pageSize: number, beginTime: bigint): MappedPage {
+  checkPageSize(pageSize);
+  const file = join(dir, pageFileName(dest, pageId));
+  const tmp = preparingFileName(file);
+  const header = pageHeader(source, dest, pageId, pageSize, beginTime);
   const fd = openSync(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644);
   try {
     ftruncateSync(fd, pageSize);
     writeSync(fd, header, 0, header.length, 0);
+    const page = wrap(pageId, file, pageSize, mapFile(fd, pageSize, true), false);
     renameSync(tmp, file);
-    return wrap(pageId, file, pageSize, mapFile(fd, pageSize, true), false);
+    return page;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const ZEROS = Buffer.alloc(1 << 20);
+
+/**
+ * Prepares page `pageId` in the background: the file is written out in full (zeros, then the
+ * header) through the libuv thread pool, so its disk blocks and page-cache pages exist before the
+ * writer needs them. Mapping it later costs the writer about 2 ms per 64 MB instead of a 150 ms
+ * stall. Resolves to the temporary file's path; the writer renames it when it rolls over.
+ */
+export async function preparePage(dir: string, source: number, dest: number, pageId: number, pageSize: number): Promise<string> {
+  const tmp = preparingFileName(join(dir, pageFileName(dest, pageId)));
+  const handle = await openAsync(tmp, 'w+', 0o644);
+  try {
+    for (let at = 0; at < pageSize; at += ZEROS.length) await handle.write(ZEROS, 0, Math.min(ZEROS.length, pageSize - at), at);
+    const header = pageHeader(source, dest, pageId, pageSize, 0n);
+    await handle.write(header, 0, header.length, 0);
+  } finally {
+    await handle.close();
+  }
+  return tmp;
+}
+
+/** Maps a prepared page (see preparePage), stamps its begin time, and returns it (not renamed yet). */
+export function mapPreparedPage(tmp: string, pageId: number, pageSize: number, beginTime: bigint): MappedPage {
+  const fd = openSync(tmp, constants.O_RDWR);
+  try {
+    const buf = mmap.map(pageSize, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_SHARED, fd, 0);
+    buf.writeBigInt64LE(beginTime, PageHeader.beginTime);
+    return wrap(pageId, tmp.replace(/\.\d+\.\d+\.next$/, ''), pageSize, buf, false);
   } finally {
     closeSync(fd);
   }

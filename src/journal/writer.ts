@@ -9,7 +9,8 @@
  * Appending is a few stores into a MAP_SHARED mapping: no system call per frame unless a reader
  * sleeps (see doorbell.ts). A restarted writer continues after the last whole frame.
  */
-import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Layout } from '../model/layout.js';
 import { MsgType } from '../model/events.js';
 import { getLogger, type Logger } from '../util/log.js';
@@ -19,7 +20,7 @@ import { JournalError } from './errors.js';
 import { FRAME_HEADER_SIZE, FrameHeader, PAGE_HEADER_SIZE, alignFrame, defaultPageSize, hex8, parsePageFileName } from './format.js';
 import { acquireWriterLock } from './lock.js';
 import { journalDir, type Location } from './location.js';
-import { createPage, listPageIds, openPage, scanPage, type MappedPage } from './page.js';
+import { createPage, isPreparingFile, listPageIds, mapPreparedPage, openPage, preparePage, scanPage, type MappedPage } from './page.js';
 
 export interface WriterOptions {
   home: string;
@@ -72,6 +73,10 @@ export class JournalWriter {
   private readonly doorbell: DoorbellServer | undefined;
   private readonly releaseLock: () => void;
   private closed = false;
+  /** Past this offset the next page is prepared in the background (see preparePage): at once,
+   * since preparing 64 MB takes ~160 ms of background I/O and a busy writer fills a page fast. */
+  private prepareAt = Number.POSITIVE_INFINITY;
+  private preparing: { id: number; tmp?: string } | undefined;
 
   static open(opts: WriterOptions): JournalWriter {
     return new JournalWriter(opts);
@@ -106,15 +111,16 @@ export class JournalWriter {
 
   /** Maps the last page and finds the end of its whole frames; or starts page 1. */
   private resume(): void {
+    for (const f of readdirSync(this.dir)) if (isPreparingFile(f)) rmSync(join(this.dir, f), { force: true });
     const ids = listPageIds(this.dir, this.dest);
     const lastId = ids[ids.length - 1];
     if (lastId === undefined) {
-      this.page = createPage(this.dir, this.location.uid, this.dest, 1, this.pageSize, nowNs());
+      this.setPage(createPage(this.dir, this.location.uid, this.dest, 1, this.pageSize, nowNs()));
       return;
     }
     const page = openPage(this.dir, this.dest, lastId, { writable: true, onTruncated: (m) => this.log.warn(m) });
     if (!page) throw new JournalError(`journal page ${lastId} of ${this.location.path} vanished while opening it`, 'io');
-    this.page = page;
+    this.setPage(page);
     const { pos, lastGenTime, ended, problem } = scanPage(page);
     this.pos = pos;
     this.lastGenTime = lastGenTime;
@@ -123,7 +129,7 @@ export class JournalWriter {
     if (!problem && dirty > 0) {
       this.log.warn(`journal ${this.location.path} page ${page.id}: torn tail after the last whole frame at offset ${pos} (a writer died mid-frame); discarded ${dirty} bytes`);
     }
-    if (ended) this.nextPage();
+    if (ended) this.setPage(createPage(this.dir, this.location.uid, this.dest, page.id + 1, this.pageSize, nowNs()));
   }
 
   /** Zeroes whatever lies after the last whole frame; returns how many bytes were not zero. */
@@ -140,9 +146,48 @@ export class JournalWriter {
     return dirty;
   }
 
-  private nextPage(): void {
-    this.page = createPage(this.dir, this.location.uid, this.dest, this.page.id + 1, this.pageSize, nowNs());
+  private setPage(page: MappedPage): void {
+    this.page = page;
     this.pos = PAGE_HEADER_SIZE;
+    this.prepareAt = PAGE_HEADER_SIZE;
+  }
+
+  /** Starts preparing the next page off the event loop's thread; called once per page. */
+  private prepareNextPage(): void {
+    this.prepareAt = Number.POSITIVE_INFINITY;
+    const job: { id: number; tmp?: string } = { id: this.page.id + 1 };
+    this.preparing = job;
+    preparePage(this.dir, this.location.uid, this.dest, job.id, this.pageSize).then(
+      (tmp) => {
+        if (this.preparing === job && !this.closed) job.tmp = tmp;
+        else rmSync(tmp, { force: true }); // overtaken by a synchronous rollover, or closed
+      },
+      (err: Error) => {
+        if (this.preparing === job) this.preparing = undefined;
+        this.log.warn(`journal ${this.location.path}: could not prepare page ${job.id} in the background (${err.message}); it will be created when needed`);
+      },
+    );
+  }
+
+  /**
+   * Ends the current page with a PageEnd frame and continues on the next one. The next page is
+   * mapped before PageEnd is committed and renamed into place right after, so a reader that
+   * follows PageEnd finds it at once (or, for a few microseconds, waits for the next ring).
+   */
+  private rollOver(): void {
+    const id = this.page.id + 1;
+    const job = this.preparing;
+    this.preparing = undefined;
+    const endAt = this.pos;
+    if (job?.id === id && job.tmp !== undefined) {
+      const next = mapPreparedPage(job.tmp, id, this.pageSize, nowNs());
+      this.writeHeaderAndCommit(endAt, FRAME_HEADER_SIZE, MsgType.PageEnd, 0n);
+      renameSync(job.tmp, next.file);
+      this.setPage(next);
+    } else {
+      this.writeHeaderAndCommit(endAt, FRAME_HEADER_SIZE, MsgType.PageEnd, 0n);
+      this.setPage(createPage(this.dir, this.location.uid, this.dest, id, this.pageSize, nowNs()));
+    }
   }
 
   /** The mapping that `beginFrame` offsets point into. Changes when a page rolls over. */
@@ -169,8 +214,7 @@ export class JournalWriter {
       if (PAGE_HEADER_SIZE + length + FRAME_HEADER_SIZE > this.page.pageSize) {
         throw new JournalError(`a ${payloadLength}-byte frame does not fit a ${this.page.pageSize}-byte journal page; use larger pages`, 'frame-too-large');
       }
-      this.writeHeaderAndCommit(this.pos, FRAME_HEADER_SIZE, MsgType.PageEnd, 0n);
-      this.nextPage();
+      this.rollOver();
     }
     this.frameStart = this.pos;
     this.frameLength = length;
@@ -212,12 +256,15 @@ export class JournalWriter {
     Atomics.store(this.page.i32, (at + FrameHeader.length) >>> 2, length);
     this.pos = at + length;
     if (this.doorbell !== undefined && this.control.sleepers() !== 0) this.doorbell.ring();
+    if (this.pos > this.prepareAt) this.prepareNextPage();
     return gen;
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.preparing?.tmp !== undefined) rmSync(this.preparing.tmp, { force: true });
+    this.preparing = undefined;
     this.doorbell?.ring(); // let followers notice promptly
     this.doorbell?.close();
     this.releaseLock();

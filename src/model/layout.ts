@@ -127,6 +127,7 @@ export function defineLayout<const F extends readonly FieldSpec[]>(name: string,
   const size = Math.max(8, Math.ceil(offset / 8) * 8);
 
   const enc: string[] = [];
+  const cacheDecls: string[] = [];
   const dec: string[] = [];
   const empty: string[] = [];
   for (const f of fields) {
@@ -138,7 +139,10 @@ export function defineLayout<const F extends readonly FieldSpec[]>(name: string,
       dec.push(`${key}: ${scalarRead(f.type, at)},`);
       empty.push(`${key}: ${isBig(f.type) ? '0n' : f.type === 'bool' ? 'false' : '0'},`);
     } else if ('str' in f.type) {
-      enc.push(`writeStr(buf, ${at}, ${f.size}, ${src});`);
+      // Hot-path strings repeat (symbol, exchange, account): keep the bytes of the last value.
+      const c = `c${fields.indexOf(f)}`;
+      cacheDecls.push(`let ${c}v = '', ${c}b = Buffer.alloc(${f.size});`);
+      enc.push(`{ const v = ${src}; if (v !== ${c}v) { ${c}b = Buffer.alloc(${f.size}); writeStr(${c}b, 0, ${f.size}, v); ${c}v = v; } buf.set(${c}b, ${at}); }`);
       dec.push(`${key}: readStr(buf, ${at}, ${f.size}),`);
       empty.push(`${key}: '',`);
     } else {
@@ -163,9 +167,11 @@ export function defineLayout<const F extends readonly FieldSpec[]>(name: string,
   }
   if (size > cursor) gaps.push(`buf.fill(0, offset + ${cursor}, offset + ${size});`);
 
-  const encode = new Function('writeStr', `return function encode_${name}(view, buf, offset, value) {\n${enc.join('\n')}\n${gaps.join('\n')}\n}`)(
-    writeStr,
-  ) as Layout<Shape<F>>['encode'];
+  const encode = new Function(
+    'writeStr',
+    'Buffer',
+    `${cacheDecls.join('\n')}\nreturn function encode_${name}(view, buf, offset, value) {\n${enc.join('\n')}\n${gaps.join('\n')}\n}`,
+  )(writeStr, Buffer) as Layout<Shape<F>>['encode'];
   const decode = new Function('readStr', `return function decode_${name}(view, buf, offset) {\nreturn {\n${dec.join('\n')}\n};\n}`)(
     readStr,
   ) as Layout<Shape<F>>['decode'];

@@ -1,0 +1,183 @@
+/**
+ * One side of a one-hop latency measurement, run as its own process by journal.bench.ts:
+ *   hop.ts <transport>-<role> <json options>
+ * transport: journal | uds | redis; role: writer | reader.
+ *
+ * Writers send `count` 128-byte messages at `rate` per second (busy-paced on hrtime), each stamped
+ * with the journal clock. Readers print "ready", optionally measure their own CPU while idle
+ * ("idle <pct>"), then one JSON line of latency percentiles (us) once `count` messages arrived.
+ * Both sides use nowNs(), the clock all processes share.
+ */
+import { createConnection, createServer, type Socket } from 'node:net';
+import { setImmediate as yieldNow, setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { nowNs } from '../../src/journal/clock.js';
+import { parseLocation } from '../../src/journal/location.js';
+import { JournalReader } from '../../src/journal/reader.js';
+import { JournalWriter } from '../../src/journal/writer.js';
+import { createLogger } from '../../src/util/log.js';
+
+interface Options {
+  home: string;
+  location: string;
+  count: number;
+  rate: number;
+  warmup: number;
+  idleMs: number;
+  spin: boolean;
+  socket: string;
+  redisPort: number;
+}
+
+const [mode = '', json = '{}'] = process.argv.slice(2);
+const opts = JSON.parse(json) as Options;
+const MSG = 128;
+const PAYLOAD = MSG - 32;
+const log = createLogger({ name: 'bench', level: 'warning', fd: 2 });
+
+function report(samples: Float64Array, n: number): void {
+  const s = samples.subarray(0, n).sort();
+  const q = (p: number) => s[Math.min(n - 1, Math.floor(p * n))]! / 1000;
+  process.stdout.write(JSON.stringify({ n, p50: q(0.5), p99: q(0.99), p999: q(0.999), max: s[n - 1]! / 1000 }) + '\n');
+}
+
+/** Reader side bookkeeping: drop the warm-up, keep the rest. */
+function collector(onDone: () => void) {
+  const samples = new Float64Array(opts.count);
+  let seen = 0;
+  let kept = 0;
+  return (sentNs: bigint) => {
+    const latency = Number(nowNs() - sentNs);
+    if (seen++ >= opts.warmup) samples[kept++] = latency;
+    if (seen === opts.count) {
+      report(samples, kept);
+      onDone();
+    }
+  };
+}
+
+async function measureIdle(): Promise<void> {
+  if (opts.idleMs <= 0) return;
+  const before = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await sleep(opts.idleMs);
+  const used = process.cpuUsage(before);
+  const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
+  process.stdout.write(`idle ${(((used.user + used.system) / wallUs) * 100).toFixed(2)}\n`);
+}
+
+/** Announces the writer is set up, then waits for the orchestrator's "go" on stdin. */
+async function readyThenGo(): Promise<void> {
+  process.stdout.write('ready\n');
+  await new Promise<void>((resolve) => {
+    process.stdin.setEncoding('utf8').on('data', (d: string) => d.includes('go') && resolve());
+  });
+  process.stdin.pause();
+}
+
+/**
+ * Calls send(i) count times at the configured rate: the event loop turns while the next send is
+ * more than 100 us away (so socket writers flush), then a busy-wait hits the due time precisely.
+ */
+async function paced(send: (i: number) => void | Promise<void>): Promise<void> {
+  await readyThenGo();
+  const intervalMs = 1000 / opts.rate;
+  const start = performance.now();
+  for (let i = 0; i < opts.count; i++) {
+    const due = start + i * intervalMs;
+    while (due - performance.now() > 0.1) await yieldNow();
+    while (performance.now() < due);
+    await send(i);
+  }
+}
+
+switch (mode) {
+  case 'journal-writer': {
+    const w = JournalWriter.open({ home: opts.home, location: parseLocation(opts.location), pageSize: 64 << 20, log });
+    await paced(() => {
+      const at = w.beginFrame(60002, PAYLOAD);
+      w.buf.fill(7, at, at + PAYLOAD);
+      w.commitFrame();
+    });
+    await sleep(100);
+    w.close();
+    break;
+  }
+  case 'journal-reader': {
+    const r = new JournalReader({ home: opts.home, log });
+    r.join(parseLocation(opts.location), 0, nowNs());
+    const controller = new AbortController();
+    const add = collector(() => controller.abort());
+    const following = r.follow((f) => add(f.genTime), { signal: controller.signal, mode: opts.spin ? 'spin' : 'adaptive' });
+    process.stdout.write('ready\n');
+    await measureIdle();
+    process.stdout.write('measuring\n');
+    await following;
+    r.close();
+    break;
+  }
+  case 'uds-writer': {
+    const socket = createConnection({ path: opts.socket, noDelay: true });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const msg = Buffer.alloc(MSG, 7);
+    await paced(() => {
+      msg.writeBigInt64LE(nowNs(), 0);
+      socket.write(msg);
+    });
+    socket.end();
+    break;
+  }
+  case 'uds-reader': {
+    let done: () => void = () => {};
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    const add = collector(() => done());
+    let pending: Buffer = Buffer.alloc(0);
+    const server = createServer((s: Socket) => {
+      s.on('data', (chunk: Buffer) => {
+        pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+        let at = 0;
+        for (; at + MSG <= pending.length; at += MSG) add(pending.readBigInt64LE(at));
+        pending = pending.subarray(at);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(opts.socket, resolve));
+    process.stdout.write('ready\n');
+    await measureIdle();
+    process.stdout.write('measuring\n');
+    await finished;
+    server.close();
+    process.exit(0);
+  }
+  case 'redis-writer': {
+    const redis = new Redis({ port: opts.redisPort, host: '127.0.0.1', enableAutoPipelining: false });
+    const filler = 'x'.repeat(PAYLOAD - 20);
+    await paced(async () => {
+      await redis.xadd('hop', '*', 't', nowNs().toString(), 'p', filler);
+    });
+    redis.disconnect();
+    break;
+  }
+  case 'redis-reader': {
+    const redis = new Redis({ port: opts.redisPort, host: '127.0.0.1' });
+    let finished = false;
+    const add = collector(() => (finished = true));
+    let last = '$';
+    process.stdout.write('ready\n');
+    await measureIdle();
+    process.stdout.write('measuring\n');
+    while (!finished) {
+      const res = (await redis.xread('COUNT', 1000, 'BLOCK', 0, 'STREAMS', 'hop', last)) as [string, [string, string[]][]][] | null;
+      for (const [, entries] of res ?? []) {
+        for (const [id, fields] of entries) {
+          last = id;
+          add(BigInt(fields[1]!));
+          if (finished) break;
+        }
+      }
+    }
+    redis.disconnect();
+    break;
+  }
+  default:
+    throw new Error(`unknown mode ${mode}`);
+}
