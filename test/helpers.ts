@@ -39,3 +39,18 @@ export async function waitFor<T>(what: string, condition: () => T | Promise<T>, 
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** A TCP port free on 127.0.0.1 right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export { isRunning as alive } from '../src/util/process.js';

@@ -1,22 +1,16 @@
-/**
- * User errors: a condition the user can fix (bad argument, busy port, damaged file). The CLI prints
- * its message as one line, without a stack trace, and exits non-zero.
- */
+/** How the CLI reports user errors: "kfc: <one line>" on stderr and a non-zero exit, no stack. */
 import { JournalError } from '../journal/errors.js';
 import { DecimalError } from '../model/decimal.js';
+import { UserError } from '../util/errors.js';
 
-export class UserError extends Error {
-  override name = 'UserError';
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
+export { UserError };
 
 export function isUserError(err: unknown): err is Error {
   return err instanceof UserError || err instanceof JournalError || err instanceof DecimalError;
+}
+
+export function exitCodeOf(err: Error): number {
+  return err instanceof UserError ? err.exitCode : 1;
 }
 
 /** Runs `main`; a user error becomes "kfc: <message>" on stderr and an exit code. */
@@ -26,7 +20,7 @@ export async function runCli(main: () => Promise<void> | void): Promise<void> {
   } catch (err) {
     if (isUserError(err)) {
       process.stderr.write(`kfc: ${err.message}\n`);
-      process.exitCode = err instanceof UserError ? err.exitCode : 1;
+      process.exitCode = exitCodeOf(err);
       return;
     }
     throw err;

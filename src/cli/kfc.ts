@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 /**
- * kfc: the one command of kungfu-ts. Global options follow the operations guide:
- *     kfc [-H home] [-l level] [-x] <command> ...
+ * kfc: the one command of kungfu-ts. Global options and process commands follow the operations
+ * guide (its dev_run.py arguments, kept):
+ *     kfc [-H home] [-l level] [-x] master | ledger | md -s SRC | td -s SRC -a ACCT | strategy -s NAME -p FILE
+ * plus tools: status, shutdown, journal.
  */
+import { mkdirSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { resolveHome } from '../journal/location.js';
-import { createLogger, isLogLevel, LOG_LEVELS, setLogger, type LogLevel } from '../util/log.js';
-import { journalCommand } from './journal.js';
+import { Locations, logDir, resolveHome, type Location } from '../journal/location.js';
+import { masterAddress } from '../master/protocol.js';
+import type { ServiceHooks } from '../runtime/service.js';
+import { createLogger, isLogLevel, LOG_LEVELS, setLogger, type Logger, type LogLevel } from '../util/log.js';
 import { runCli, UserError } from './errors.js';
 
 interface GlobalOptions {
@@ -15,11 +19,48 @@ interface GlobalOptions {
   lowLatency?: boolean;
 }
 
-function globals(cmd: Command): { home: string; level: LogLevel; lowLatency: boolean } {
+interface Globals {
+  home: string;
+  level: LogLevel;
+  lowLatency: boolean;
+}
+
+function globals(cmd: Command): Globals {
   const g = cmd.optsWithGlobals<GlobalOptions>();
   const level = g.logLevel ?? process.env.KF_LOG_LEVEL ?? 'info';
-  if (!isLogLevel(level)) throw new UserError(`unknown log level "${level}": use one of ${LOG_LEVELS.join(', ')}`);
+  if (!isLogLevel(level)) throw new UserError(`unknown log level "${level}" (from -l or KF_LOG_LEVEL): use one of ${LOG_LEVELS.join(', ')}`);
   return { home: resolveHome(g.home), level, lowLatency: g.lowLatency ?? false };
+}
+
+/** Makes sure KF_HOME can hold logs and journals, and sets up this process's logger. */
+function processLogger(g: Globals, name: string): Logger {
+  try {
+    mkdirSync(logDir(g.home), { recursive: true });
+    mkdirSync(`${g.home}/journal`, { recursive: true });
+  } catch (err) {
+    throw new UserError(`KF_HOME ${g.home} is not writable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): set KF_HOME or -H to a directory this user can write`);
+  }
+  const log = createLogger({ name, level: g.level, dir: logDir(g.home) });
+  setLogger(log);
+  return log;
+}
+
+function masterOptions(opts: { port?: string; host?: string }): { host: string; port: number } {
+  const address = masterAddress(opts);
+  if (!Number.isInteger(address.port) || address.port <= 0 || address.port > 65535) {
+    throw new UserError(`master port "${opts.port ?? process.env.KF_MASTER_PORT}" is not a port number (1-65535): check --port or KF_MASTER_PORT`);
+  }
+  return address;
+}
+
+/** Runs a registered process (ledger, md, td, strategy) to its end and exits with its code. */
+async function runProcess(cmd: Command, location: Location, name: string, makeHooks: (log: Logger) => Promise<ServiceHooks> | ServiceHooks): Promise<void> {
+  const g = globals(cmd);
+  const log = processLogger(g, name);
+  const hooks = await makeHooks(log);
+  const { runService } = await import('../runtime/service.js');
+  const code = await runService({ home: g.home, location, log, master: masterOptions(cmd.optsWithGlobals()), lowLatency: g.lowLatency }, hooks);
+  process.exit(code);
 }
 
 export function buildProgram(): Command {
@@ -28,8 +69,96 @@ export function buildProgram(): Command {
     .option('-H, --home <dir>', 'KF_HOME, the root of all runtime files (env KF_HOME; default ~/.config/kungfu/app/runtime)')
     .addOption(new Option('-l, --log-level <level>', 'log level (env KF_LOG_LEVEL; default info)').choices([...LOG_LEVELS]))
     .option('-x, --low-latency', 'readers spin instead of sleeping: lowest latency, one busy core per process')
+    .option('--port <port>', 'master port (env KF_MASTER_PORT; default 9000)')
+    .option('--host <address>', 'master address (env KF_MASTER_HOST; default 127.0.0.1)')
     .showHelpAfterError('(run kfc --help for usage)')
     .enablePositionalOptions();
+
+  program
+    .command('master')
+    .description('run the master: registry, health checks, ordered shutdown, HTTP API')
+    .option('--phase-timeout <ms>', 'how long each shutdown phase waits for its processes', '10000')
+    .action(async (opts: { phaseTimeout: string }, cmd: Command) => {
+      const g = globals(cmd);
+      const log = processLogger(g, 'master');
+      const { Master } = await import('../master/master.js');
+      const address = masterOptions(cmd.optsWithGlobals());
+      const master = await Master.start({ home: g.home, ...address, log, phaseTimeoutMs: Number(opts.phaseTimeout) });
+      const onSignal = (signal: string) => void master.shutdown(`signal ${signal}`);
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      log.info(`master listening on ${master.address} (KF_HOME ${g.home})`);
+      process.send?.('ready');
+      await master.stopped;
+      process.exit(0);
+    });
+
+  program
+    .command('ledger')
+    .description('run the ledger: books per account and strategy, pre-trade risk')
+    .action(async (_opts, cmd: Command) => {
+      const { ledgerHooks } = await import('../ledger/ledger-process.js');
+      await runProcess(cmd, Locations.ledger(), 'ledger', () => ledgerHooks());
+    });
+
+  program
+    .command('md')
+    .description('run a market-data gateway')
+    .requiredOption('-s, --source <source>', 'exchange source, e.g. binance')
+    .action(async (opts: { source: string }, cmd: Command) => {
+      const location = locationOrError(() => Locations.md(opts.source));
+      const { gatewayHooks } = await import('../gateway/gateway-process.js');
+      await runProcess(cmd, location, `md_${opts.source}`, () => gatewayHooks('md', opts.source));
+    });
+
+  program
+    .command('td')
+    .description('run a trading gateway for one account')
+    .requiredOption('-s, --source <source>', 'exchange source, e.g. binance')
+    .requiredOption('-a, --account <account>', 'account id (see kfc account)')
+    .action(async (opts: { source: string; account: string }, cmd: Command) => {
+      const location = locationOrError(() => Locations.td(opts.source, opts.account));
+      const { gatewayHooks } = await import('../gateway/gateway-process.js');
+      await runProcess(cmd, location, `td_${opts.source}_${opts.account}`, () => gatewayHooks('td', opts.source, opts.account));
+    });
+
+  program
+    .command('strategy')
+    .description('run a strategy file')
+    .requiredOption('-s, --name <name>', 'strategy name (unique)')
+    .requiredOption('-p, --path <file>', 'strategy file (.ts or .js)')
+    .action(async (opts: { name: string; path: string }, cmd: Command) => {
+      const location = locationOrError(() => Locations.strategy(opts.name));
+      const { loadStrategy } = await import('../strategy/loader.js');
+      const { strategyHooks } = await import('../strategy/strategy-process.js');
+      // Load before registering: a broken file fails fast, in one line.
+      const strategy = await loadStrategy(opts.path);
+      await runProcess(cmd, location, `strategy_${opts.name}`, () => strategyHooks(opts.name, strategy));
+    });
+
+  program
+    .command('status')
+    .description('list the registered processes (from the master)')
+    .option('--json', 'print JSON instead of a table')
+    .option('--wait <location...>', 'wait until these locations are registered and ready')
+    .option('--timeout <seconds>', 'with --wait: give up after this long', '30')
+    .action(async (opts: { json?: boolean; wait?: string[]; timeout: string }, cmd: Command) => {
+      const { host, port } = masterOptions(cmd.optsWithGlobals());
+      const api = await import('./master-api.js');
+      const rows = opts.wait ? await api.waitForProcesses(host, port, opts.wait, Number(opts.timeout) * 1000) : await api.processes(host, port);
+      process.stdout.write((opts.json ? JSON.stringify(rows, null, 2) : api.formatStatusTable(rows)) + '\n');
+    });
+
+  program
+    .command('shutdown')
+    .description('stop everything in order: strategies, gateways, ledger, then the master')
+    .option('--timeout <seconds>', 'give up waiting after this long', '60')
+    .action(async (opts: { timeout: string }, cmd: Command) => {
+      const { host, port } = masterOptions(cmd.optsWithGlobals());
+      const { shutdownMaster } = await import('./master-api.js');
+      await shutdownMaster(host, port, Number(opts.timeout) * 1000);
+      process.stdout.write('stopped\n');
+    });
 
   program
     .command('journal')
@@ -44,10 +173,19 @@ export function buildProgram(): Command {
     .action(async (opts, cmd: Command) => {
       const g = globals(cmd);
       setLogger(createLogger({ name: 'journal', level: g.level, fd: 2 }));
+      const { journalCommand } = await import('./journal.js');
       await journalCommand({ ...opts, home: g.home, lowLatency: g.lowLatency });
     });
 
   return program;
+}
+
+function locationOrError(make: () => Location): Location {
+  try {
+    return make();
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
 }
 
 await runCli(async () => {

@@ -5,25 +5,12 @@
  */
 import { closeSync, constants, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isRunning, startTimeOf } from '../util/process.js';
 import { JournalError } from './errors.js';
 import { hex8, lockFileName } from './format.js';
 
-function startTimeOf(pid: number): string {
-  try {
-    // Field 22 of /proc/<pid>/stat; the command name (field 2) may hold spaces, so split after ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
-  } catch {
-    return '';
-  }
-}
-
 function isAlive(pid: number, startTime: string): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  if (!isRunning(pid)) return false;
   const now = startTimeOf(pid);
   return startTime === '' || now === '' || now === startTime;
 }

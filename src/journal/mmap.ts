@@ -9,7 +9,6 @@ interface MmapApi {
   readonly PROT_READ: number;
   readonly PROT_WRITE: number;
   readonly MAP_SHARED: number;
-  readonly MAP_POPULATE: number;
 }
 
 const mod = addon as unknown as MmapApi & { default?: MmapApi };

@@ -1,0 +1,76 @@
+/** Talking to a running master over its HTTP API (kfc status, kfc shutdown, run.sh). */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UserError } from '../util/errors.js';
+import { isRunning } from '../util/process.js';
+
+export interface ProcessRow {
+  location: string;
+  pid: number;
+  state: string;
+  uptimeMs: number;
+  rssBytes: number | null;
+  pmName?: string;
+}
+
+export async function masterRequest(host: string, port: number, method: 'GET' | 'POST', path: string): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(`http://${host}:${port}${path}`, { method });
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    throw new UserError(`cannot reach the master at ${host}:${port} (${code}): is it running? Start it with: kfc master (or scripts/binance_test/run.sh start)`);
+  }
+  if (!res.ok && res.status !== 202) throw new UserError(`the master at ${host}:${port} answered ${res.status} to ${method} ${path}`);
+  return res.json();
+}
+
+export function processes(host: string, port: number): Promise<ProcessRow[]> {
+  return masterRequest(host, port, 'GET', '/api/processes') as Promise<ProcessRow[]>;
+}
+
+function formatUptime(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
+  return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+}
+
+export function formatStatusTable(rows: ProcessRow[]): string {
+  const table = [['location', 'pid', 'state', 'uptime', 'memory', 'pm2 name']];
+  for (const r of rows) {
+    table.push([r.location, String(r.pid), r.state, formatUptime(r.uptimeMs), r.rssBytes === null ? '-' : `${(r.rssBytes / 1048576).toFixed(1)} MB`, r.pmName ?? '-']);
+  }
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  return table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+/** Waits until every location in `wanted` is registered and ready. */
+export async function waitForProcesses(host: string, port: number, wanted: string[], timeoutMs: number): Promise<ProcessRow[]> {
+  const deadline = Date.now() + timeoutMs;
+  const full = (l: string) => (l.split('/').length === 3 ? `${l}/live` : l);
+  const targets = wanted.map(full);
+  for (;;) {
+    let rows: ProcessRow[] | undefined;
+    try {
+      rows = await processes(host, port);
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    const missing = targets.filter((t) => !rows?.some((r) => r.location === t && r.state === 'ready'));
+    if (rows && missing.length === 0) return rows;
+    if (Date.now() > deadline) throw new UserError(`not ready after ${timeoutMs / 1000} s: ${missing.join(', ')}; see its log (pm2 logs, or $KF_HOME/log/)`);
+    await sleep(50);
+  }
+}
+
+/** Asks the master for the ordered shutdown and waits until the master process has exited. */
+export async function shutdownMaster(host: string, port: number, timeoutMs: number): Promise<void> {
+  const rows = await processes(host, port);
+  const masterPid = rows.find((r) => r.location === 'system/master/master/live')?.pid;
+  await masterRequest(host, port, 'POST', '/api/shutdown');
+  const deadline = Date.now() + timeoutMs;
+  while (masterPid !== undefined && isRunning(masterPid)) {
+    if (Date.now() > deadline) throw new UserError(`the master (pid ${masterPid}) is still running ${timeoutMs / 1000} s after the shutdown request; see its log`);
+    await sleep(20);
+  }
+}

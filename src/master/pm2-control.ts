@@ -1,0 +1,72 @@
+/**
+ * Stopping PM2-managed processes through PM2 itself. A process that exits cleanly while PM2 thinks
+ * it is online is restarted by PM2 (and PM2 reports a SIGKILL death as exit code 0, so
+ * `stop_exit_codes: [0]` cannot tell the two apart). So during the ordered shutdown the master
+ * asks PM2 to stop each process: PM2 marks it stopping, sends SIGINT (the process stops cleanly
+ * and exits 0), and leaves it stopped.
+ *
+ * Used only when the master itself runs under PM2 (so a PM2 daemon is known to exist: connecting
+ * to PM2 otherwise would start a daemon).
+ */
+import type { Logger } from '../util/log.js';
+
+type Pm2 = typeof import('pm2');
+
+export class Pm2Control {
+  private api: Promise<Pm2 | undefined> | undefined;
+
+  constructor(private readonly log: Logger) {}
+
+  static underPm2(): boolean {
+    return process.env.pm_id !== undefined;
+  }
+
+  private connect(): Promise<Pm2 | undefined> {
+    this.api ??= (async () => {
+      if (!Pm2Control.underPm2()) return undefined;
+      try {
+        const pm2 = ((await import('pm2')) as { default?: Pm2 }).default ?? ((await import('pm2')) as Pm2);
+        await new Promise<void>((resolve, reject) => pm2.connect((err) => (err ? reject(err) : resolve())));
+        return pm2;
+      } catch (err) {
+        this.log.warn(`cannot reach the PM2 daemon (${(err as Error).message}); processes will be told to stop directly and PM2 may restart them`);
+        return undefined;
+      }
+    })();
+    return this.api;
+  }
+
+  /** Asks PM2 to stop process `pmId`; false when PM2 cannot be used (then stop it directly). */
+  async stop(pmId: number): Promise<boolean> {
+    const pm2 = await this.connect();
+    if (!pm2) return false;
+    pm2.stop(pmId, (err: Error | null) => {
+      if (err) this.log.warn(`PM2 could not stop process ${pmId}: ${err.message}`);
+    });
+    return true;
+  }
+
+  /**
+   * Under PM2, asks PM2 to stop this process and resolves when PM2's SIGINT arrives (or after
+   * `graceMs`); elsewhere resolves at once.
+   */
+  async stopSelf(graceMs = 5000): Promise<void> {
+    const pm2 = await this.connect();
+    const pmId = Number(process.env.pm_id);
+    if (!pm2 || !Number.isInteger(pmId)) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, graceMs);
+      const onSignal = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      pm2.stop(pmId, () => {});
+    });
+  }
+
+  disconnect(): void {
+    void this.api?.then((pm2) => pm2?.disconnect());
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The lifecycle every kfc process shares (ledger, gateways, strategies):
+ *
+ *   CLEAR_JOURNAL? -> wait for the master -> register -> open own journal -> SessionStart
+ *   -> start hook -> tell PM2 "ready" -> ... -> stop (SIGINT, SIGTERM or the master's order)
+ *   -> stop hook -> SessionEnd -> close journal -> deregister -> exit 0
+ *
+ * What a process does in between lives in its hooks; this file is the only place that knows the
+ * order above.
+ */
+import { nowNs } from '../journal/clock.js';
+import { journalDir, type Location } from '../journal/location.js';
+import { JournalWriter, clearJournal } from '../journal/writer.js';
+import { MsgType, SessionEnd, SessionStart } from '../model/events.js';
+import type { Logger } from '../util/log.js';
+import { MasterClient } from './master-client.js';
+import type { ProcessInfo } from '../master/protocol.js';
+
+export interface ServiceContext {
+  readonly home: string;
+  readonly location: Location;
+  readonly log: Logger;
+  readonly journal: JournalWriter;
+  readonly master: MasterClient;
+  /** Readers spin instead of sleeping (kfc -x). */
+  readonly lowLatency: boolean;
+}
+
+export interface ServiceHooks {
+  /** After registration and journal open, before "ready". Throwing aborts the start. */
+  start?(ctx: ServiceContext): Promise<void> | void;
+  /** On the way out; gets `stopTimeoutMs` to finish (e.g. cancel in-flight orders). */
+  stop?(ctx: ServiceContext, reason: string): Promise<void> | void;
+  /** Another process registered or left. */
+  registry?(ctx: ServiceContext, change: 'register' | 'deregister', process: ProcessInfo): void;
+}
+
+export interface ServiceOptions {
+  home: string;
+  location: Location;
+  log: Logger;
+  master: { host: string; port: number };
+  lowLatency?: boolean;
+  stopTimeoutMs?: number;
+}
+
+/** Runs a process until it is stopped; resolves with its exit code. */
+export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Promise<number> {
+  const { log, location, home } = opts;
+  let stopRequested: ((reason: string) => void) | undefined;
+  const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
+  const requestStop = (reason: string) => stopRequested?.(reason);
+  const onSignal = (signal: NodeJS.Signals) => requestStop(`signal ${signal}`);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  if (process.env.CLEAR_JOURNAL === '1') {
+    const removed = clearJournal(home, location);
+    log.warn(`CLEAR_JOURNAL=1: removed ${removed} journal files of ${location.path} (development only)`);
+  }
+
+  let ctx: ServiceContext | undefined;
+  const master = new MasterClient({
+    ...opts.master,
+    log,
+    registration: {
+      type: 'register',
+      location: location.path,
+      pid: process.pid,
+      journal: journalDir(home, location),
+      ...(process.env.pm_id !== undefined ? { pmId: Number(process.env.pm_id) } : {}),
+      ...(process.env.name !== undefined && process.env.pm_id !== undefined ? { pmName: process.env.name } : {}),
+    },
+    onStop: requestStop,
+    onRegistry: (change, p) => ctx && hooks.registry?.(ctx, change, p),
+  });
+
+  // Connecting can wait a long time (no master yet): a stop meanwhile just ends the wait.
+  const connected = await Promise.race([master.connect().then(() => true), stopped.then(() => false)]);
+  if (!connected) {
+    await master.close();
+    log.info(`${location.path} stopped before the master came up`);
+    return 0;
+  }
+
+  let journal: JournalWriter;
+  try {
+    journal = JournalWriter.open({ home, location, log });
+  } catch (err) {
+    await master.close();
+    throw err;
+  }
+  ctx = { home, location, log, journal, master, lowLatency: opts.lowLatency ?? false };
+  const session = SessionStart.empty();
+  session.pid = process.pid;
+  session.start_time = nowNs();
+  journal.write(MsgType.SessionStart, SessionStart, session);
+
+  try {
+    await hooks.start?.(ctx);
+  } catch (err) {
+    journal.close();
+    await master.close();
+    throw err;
+  }
+  process.send?.('ready');
+  log.info(`${location.path} ready (pid ${process.pid}, master ${master.address})`);
+
+  const reason = await stopped;
+  log.info(`${location.path} stopping: ${reason}`);
+  let code = 0;
+  if (hooks.stop) {
+    const timeoutMs = opts.stopTimeoutMs ?? 8000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    try {
+      const result = await Promise.race([Promise.resolve(hooks.stop(ctx, reason)), timedOut]);
+      if (result === 'timeout') {
+        log.error(`${location.path}: stop did not finish within ${timeoutMs} ms; exiting anyway`);
+        code = 1;
+      }
+    } catch (err) {
+      log.error(`${location.path}: error while stopping: ${(err as Error).message}`);
+      code = 1;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  const end = SessionEnd.empty();
+  end.pid = process.pid;
+  end.end_time = nowNs();
+  journal.write(MsgType.SessionEnd, SessionEnd, end);
+  journal.close();
+  await master.close();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  log.info(`${location.path} stopped`);
+  return code;
+}
