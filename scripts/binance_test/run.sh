@@ -34,13 +34,10 @@ case "${1:-}" in
     shift
     apps=("$@")
     [ ${#apps[@]} -gt 0 ] || apps=("${DEFAULT_APPS[@]}")
-    for app in "${apps[@]}"; do
-      location=$(location_of "$app")
-      # wait_ready: pm2 start returns once the process has said "ready" (registered with the master).
-      "$PM2" start "$app.json" >/dev/null
-      "${KFC[@]}" status --wait "$location" --timeout 30 >/dev/null
-      echo "run.sh: $app ready ($location)"
-    done
+    pairs=()
+    for app in "${apps[@]}"; do pairs+=("$app.json" "$(location_of "$app")"); done
+    # In order, each once the previous is registered and ready (wait_ready + the master's registry).
+    node "$ROOT/dist/deploy/pm2-start.js" "${pairs[@]}"
     "${KFC[@]}" status
     ;;
   stop)

@@ -71,7 +71,7 @@ export function buildProgram(): Command {
     .option('-x, --low-latency', 'readers spin instead of sleeping: lowest latency, one busy core per process')
     .option('--port <port>', 'master port (env KF_MASTER_PORT; default 9000)')
     .option('--host <address>', 'master address (env KF_MASTER_HOST; default 127.0.0.1)')
-    .showHelpAfterError('(run kfc --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(`${oneLineError(text)}\n`) })
     .enablePositionalOptions();
 
   program
@@ -178,6 +178,12 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+/** Commander's usage errors as one "kfc: ..." line, like every other user error. */
+function oneLineError(text: string): string {
+  const line = text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ');
+  return `kfc: ${line} (see kfc --help)`;
 }
 
 function locationOrError(make: () => Location): Location {

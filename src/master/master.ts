@@ -223,7 +223,15 @@ export class Master {
     if (req.method === 'GET' && url.pathname === '/api/processes') {
       const now = Date.now();
       const list = [
-        { location: this.location.path, uid: this.location.uid, pid: process.pid, state: this.shutdownPromise ? 'stopping' : 'ready', registeredAt: this.startedAt, journal: this.journal.dir },
+        {
+          location: this.location.path,
+          uid: this.location.uid,
+          pid: process.pid,
+          state: this.shutdownPromise ? 'stopping' : 'ready',
+          registeredAt: this.startedAt,
+          journal: this.journal.dir,
+          ...(process.env.pm_id !== undefined && process.env.name ? { pmName: process.env.name } : {}),
+        },
         ...this.processes,
       ].map((p) => ({ ...p, uptimeMs: now - p.registeredAt, rssBytes: rssBytes(p.pid) ?? null }));
       return json(200, list);

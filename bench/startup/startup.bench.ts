@@ -1,0 +1,104 @@
+/**
+ * bench:startup: how long the whole stack (master, ledger, md, td, strategy) takes to be up under
+ * PM2 with run.sh (readiness), against the operations guide's way measured in the same run
+ * (pm2 start each app, then a fixed `sleep 5`); how long run.sh stop takes until every process
+ * has exited; and each process's idle memory. Own PM2_HOME and KF_HOME in temp dirs.
+ * Ends with one line of JSON.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isRunning, rssBytes } from '../../src/util/process.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const DIR = join(ROOT, 'scripts', 'binance_test');
+const RUN = join(DIR, 'run.sh');
+const PM2 = join(ROOT, 'node_modules', '.bin', 'pm2');
+const APPS = ['master', 'ledger', 'md_binance', 'td_binance', 'strategy_demo'];
+const say = (line: string) => process.stderr.write(line + '\n');
+
+const pm2Home = mkdtempSync(join(tmpdir(), 'kfts-bench-pm2-'));
+const kfHome = mkdtempSync(join(tmpdir(), 'kfts-bench-home-'));
+const env = { ...process.env, PM2_HOME: pm2Home, KF_HOME: kfHome, KF_MASTER_PORT: String(19000 + (process.pid % 1000)) };
+
+function exec(file: string, args: string[], cwd = DIR): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(file, args, { env, cwd, encoding: 'utf8', timeout: 180_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${file} ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout))),
+  );
+}
+
+async function registered(): Promise<{ location: string; pid: number }[]> {
+  try {
+    return (await (await fetch(`http://127.0.0.1:${env.KF_MASTER_PORT}/api/processes`)).json()) as { location: string; pid: number }[];
+  } catch {
+    return [];
+  }
+}
+
+async function pids(): Promise<number[]> {
+  const json = (await exec(PM2, ['jlist'])).split('\n').find((l) => l.startsWith('[')) ?? '[]'; // after PM2's banner, if any
+  const list = JSON.parse(json) as { pid: number }[];
+  return list.map((a) => a.pid).filter((p) => p > 0);
+}
+
+async function stopAndWait(): Promise<number> {
+  const before = await pids();
+  const t0 = performance.now();
+  await exec(RUN, ['stop']);
+  while (before.some(isRunning)) await sleep(5);
+  return (performance.now() - t0) / 1000;
+}
+
+function privateKb(pid: number): number {
+  const m = /^RssAnon:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+try {
+  await exec(PM2, ['ping']); // the PM2 daemon is up before either run is timed
+
+  say('guide: pm2 start <app>.json, then sleep 5, for each app');
+  let t0 = performance.now();
+  for (const [i, app] of APPS.entries()) {
+    await exec(PM2, ['start', `${app}.json`]);
+    if (i < APPS.length - 1) await sleep(5000);
+  }
+  while ((await registered()).length < APPS.length) await sleep(5);
+  const guideStart = (performance.now() - t0) / 1000;
+  say(`    all ${APPS.length} registered after ${guideStart.toFixed(2)} s`);
+  await stopAndWait();
+  await exec(PM2, ['delete', 'all']);
+
+  say('kungfu-ts: run.sh start (each app once the previous is ready)');
+  t0 = performance.now();
+  await exec(RUN, ['start']);
+  const start = (performance.now() - t0) / 1000;
+  say(`    all ${(await registered()).length} ready after ${start.toFixed(2)} s (${(guideStart / start).toFixed(1)}x faster than the guide)`);
+
+  await sleep(3000); // idle
+  const rows = await registered();
+  const mem = rows.map((r) => ({ location: r.location, rssMb: (rssBytes(r.pid) ?? 0) / 1048576, privateMb: privateKb(r.pid) / 1024 }));
+  for (const m of mem) say(`    idle ${m.location.padEnd(32)} RSS ${m.rssMb.toFixed(1)} MB (private ${m.privateMb.toFixed(1)} MB)`);
+
+  const stop = await stopAndWait();
+  say(`run.sh stop: every process exited after ${stop.toFixed(2)} s`);
+  const round = (x: number) => Number(x.toFixed(2));
+  console.log(
+    JSON.stringify({
+      start_s: round(start),
+      stop_s: round(stop),
+      guide_start_s: round(guideStart),
+      start_speedup: round(guideStart / start),
+      max_idle_rss_mb: round(Math.max(...mem.map((m) => m.rssMb))),
+      max_idle_private_mb: round(Math.max(...mem.map((m) => m.privateMb))),
+      idle_rss_mb: Object.fromEntries(mem.map((m) => [m.location, round(m.rssMb)])),
+    }),
+  );
+} finally {
+  await exec(PM2, ['kill']).catch(() => undefined);
+  rmSync(pm2Home, { recursive: true, force: true });
+  rmSync(kfHome, { recursive: true, force: true });
+}

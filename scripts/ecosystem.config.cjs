@@ -1,0 +1,37 @@
+/**
+ * The whole stack in one PM2 file, for `pm2 start scripts/ecosystem.config.cjs` and for containers
+ * (`pm2-runtime start scripts/ecosystem.config.cjs`). PM2 may start these apps at once: each process
+ * waits for the master (logging "waiting for master at ..."), so the order still holds.
+ *
+ * Production: watch is off and CLEAR_JOURNAL is never set here (history is kept). For development
+ * with auto-restart and a fresh journal per start, use scripts/binance_test/*.json and run.sh.
+ */
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const kfc = path.join(root, 'dist', 'cli', 'kfc.js');
+
+const app = (name, args) => ({
+  name,
+  cwd: root,
+  script: kfc,
+  exec_interpreter: 'node',
+  args,
+  watch: false,
+  wait_ready: true,
+  listen_timeout: 15000,
+  kill_timeout: 20000,
+  autorestart: true,
+  exp_backoff_restart_delay: 100,
+  env: {},
+});
+
+module.exports = {
+  apps: [
+    app('master', '-l info master'),
+    app('ledger', '-l info ledger'),
+    app('md_binance', '-l info md -s binance'),
+    app('td_binance', '-l info td -s binance -a my_account'),
+    app('strategy_demo', `-l info strategy -s demo_spot -p ${path.join(root, 'strategies', 'demo_spot.ts')}`),
+  ],
+};

@@ -1,0 +1,103 @@
+/**
+ * The operations guide, end to end, with real PM2 (its own PM2_HOME in a temp dir, never the
+ * user's) and a temp KF_HOME: run.sh start, pm2 jlist, kill -9 and PM2's restart, run.sh stop.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { nowNs } from '../../src/journal/clock.js';
+import { Locations } from '../../src/journal/location.js';
+import { JournalReader } from '../../src/journal/reader.js';
+import { Deregister, MsgType, Register } from '../../src/model/events.js';
+import { alive, freePort, recordingLogger, tmpHome, waitFor } from '../helpers.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const RUN = join(ROOT, 'scripts', 'binance_test', 'run.sh');
+const PM2 = join(ROOT, 'node_modules', '.bin', 'pm2');
+
+function exec(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ status: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
+    });
+  });
+}
+
+interface Pm2App {
+  name: string;
+  pid: number;
+  pm2_env: { status: string; restart_time: number };
+}
+
+describe('PM2 deployment (scripts/binance_test)', { timeout: 240_000 }, () => {
+  it('run.sh start brings the stack up in order; kill -9 is restarted and re-registers; run.sh stop stops in order', async () => {
+    const pm2Home = mkdtempSync(join(tmpdir(), 'kfts-pm2-'));
+    const env = { PM2_HOME: pm2Home, KF_HOME: tmpHome(), KF_MASTER_PORT: String(await freePort()) };
+    after(async () => {
+      await exec(PM2, ['kill'], env);
+      rmSync(pm2Home, { recursive: true, force: true });
+    });
+    // The first PM2 command in a new PM2_HOME prints a banner before the JSON line.
+    const jlist = async () => JSON.parse((await exec(PM2, ['jlist'], env)).stdout.split('\n').find((l) => l.startsWith('[')) ?? 'null') as Pm2App[];
+    const registry = async () => (await (await fetch(`http://127.0.0.1:${env.KF_MASTER_PORT}/api/processes`)).json()) as { location: string; pid: number }[];
+
+    const start = await exec(RUN, ['start'], env);
+    assert.equal(start.status, 0, start.stderr);
+    for (const app of ['master', 'ledger', 'md_binance', 'td_binance', 'strategy_demo']) assert.match(start.stdout, new RegExp(`run.sh: ${app} ready`));
+    const apps = await jlist();
+    assert.deepEqual(apps.map((a) => [a.name, a.pm2_env.status]).sort(), [
+      ['ledger', 'online'],
+      ['master', 'online'],
+      ['md_binance', 'online'],
+      ['strategy_demo', 'online'],
+      ['td_binance', 'online'],
+    ]);
+    const registered = await registry();
+    assert.equal(registered.length, 5);
+    for (const a of apps) assert.ok(registered.some((r) => r.pid === a.pid), `${a.name} (pid ${a.pid}) registered`);
+
+    // kill -9 the ledger: the master deregisters it at once, PM2 restarts it, it registers again.
+    const ledger = apps.find((a) => a.name === 'ledger')!;
+    const killedAt = nowNs();
+    process.kill(ledger.pid, 'SIGKILL');
+    const back = await waitFor('the ledger to be restarted by PM2 and registered again', async () =>
+      (await registry()).find((r) => r.location === 'system/service/ledger/live' && r.pid !== ledger.pid),
+    );
+    assert.ok(alive(back.pid));
+
+    const stop = await exec(RUN, ['stop'], env);
+    assert.equal(stop.status, 0, stop.stderr);
+    assert.match(stop.stdout, /^stopped$/m);
+    const stopped = await jlist();
+    for (const a of stopped) assert.equal(a.pm2_env.status, 'stopped', `${a.name} is ${a.pm2_env.status}`);
+    for (const a of [...apps, { name: 'ledger (restarted)', pid: back.pid }]) assert.ok(!alive(a.pid), `${a.name} (pid ${a.pid}) exited`);
+    // Only the killed ledger was ever restarted: nothing the stack wrote set PM2's watch off.
+    for (const a of stopped) assert.equal(a.pm2_env.restart_time, a.name === 'ledger' ? 1 : 0, `${a.name} restarts`);
+
+    // The master's journal tells the story: the killed ledger left within a second, then the
+    // ordered stop: strategy, gateways, ledger.
+    const r = new JournalReader({ home: env.KF_HOME, log: recordingLogger() });
+    r.join(Locations.master());
+    const events: { kind: string; location: string; reason: string; time: bigint }[] = [];
+    for (let f = r.next(); f; f = r.next()) {
+      if (f.msgType === MsgType.Register) events.push({ kind: 'register', location: f.decode(Register).location, reason: '', time: f.genTime });
+      if (f.msgType === MsgType.Deregister) {
+        const d = f.decode(Deregister);
+        events.push({ kind: 'deregister', location: d.location, reason: d.reason, time: f.genTime });
+      }
+    }
+    r.close();
+    const died = events.find((e) => e.kind === 'deregister' && e.location === 'system/service/ledger/live' && e.reason !== 'stopped')!;
+    assert.ok(died, 'the killed ledger was deregistered');
+    assert.ok(died.time - killedAt < 1_000_000_000n, `deregistered ${(died.time - killedAt) / 1_000_000n} ms after kill -9`);
+    const finalStops = events.filter((e) => e.kind === 'deregister' && e.reason === 'stopped').map((e) => e.location);
+    assert.equal(finalStops.length, 4);
+    assert.equal(finalStops[0], 'strategy/default/demo_spot/live');
+    assert.deepEqual(finalStops.slice(1, 3).sort(), ['md/binance/binance/live', 'td/binance/my_account/live']);
+    assert.equal(finalStops[3], 'system/service/ledger/live');
+  });
+});
