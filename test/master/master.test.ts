@@ -6,6 +6,7 @@ import { Locations } from '../../src/journal/location.js';
 import { JournalReader } from '../../src/journal/reader.js';
 import { Deregister, MsgType, Register } from '../../src/model/events.js';
 import { kfcProcess, kfcRun, type KfcEnv } from '../fixtures/kfc.js';
+import { runFixture } from '../fixtures/child.js';
 import { alive, freePort, recordingLogger, tmpHome, waitFor } from '../helpers.js';
 
 async function env(): Promise<KfcEnv> {
@@ -131,6 +132,25 @@ describe('master and process lifecycle', { timeout: 120_000 }, () => {
     const log = readFileSync(join(e.KF_HOME, 'log', 'master.log'), 'utf8');
     assert.match(log, /shutdown phase 1\/3 \(strategies\)[\s\S]*shutdown phase 2\/3 \(gateways\)[\s\S]*shutdown phase 3\/3 \(services\)[\s\S]*master stopped/);
     for (const p of procs) assert.ok(!alive(p.proc.pid!));
+  });
+
+  it('names and kills a process that does not stop within the phase timeout, then goes on', async () => {
+    const e = await env();
+    const master = kfcProcess(['master', '--phase-timeout', '500'], e);
+    await master.line(/master listening on/);
+    const stubborn = runFixture('stubborn-process.ts', [e.KF_MASTER_PORT]);
+    await stubborn.line(/^registered$/);
+    const ledger = kfcProcess(['ledger'], e);
+    await ledger.line(/ready \(pid/);
+    assert.equal((await kfcRun(['shutdown'], e)).status, 0);
+    assert.match(await stubborn.line(/^stop ignored$/), /stop ignored/);
+    assert.equal((await stubborn.exited).signal, 'SIGKILL');
+    assert.equal((await ledger.exited).code, 0, 'the next phase still ran');
+    assert.equal((await master.exited).code, 0);
+    assert.ok(
+      master.lines.some((l) => new RegExp(`ERROR \\(master\\): shutdown phase strategies: still running after 500 ms: strategy/default/stubborn/live \\(pid ${stubborn.proc.pid}\\); killing them`).test(l)),
+      master.lines.join('\n'),
+    );
   });
 
   it('SIGINT to one process stops just that one, cleanly', async () => {
