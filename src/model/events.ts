@@ -17,6 +17,14 @@ const ASSET = { str: 16 } as const;
 const EX_ID = { str: 40 } as const;
 const MESSAGE = { str: 128 } as const;
 
+/** Where an order goes: instrument and the account that trades it (orders, trades, positions). */
+const ROUTE = [
+  ['symbol', SYMBOL],
+  ['exchange', EXCHANGE],
+  ['source', SOURCE],
+  ['account', ACCOUNT],
+] as const;
+
 /** Levels carried by a Depth event (Binance partial depth streams go to 20). */
 export const DEPTH_LEVELS = 20;
 
@@ -79,10 +87,7 @@ export const Instrument = defineLayout('Instrument', [
 export const OrderInput = defineLayout('OrderInput', [
   ['order_id', 'i64'],
   ['insert_time', 'time'],
-  ['symbol', SYMBOL],
-  ['exchange', EXCHANGE],
-  ['source', SOURCE],
-  ['account', ACCOUNT],
+  ...ROUTE,
   ['price', 'decimal'],
   ['volume', 'decimal'],
   /** MARKET buys by quote amount (Binance quoteOrderQty); 0 when volume is used. */
@@ -105,10 +110,7 @@ export const Order = defineLayout('Order', [
   ['insert_time', 'time'],
   ['update_time', 'time'],
   ['ex_order_id', EX_ID],
-  ['symbol', SYMBOL],
-  ['exchange', EXCHANGE],
-  ['source', SOURCE],
-  ['account', ACCOUNT],
+  ...ROUTE,
   ['price', 'decimal'],
   ['volume', 'decimal'],
   ['quote_volume', 'decimal'],
@@ -131,10 +133,7 @@ export const Trade = defineLayout('Trade', [
   ['trade_time', 'time'],
   ['ex_order_id', EX_ID],
   ['ex_trade_id', EX_ID],
-  ['symbol', SYMBOL],
-  ['exchange', EXCHANGE],
-  ['source', SOURCE],
-  ['account', ACCOUNT],
+  ...ROUTE,
   ['price', 'decimal'],
   ['volume', 'decimal'],
   ['commission', 'decimal'],
@@ -146,10 +145,7 @@ export const Trade = defineLayout('Trade', [
 
 export const Position = defineLayout('Position', [
   ['update_time', 'time'],
-  ['symbol', SYMBOL],
-  ['exchange', EXCHANGE],
-  ['source', SOURCE],
-  ['account', ACCOUNT],
+  ...ROUTE,
   ['direction', 'u8'],
   ['volume', 'decimal'],
   ['frozen', 'decimal'],

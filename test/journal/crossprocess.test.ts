@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Locations } from '../../src/journal/location.js';
-import { JournalReader } from '../../src/journal/reader.js';
-import { checkTestPayload, TEST_MSG_TYPE } from '../fixtures/frames.js';
+import { readTestSeqs } from '../fixtures/frames.js';
 import { runFixture } from '../fixtures/child.js';
 import { recordingLogger, tmpHome } from '../helpers.js';
 
@@ -33,17 +31,7 @@ describe('journal across processes', { timeout: 180_000 }, () => {
     writer.proc.kill('SIGKILL');
     assert.equal((await writer.exited).signal, 'SIGKILL');
 
-    const read = () => {
-      const r = new JournalReader({ home, log: recordingLogger() });
-      r.join(Locations.md('binance'));
-      const seqs: number[] = [];
-      for (let f = r.next(); f; f = r.next()) {
-        assert.equal(f.msgType, TEST_MSG_TYPE);
-        seqs.push(checkTestPayload(f.buf, f.offset));
-      }
-      r.close();
-      return seqs;
-    };
+    const read = () => readTestSeqs(home, recordingLogger());
     const before = read();
     assert.ok(before.length >= 20_000, `at least the 20000 frames reported, got ${before.length}`);
     before.forEach((s, i) => assert.equal(s, i, `frame ${i} whole and in sequence`));

@@ -10,7 +10,7 @@ import { JournalReader } from '../../src/journal/reader.js';
 import { JournalWriter, clearJournal } from '../../src/journal/writer.js';
 import { parseDecimal } from '../../src/model/decimal.js';
 import { LAYOUTS, MsgType, Quote } from '../../src/model/events.js';
-import { checkTestPayload, fillTestPayload, TEST_MSG_TYPE, TEST_PAYLOAD } from '../fixtures/frames.js';
+import { checkTestPayload, fillTestPayload, readTestSeqs, TEST_MSG_TYPE, TEST_PAYLOAD } from '../fixtures/frames.js';
 import { recordingLogger, tmpHome, WARN } from '../helpers.js';
 
 const PAGE = 64 * 1024;
@@ -25,15 +25,7 @@ function writeSeq(w: JournalWriter, from: number, n: number, trigger = 0n): void
 }
 
 function readAll(home: string, loc = Locations.md('binance'), from = 0n, log = recordingLogger()): number[] {
-  const r = new JournalReader({ home, log });
-  r.join(loc, 0, from);
-  const seqs: number[] = [];
-  for (let f = r.next(); f; f = r.next()) {
-    assert.equal(f.msgType, TEST_MSG_TYPE);
-    seqs.push(checkTestPayload(f.buf, f.offset));
-  }
-  r.close();
-  return seqs;
+  return readTestSeqs(home, log, loc, from);
 }
 
 const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
