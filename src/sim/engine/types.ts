@@ -1,0 +1,134 @@
+/**
+ * The simulated exchange's own vocabulary: Binance Spot's names and enums (see
+ * ../shared/reference/binance-spot.md), with exact decimals. The wire format (strings, JSON) is
+ * the REST/WS layer's business; the engine speaks these values.
+ */
+import type { Decimal } from '../../model/decimal.js';
+
+export type SimSide = 'BUY' | 'SELL';
+export type SimOrderType = 'LIMIT' | 'MARKET' | 'LIMIT_MAKER';
+export type SimTimeInForce = 'GTC' | 'IOC' | 'FOK';
+export type SimOrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'REJECTED' | 'EXPIRED' | 'EXPIRED_IN_MATCH';
+export type ExecutionType = 'NEW' | 'CANCELED' | 'REJECTED' | 'TRADE' | 'EXPIRED';
+
+/** A symbol and its exchange filters (Binance exchangeInfo). */
+export interface SymbolSpec {
+  symbol: string;
+  baseAsset: string;
+  quoteAsset: string;
+  /** Decimals Binance prints for the base and quote assets (baseAssetPrecision etc.). */
+  basePrecision: number;
+  quotePrecision: number;
+  minPrice: Decimal;
+  maxPrice: Decimal;
+  tickSize: Decimal;
+  minQty: Decimal;
+  maxQty: Decimal;
+  stepSize: Decimal;
+  minNotional: Decimal;
+  maxNotional: Decimal;
+  applyMinToMarket: boolean;
+  applyMaxToMarket: boolean;
+}
+
+export interface NewOrderRequest {
+  account: string;
+  symbol: string;
+  side: SimSide;
+  type: SimOrderType;
+  timeInForce?: SimTimeInForce;
+  /** Base quantity; for MARKET either this or quoteOrderQty. */
+  quantity?: Decimal;
+  /** MARKET only: spend (BUY) or receive (SELL) this much quote. */
+  quoteOrderQty?: Decimal;
+  price?: Decimal;
+  clientOrderId: string;
+}
+
+export interface SimFill {
+  price: Decimal;
+  qty: Decimal;
+  quoteQty: Decimal;
+  commission: Decimal;
+  commissionAsset: string;
+  tradeId: number;
+  isMaker: boolean;
+}
+
+export interface SimOrder {
+  orderId: number;
+  clientOrderId: string;
+  account: string;
+  symbol: string;
+  side: SimSide;
+  type: SimOrderType;
+  timeInForce: SimTimeInForce;
+  /** 0 for MARKET. */
+  price: Decimal;
+  origQty: Decimal;
+  origQuoteOrderQty: Decimal;
+  executedQty: Decimal;
+  cummulativeQuoteQty: Decimal;
+  status: SimOrderStatus;
+  /** ms */
+  time: number;
+  updateTime: number;
+  /** Whether the order rests on the book. */
+  isWorking: boolean;
+  /** What is still locked for this order (quote for BUY, base for SELL). */
+  locked: Decimal;
+}
+
+/** An own trade, as GET /api/v3/myTrades shows it. */
+export interface SimTrade {
+  symbol: string;
+  id: number;
+  orderId: number;
+  account: string;
+  price: Decimal;
+  qty: Decimal;
+  quoteQty: Decimal;
+  commission: Decimal;
+  commissionAsset: string;
+  time: number;
+  isBuyer: boolean;
+  isMaker: boolean;
+}
+
+/** A public trade (the @trade stream). */
+export interface PublicTrade {
+  symbol: string;
+  tradeId: number;
+  price: Decimal;
+  qty: Decimal;
+  time: number;
+  buyerIsMaker: boolean;
+}
+
+export interface Balance {
+  free: Decimal;
+  locked: Decimal;
+}
+
+/**
+ * What the engine tells the outside after each operation, in Binance's order: execution reports
+ * of the taker and the makers, then the balances that changed (one outboundAccountPosition per
+ * account touched).
+ */
+export type EngineEvent =
+  | { kind: 'execution'; order: SimOrder; execution: ExecutionType; fill?: SimFill; time: number }
+  | { kind: 'balances'; account: string; balances: Map<string, Balance>; time: number }
+  | { kind: 'trade'; trade: PublicTrade }
+  | { kind: 'book'; symbol: string; side: SimSide; price: Decimal; qty: Decimal };
+
+/** A rejection with Binance's code and message; the REST/WS layer turns it into the error body. */
+export class ExchangeError extends Error {
+  override name = 'ExchangeError';
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly httpStatus = 400,
+  ) {
+    super(message);
+  }
+}
