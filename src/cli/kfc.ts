@@ -137,6 +137,25 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('sim')
+    .description('run the Binance-compatible simulated exchange on loopback (REST API in this build)')
+    .option('--port <port>', 'port to listen on (this command\'s own --port, not the master\'s)', '8500')
+    .action(async (opts: { port: string }, cmd: Command) => {
+      const g = globals(cmd);
+      const log = createLogger({ name: 'sim', level: g.level });
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new UserError(`--port "${opts.port}" is not a port number (1-65535)`);
+      const host = cmd.optsWithGlobals<{ host?: string }>().host ?? '127.0.0.1';
+      const { startSimServer, DEMO_ACCOUNT } = await import('../sim/sim-server.js');
+      const { server } = await startSimServer({ host, port });
+      log.info(`simulated exchange on http://${host}:${port} (REST /api/v3); demo account API key ${DEMO_ACCOUNT.apiKey}, HMAC secret in the README (simulator only)`);
+      const stop = () => server.close(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      process.send?.('ready');
+    });
+
+  program
     .command('status')
     .description('list the registered processes (from the master)')
     .option('--json', 'print JSON instead of a table')

@@ -1,0 +1,335 @@
+/**
+ * The simulated exchange's REST API under /api/v3, as Binance Spot answers it: the same paths,
+ * parameters, security (X-MBX-APIKEY, HMAC-SHA256 or Ed25519 signatures, timestamp/recvWindow),
+ * error codes and messages, and the request-weight header.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KeyObject } from 'node:crypto';
+import { formatFixed, type Decimal } from '../../model/decimal.js';
+import type { MatchingEngine } from '../engine/engine.js';
+import { ExchangeError, type SimFill, type SimOrder, type SymbolSpec } from '../engine/types.js';
+import { Params } from './params.js';
+import { restPayload, verifyEd25519, verifyHmac } from './signing.js';
+
+export interface SimAccount {
+  name: string;
+  apiKey: string;
+  hmacSecret?: string;
+  ed25519PublicKey?: KeyObject;
+  makerCommission: number;
+  takerCommission: number;
+}
+
+export interface RestOptions {
+  engine: MatchingEngine;
+  accounts: SimAccount[];
+  /** REQUEST_WEIGHT per minute per client address (Binance: 6000). */
+  weightLimit?: number;
+  now?: () => number;
+}
+
+const MAX_BODY = 64 * 1024;
+const CLIENT_ORDER_ID = /^[a-zA-Z0-9-_]{1,36}$/;
+const amount = (x: Decimal) => formatFixed(x, 8);
+
+interface Route {
+  weight: number;
+  signed: boolean;
+  handle: (p: Params, account: SimAccount | undefined) => unknown;
+}
+
+export class RestApi {
+  private readonly engine: MatchingEngine;
+  private readonly byKey = new Map<string, SimAccount>();
+  private readonly now: () => number;
+  private readonly weights = new Map<string, { minute: number; used: number }>();
+  private readonly routes: Record<string, Route>;
+
+  constructor(private readonly opts: RestOptions) {
+    this.engine = opts.engine;
+    this.now = opts.now ?? Date.now;
+    for (const a of opts.accounts) this.byKey.set(a.apiKey, a);
+    this.routes = {
+      'GET /api/v3/ping': { weight: 1, signed: false, handle: () => ({}) },
+      'GET /api/v3/time': { weight: 1, signed: false, handle: () => ({ serverTime: this.now() }) },
+      'GET /api/v3/exchangeInfo': { weight: 20, signed: false, handle: () => this.exchangeInfo() },
+      'GET /api/v3/depth': { weight: 5, signed: false, handle: (p) => this.depth(p) },
+      'POST /api/v3/order': { weight: 1, signed: true, handle: (p, a) => this.newOrder(p, a!, false) },
+      'POST /api/v3/order/test': { weight: 1, signed: true, handle: (p, a) => this.newOrder(p, a!, true) },
+      'GET /api/v3/order': { weight: 4, signed: true, handle: (p, a) => orderJson(this.engine.getOrder(a!.name, this.symbol(p), orderRef(p))) },
+      'DELETE /api/v3/order': { weight: 1, signed: true, handle: (p, a) => this.cancel(p, a!) },
+      'GET /api/v3/openOrders': { weight: 6, signed: true, handle: (p, a) => this.engine.openOrders(a!.name, p.has('symbol') ? this.symbol(p) : undefined).map(orderJson) },
+      'DELETE /api/v3/openOrders': { weight: 1, signed: true, handle: (p, a) => this.cancelAll(p, a!) },
+      'GET /api/v3/account': { weight: 20, signed: true, handle: (_p, a) => this.account(a!) },
+      'GET /api/v3/myTrades': { weight: 20, signed: true, handle: (p, a) => this.myTrades(p, a!) },
+    };
+  }
+
+  /** Handles a request if it is under /api/v3; false otherwise (for other handlers). */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (!path.startsWith('/api/v3/')) return false;
+    const query = q < 0 ? '' : url.slice(q + 1);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) tooBig = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => {
+      const headers: Record<string, string> = { 'content-type': 'application/json;charset=UTF-8' };
+      const send = (status: number, body: unknown) => {
+        res.writeHead(status, headers);
+        res.end(JSON.stringify(body));
+      };
+      try {
+        if (tooBig) throw new ExchangeError(-1104, `Not all sent parameters were read; request body larger than ${MAX_BODY} bytes.`, 413);
+        const route = this.routes[`${req.method} ${path}`];
+        if (!route) throw new ExchangeError(-1000, `Unknown endpoint ${req.method} ${path}.`, 404);
+        headers['x-mbx-used-weight-1m'] = String(this.spend(req.socket.remoteAddress ?? '', route.weight, headers));
+        const body = Buffer.concat(chunks).toString('utf8');
+        const params = Params.parse(query, body);
+        const account = route.signed ? this.authenticate(req, query, body, params) : undefined;
+        send(200, route.handle(params, account));
+      } catch (err) {
+        if (err instanceof ExchangeError) send(err.httpStatus, { code: err.code, msg: err.message });
+        else send(500, { code: -1000, msg: 'An unknown error occurred while processing the request.' });
+      }
+    });
+    return true;
+  }
+
+  /** Counts request weight in the current minute; past the limit, -1003 with Retry-After. */
+  private spend(client: string, weight: number, headers: Record<string, string>): number {
+    const minute = Math.floor(this.now() / 60_000);
+    let w = this.weights.get(client);
+    if (!w || w.minute !== minute) this.weights.set(client, (w = { minute, used: 0 }));
+    w.used += weight;
+    const limit = this.opts.weightLimit ?? 6000;
+    if (w.used > limit) {
+      headers['retry-after'] = String(Math.max(1, Math.ceil(((minute + 1) * 60_000 - this.now()) / 1000)));
+      headers['x-mbx-used-weight-1m'] = String(w.used);
+      throw new ExchangeError(-1003, `Too much request weight used; current limit is ${limit} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.`, 429);
+    }
+    return w.used;
+  }
+
+  private authenticate(req: IncomingMessage, query: string, body: string, params: Params): SimAccount {
+    const key = req.headers['x-mbx-apikey'];
+    if (typeof key !== 'string' || key === '') throw new ExchangeError(-2014, 'API-key format invalid.', 401);
+    const account = this.byKey.get(key);
+    if (!account) throw new ExchangeError(-2015, 'Invalid API-key, IP, or permissions for action.', 401);
+    const timestamp = params.integer('timestamp', 0, Number.MAX_SAFE_INTEGER);
+    if (timestamp === undefined) throw new ExchangeError(-1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.");
+    const recvWindow = params.has('recvWindow') ? Number(params.required('recvWindow')) : 5000;
+    if (!(recvWindow > 0 && recvWindow <= 60_000)) throw new ExchangeError(-1131, 'recvWindow must be less than 60000');
+    const now = this.now();
+    if (!(timestamp < now + 1000 && now - timestamp <= recvWindow)) throw new ExchangeError(-1021, 'Timestamp for this request is outside of the recvWindow.');
+    const { payload, signature } = restPayload(query, body);
+    if (signature === undefined || signature === '') throw new ExchangeError(-1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.");
+    const valid = account.hmacSecret !== undefined ? verifyHmac(account.hmacSecret, payload, signature) : account.ed25519PublicKey !== undefined && verifyEd25519(account.ed25519PublicKey, payload, signature);
+    if (!valid) throw new ExchangeError(-1022, 'Signature for this request is not valid.');
+    return account;
+  }
+
+  private symbol(p: Params): string {
+    const s = p.required('symbol');
+    this.engine.spec(s); // -1121 if unknown
+    return s;
+  }
+
+  private exchangeInfo(): unknown {
+    return {
+      timezone: 'UTC',
+      serverTime: this.now(),
+      rateLimits: [
+        { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: this.opts.weightLimit ?? 6000 },
+        { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 100 },
+      ],
+      exchangeFilters: [],
+      symbols: this.engine.symbols.map(symbolJson),
+    };
+  }
+
+  private depth(p: Params): unknown {
+    const limit = p.integer('limit', 1, 5000) ?? 100;
+    const d = this.engine.depth(this.symbol(p), limit);
+    const levels = (side: [Decimal, Decimal][]) => side.map(([price, qty]) => [amount(price), amount(qty)]);
+    return { lastUpdateId: d.lastUpdateId, bids: levels(d.bids), asks: levels(d.asks) };
+  }
+
+  private newOrder(p: Params, account: SimAccount, test: boolean): unknown {
+    const symbol = this.symbol(p);
+    const side = p.oneOf('side', ['BUY', 'SELL'] as const);
+    const type = p.oneOf('type', ['LIMIT', 'MARKET', 'LIMIT_MAKER'] as const);
+    const timeInForce = type === 'LIMIT' ? p.oneOf('timeInForce', ['GTC', 'IOC', 'FOK'] as const) : undefined;
+    const quantity = p.decimal('quantity');
+    const quoteOrderQty = p.decimal('quoteOrderQty');
+    const price = p.decimal('price');
+    if (type !== 'MARKET' && price === undefined) p.required('price');
+    if (type !== 'MARKET' || quoteOrderQty === undefined) {
+      if (quantity === undefined) p.required('quantity');
+    }
+    const clientOrderId = p.matching('newClientOrderId', CLIENT_ORDER_ID) ?? `sim${this.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+    const respType = p.oneOf('newOrderRespType', ['ACK', 'RESULT', 'FULL'] as const, 'FULL');
+    if (test) return {};
+    const { order, fills } = this.engine.placeOrder({
+      account: account.name,
+      symbol,
+      side,
+      type,
+      ...(timeInForce ? { timeInForce } : {}),
+      ...(quantity !== undefined ? { quantity } : {}),
+      ...(quoteOrderQty !== undefined && quantity === undefined ? { quoteOrderQty } : {}),
+      ...(price !== undefined ? { price } : {}),
+      clientOrderId,
+    });
+    const ack = { symbol, orderId: order.orderId, orderListId: -1, clientOrderId: order.clientOrderId, transactTime: order.time };
+    if (respType === 'ACK') return ack;
+    const result = { ...ack, ...resultFields(order) };
+    return respType === 'RESULT' ? result : { ...result, fills: fills.map(fillJson) };
+  }
+
+  private cancel(p: Params, account: SimAccount): unknown {
+    const symbol = this.symbol(p);
+    const { order } = this.engine.cancelOrder(account.name, symbol, orderRef(p));
+    return { symbol, origClientOrderId: order.clientOrderId, orderId: order.orderId, orderListId: -1, clientOrderId: order.clientOrderId, transactTime: order.updateTime, ...resultFields(order) };
+  }
+
+  private cancelAll(p: Params, account: SimAccount): unknown {
+    const symbol = this.symbol(p);
+    const open = this.engine.openOrders(account.name, symbol);
+    if (open.length === 0) throw new ExchangeError(-2011, 'Unknown order sent.');
+    return open.map((o) => this.cancel(new Params(new Map([['symbol', symbol], ['orderId', String(o.orderId)]])), account));
+  }
+
+  private account(account: SimAccount): unknown {
+    const balances = [...this.engine.balances(account.name)].map(([asset, b]) => ({ asset, free: amount(b.free), locked: amount(b.locked) }));
+    return {
+      makerCommission: account.makerCommission,
+      takerCommission: account.takerCommission,
+      buyerCommission: 0,
+      sellerCommission: 0,
+      commissionRates: { maker: (account.makerCommission / 10000).toFixed(8), taker: (account.takerCommission / 10000).toFixed(8), buyer: '0.00000000', seller: '0.00000000' },
+      canTrade: true,
+      canWithdraw: true,
+      canDeposit: true,
+      brokered: false,
+      requireSelfTradePrevention: false,
+      preventSor: false,
+      updateTime: this.now(),
+      accountType: 'SPOT',
+      balances,
+      permissions: ['SPOT'],
+      uid: 0,
+    };
+  }
+
+  private myTrades(p: Params, account: SimAccount): unknown {
+    const symbol = this.symbol(p);
+    const orderId = p.integer('orderId', 0, Number.MAX_SAFE_INTEGER);
+    const fromId = p.integer('fromId', 0, Number.MAX_SAFE_INTEGER);
+    const limit = p.integer('limit', 1, 1000) ?? 500;
+    return this.engine
+      .myTrades(account.name, symbol)
+      .filter((t) => (orderId === undefined || t.orderId === orderId) && (fromId === undefined || t.id >= fromId))
+      .slice(0, limit)
+      .map((t) => ({
+        symbol,
+        id: t.id,
+        orderId: t.orderId,
+        orderListId: -1,
+        price: amount(t.price),
+        qty: amount(t.qty),
+        quoteQty: amount(t.quoteQty),
+        commission: amount(t.commission),
+        commissionAsset: t.commissionAsset,
+        time: t.time,
+        isBuyer: t.isBuyer,
+        isMaker: t.isMaker,
+        isBestMatch: true,
+      }));
+  }
+}
+
+function orderRef(p: Params): { orderId?: number; origClientOrderId?: string } {
+  const orderId = p.integer('orderId', 0, Number.MAX_SAFE_INTEGER);
+  const origClientOrderId = p.optional('origClientOrderId');
+  if (orderId === undefined && origClientOrderId === undefined) {
+    throw new ExchangeError(-1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!");
+  }
+  return { ...(orderId !== undefined ? { orderId } : {}), ...(origClientOrderId !== undefined ? { origClientOrderId } : {}) };
+}
+
+function resultFields(o: SimOrder) {
+  return {
+    price: amount(o.price),
+    origQty: amount(o.origQty),
+    executedQty: amount(o.executedQty),
+    origQuoteOrderQty: amount(o.origQuoteOrderQty),
+    cummulativeQuoteQty: amount(o.cummulativeQuoteQty),
+    status: o.status,
+    timeInForce: o.timeInForce,
+    type: o.type,
+    side: o.side,
+    workingTime: o.isWorking ? o.time : -1,
+    selfTradePreventionMode: 'NONE',
+  };
+}
+
+export function orderJson(o: SimOrder): unknown {
+  return {
+    symbol: o.symbol,
+    orderId: o.orderId,
+    orderListId: -1,
+    clientOrderId: o.clientOrderId,
+    ...resultFields(o),
+    stopPrice: amount(0n),
+    icebergQty: amount(0n),
+    time: o.time,
+    updateTime: o.updateTime,
+    isWorking: o.isWorking,
+  };
+}
+
+function fillJson(f: SimFill): unknown {
+  return { price: amount(f.price), qty: amount(f.qty), commission: amount(f.commission), commissionAsset: f.commissionAsset, tradeId: f.tradeId };
+}
+
+function symbolJson(s: SymbolSpec): unknown {
+  return {
+    symbol: s.symbol,
+    status: 'TRADING',
+    baseAsset: s.baseAsset,
+    baseAssetPrecision: s.basePrecision,
+    quoteAsset: s.quoteAsset,
+    quotePrecision: s.quotePrecision,
+    quoteAssetPrecision: s.quotePrecision,
+    orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET'],
+    icebergAllowed: false,
+    ocoAllowed: false,
+    quoteOrderQtyMarketAllowed: true,
+    isSpotTradingAllowed: true,
+    isMarginTradingAllowed: false,
+    filters: [
+      { filterType: 'PRICE_FILTER', minPrice: amount(s.minPrice), maxPrice: amount(s.maxPrice), tickSize: amount(s.tickSize) },
+      { filterType: 'LOT_SIZE', minQty: amount(s.minQty), maxQty: amount(s.maxQty), stepSize: amount(s.stepSize) },
+      {
+        filterType: 'NOTIONAL',
+        minNotional: amount(s.minNotional),
+        applyMinToMarket: s.applyMinToMarket,
+        maxNotional: amount(s.maxNotional),
+        applyMaxToMarket: s.applyMaxToMarket,
+        avgPriceMins: 5,
+      },
+    ],
+    permissions: [],
+    permissionSets: [['SPOT']],
+    defaultSelfTradePreventionMode: 'NONE',
+    allowedSelfTradePreventionModes: ['NONE'],
+  };
+}

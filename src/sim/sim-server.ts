@@ -1,0 +1,66 @@
+/**
+ * `kfc sim`: the Binance-compatible simulated exchange as a server on loopback. This build serves
+ * the REST API (src/sim/api/rest.ts) over the matching engine with a demo account; market streams,
+ * the WS API user data stream and the moving synthetic market are still to come (issue 4).
+ */
+import { createServer, type Server } from 'node:http';
+import { parseDecimal as d } from '../model/decimal.js';
+import { UserError } from '../util/errors.js';
+import { MatchingEngine } from './engine/engine.js';
+import type { SymbolSpec } from './engine/types.js';
+import { RestApi, type SimAccount } from './api/rest.js';
+
+export const DEMO_ACCOUNT: SimAccount = {
+  name: 'demo',
+  apiKey: 'kfts-sim-demo-key',
+  // A credential of the local simulator, published in the README: never a real exchange secret.
+  hmacSecret: 'kfts-sim-demo-secret',
+  makerCommission: 10,
+  takerCommission: 10,
+};
+
+const spec = (symbol: string, base: string, tick: string, step: string, minQty: string): SymbolSpec => ({
+  symbol,
+  baseAsset: base,
+  quoteAsset: 'USDT',
+  basePrecision: 8,
+  quotePrecision: 8,
+  minPrice: d(tick),
+  maxPrice: d('1000000'),
+  tickSize: d(tick),
+  minQty: d(minQty),
+  maxQty: d('9000'),
+  stepSize: d(step),
+  minNotional: d('5'),
+  maxNotional: d('9000000'),
+  applyMinToMarket: true,
+  applyMaxToMarket: false,
+});
+
+export const DEFAULT_SYMBOLS: SymbolSpec[] = [spec('BTCUSDT', 'BTC', '0.01', '0.00001', '0.00001'), spec('ETHUSDT', 'ETH', '0.01', '0.0001', '0.0001')];
+
+export interface SimServerOptions {
+  host: string;
+  port: number;
+  weightLimit?: number;
+}
+
+export async function startSimServer(opts: SimServerOptions): Promise<{ server: Server; engine: MatchingEngine }> {
+  const engine = new MatchingEngine(DEFAULT_SYMBOLS, { makerRate: d('0.001'), takerRate: d('0.001') });
+  engine.deposit(DEMO_ACCOUNT.name, 'USDT', d('100000'));
+  engine.deposit(DEMO_ACCOUNT.name, 'BTC', d('1'));
+  engine.deposit(DEMO_ACCOUNT.name, 'ETH', d('10'));
+  const rest = new RestApi({ engine, accounts: [DEMO_ACCOUNT], ...(opts.weightLimit !== undefined ? { weightLimit: opts.weightLimit } : {}) });
+  const server = createServer((req, res) => {
+    if (rest.handle(req, res)) return;
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ code: -1000, msg: `Unknown endpoint ${req.method} ${req.url}.` }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new UserError(`port ${opts.port} in use on ${opts.host}: stop what listens there, or choose another port with --port`) : err),
+    );
+    server.listen(opts.port, opts.host, resolve);
+  });
+  return { server, engine };
+}

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { parseDecimal as d } from '../../src/model/decimal.js';
+import { MatchingEngine } from '../../src/sim/engine/engine.js';
+import type { SymbolSpec } from '../../src/sim/engine/types.js';
+import { RestApi, type SimAccount } from '../../src/sim/api/rest.js';
+import { ed25519Signature, hmacSignature } from '../../src/sim/api/signing.js';
+
+const SPEC: SymbolSpec = {
+  symbol: 'BTCUSDT', baseAsset: 'BTC', quoteAsset: 'USDT', basePrecision: 8, quotePrecision: 8,
+  minPrice: d('0.01'), maxPrice: d('1000000'), tickSize: d('0.01'),
+  minQty: d('0.00001'), maxQty: d('9000'), stepSize: d('0.00001'),
+  minNotional: d('5'), maxNotional: d('9000000'), applyMinToMarket: true, applyMaxToMarket: false,
+};
+
+const ed = generateKeyPairSync('ed25519');
+const HMAC: SimAccount = { name: 'hmac', apiKey: 'hmac-key', hmacSecret: 'hmac-secret', makerCommission: 10, takerCommission: 10 };
+const ED: SimAccount = { name: 'ed', apiKey: 'ed-key', ed25519PublicKey: ed.publicKey, makerCommission: 10, takerCommission: 10 };
+
+let server: Server;
+let base = '';
+
+before(async () => {
+  const engine = new MatchingEngine([SPEC], { makerRate: d('0.001'), takerRate: d('0.001') });
+  for (const a of [HMAC, ED]) {
+    engine.deposit(a.name, 'BTC', d('1'));
+    engine.deposit(a.name, 'USDT', d('100000'));
+  }
+  const api = new RestApi({ engine, accounts: [HMAC, ED], weightLimit: 6000 });
+  server = createServer((req, res) => {
+    if (!api.handle(req, res)) res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+after(() => server.close());
+
+interface Call {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+async function call(method: string, path: string, init: { query?: string; body?: string; key?: string } = {}): Promise<Call> {
+  const res = await fetch(`${base}${path}${init.query ? `?${init.query}` : ''}`, {
+    method,
+    headers: { ...(init.key ? { 'X-MBX-APIKEY': init.key } : {}), ...(init.body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+    ...(init.body ? { body: init.body } : {}),
+  });
+  return { status: res.status, body: await res.json(), headers: res.headers };
+}
+
+/** A signed call the way Binance clients make it: params in the query, signature last. */
+function signed(method: string, path: string, params: Record<string, string>, account: SimAccount = HMAC, privateKey?: KeyObject): Promise<Call> {
+  const query = new URLSearchParams({ ...params, timestamp: params.timestamp ?? String(Date.now()) }).toString();
+  const signature = account.hmacSecret ? hmacSignature(account.hmacSecret, query) : ed25519Signature(privateKey!, query);
+  return call(method, path, { query: `${query}&signature=${encodeURIComponent(signature)}`, key: account.apiKey });
+}
+
+const error = (c: Call) => [c.status, c.body.code, c.body.msg];
+
+describe('sim REST API', () => {
+  it('answers public endpoints', async () => {
+    assert.deepEqual((await call('GET', '/api/v3/ping')).body, {});
+    const time = (await call('GET', '/api/v3/time')).body.serverTime;
+    assert.ok(Math.abs(time - Date.now()) < 5000);
+    const info = (await call('GET', '/api/v3/exchangeInfo')).body;
+    assert.equal(info.symbols[0].symbol, 'BTCUSDT');
+    assert.deepEqual(info.symbols[0].filters[0], { filterType: 'PRICE_FILTER', minPrice: '0.01000000', maxPrice: '1000000.00000000', tickSize: '0.01000000' });
+    assert.equal(info.rateLimits[0].rateLimitType, 'REQUEST_WEIGHT');
+    const depth = await call('GET', '/api/v3/depth', { query: 'symbol=BTCUSDT&limit=5' });
+    assert.deepEqual(depth.body, { lastUpdateId: 0, bids: [], asks: [] });
+    assert.ok(Number(depth.headers.get('x-mbx-used-weight-1m')) > 0);
+    assert.deepEqual(error(await call('GET', '/api/v3/depth', { query: 'symbol=NOPE' })), [400, -1121, 'Invalid symbol.']);
+  });
+
+  it('places, queries, cancels orders and reports balances and trades (HMAC and Ed25519 keys)', async () => {
+    const sell = await signed('POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'SELL', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.5', price: '60000', newClientOrderId: 'sell-1' });
+    assert.equal(sell.status, 200, JSON.stringify(sell.body));
+    assert.equal(sell.body.status, 'NEW');
+    assert.equal(sell.body.clientOrderId, 'sell-1');
+    assert.equal(sell.body.origQty, '0.50000000');
+    assert.deepEqual(sell.body.fills, []);
+    const q = await signed('GET', '/api/v3/order', { symbol: 'BTCUSDT', origClientOrderId: 'sell-1' });
+    assert.equal(q.body.orderId, sell.body.orderId);
+    assert.equal(q.body.isWorking, true);
+    const buy = await signed('POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'BUY', type: 'MARKET', quantity: '0.2' }, ED, ed.privateKey);
+    assert.equal(buy.status, 200, JSON.stringify(buy.body));
+    assert.equal(buy.body.status, 'FILLED');
+    assert.deepEqual(buy.body.fills.map((f: any) => [f.price, f.qty, f.commission, f.commissionAsset]), [['60000.00000000', '0.20000000', '0.00020000', 'BTC']]);
+    const acct = (await signed('GET', '/api/v3/account', {})).body;
+    const usdt = acct.balances.find((b: any) => b.asset === 'USDT');
+    const btc = acct.balances.find((b: any) => b.asset === 'BTC');
+    assert.deepEqual([btc.free, btc.locked], ['0.50000000', '0.30000000']);
+    assert.deepEqual([usdt.free, usdt.locked], ['111988.00000000', '0.00000000']); // 100000 + 12000 - 0.1%
+    const trades = (await signed('GET', '/api/v3/myTrades', { symbol: 'BTCUSDT' })).body;
+    assert.deepEqual(trades.map((t: any) => [t.qty, t.quoteQty, t.isMaker, t.isBuyer]), [['0.20000000', '12000.00000000', true, false]]);
+    const open = (await signed('GET', '/api/v3/openOrders', { symbol: 'BTCUSDT' })).body;
+    assert.equal(open.length, 1);
+    assert.equal(open[0].status, 'PARTIALLY_FILLED');
+    const cancel = await signed('DELETE', '/api/v3/order', { symbol: 'BTCUSDT', orderId: String(sell.body.orderId) });
+    assert.equal(cancel.body.status, 'CANCELED');
+    assert.deepEqual(error(await signed('DELETE', '/api/v3/order', { symbol: 'BTCUSDT', orderId: String(sell.body.orderId) })), [400, -2011, 'Unknown order sent.']);
+    assert.deepEqual(error(await signed('GET', '/api/v3/order', { symbol: 'BTCUSDT', orderId: '999' })), [400, -2013, 'Order does not exist.']);
+    assert.deepEqual((await signed('POST', '/api/v3/order/test', { symbol: 'BTCUSDT', side: 'BUY', type: 'MARKET', quantity: '0.1' })).body, {});
+  });
+
+  it('enforces Binance\'s security with its codes', async () => {
+    const query = `symbol=BTCUSDT&timestamp=${Date.now()}`;
+    assert.deepEqual(error(await call('GET', '/api/v3/openOrders', { query })), [401, -2014, 'API-key format invalid.']);
+    assert.deepEqual(error(await call('GET', '/api/v3/openOrders', { query, key: 'nope' })), [401, -2015, 'Invalid API-key, IP, or permissions for action.']);
+    assert.deepEqual(error(await call('GET', '/api/v3/openOrders', { query, key: HMAC.apiKey })), [400, -1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed."]);
+    assert.deepEqual(error(await call('GET', '/api/v3/openOrders', { query: `${query}&signature=00ff`, key: HMAC.apiKey })), [400, -1022, 'Signature for this request is not valid.']);
+    assert.deepEqual(error(await signed('GET', '/api/v3/openOrders', { timestamp: String(Date.now() - 10_000) })), [400, -1021, 'Timestamp for this request is outside of the recvWindow.']);
+    assert.deepEqual(error(await signed('GET', '/api/v3/openOrders', { timestamp: String(Date.now() + 5_000) })), [400, -1021, 'Timestamp for this request is outside of the recvWindow.']);
+    assert.equal((await signed('GET', '/api/v3/openOrders', { timestamp: String(Date.now() - 10_000), recvWindow: '20000' })).status, 200);
+    assert.deepEqual(error(await call('GET', '/api/v3/account', { query: 'signature=x', key: HMAC.apiKey })), [400, -1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed."]);
+    // Signed with the other account's key: not valid.
+    assert.deepEqual(error(await signed('GET', '/api/v3/account', {}, { ...HMAC, apiKey: ED.apiKey })), [400, -1022, 'Signature for this request is not valid.']);
+  });
+
+  it('counts request weight and answers 429 with Retry-After past the limit', async () => {
+    const engine = new MatchingEngine([SPEC], { makerRate: 0n, takerRate: 0n });
+    const api = new RestApi({ engine, accounts: [], weightLimit: 30 });
+    const small = createServer((req, res) => void api.handle(req, res));
+    await new Promise<void>((resolve) => small.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(small.address() as { port: number }).port}/api/v3/exchangeInfo`;
+    try {
+      const first = await fetch(url);
+      assert.equal(first.headers.get('x-mbx-used-weight-1m'), '20');
+      await first.json();
+      const second = await fetch(url);
+      assert.equal(second.status, 429);
+      assert.equal((await second.json()).code, -1003);
+      assert.ok(Number(second.headers.get('retry-after')) >= 1);
+      assert.equal(second.headers.get('x-mbx-used-weight-1m'), '40');
+    } finally {
+      small.close();
+    }
+  });
+
+  it('rejects malformed parameters with Binance\'s messages, never a 500', async () => {
+    const order = (p: Record<string, string>) => signed('POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.1', price: '100', ...p });
+    assert.deepEqual(error(await order({ side: 'UP' })), [400, -1100, "Illegal characters found in parameter 'side'; legal range is '^(BUY|SELL)$'."]);
+    assert.deepEqual(error(await order({ quantity: '1e3' })), [400, -1100, "Illegal characters found in parameter 'quantity'; legal range is '^([0-9]{1,20})(\\.[0-9]{1,20})?$'."]);
+    assert.deepEqual(error(await order({ price: '-5' }))[1], -1100);
+    assert.deepEqual(error(await order({ symbol: 'ETHUSDT' })), [400, -1121, 'Invalid symbol.']);
+    assert.deepEqual(error(await order({ newClientOrderId: 'has spaces!' }))[1], -1100);
+    assert.deepEqual(error(await signed('POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', quantity: '1', price: '100' })), [400, -1102, "Mandatory parameter 'timeInForce' was not sent, was empty/null, or malformed."]);
+    assert.deepEqual(error(await signed('POST', '/api/v3/order', { side: 'BUY', type: 'LIMIT' })), [400, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."]);
+    assert.deepEqual(error(await order({ price: '100.001' })), [400, -1013, 'Filter failure: PRICE_FILTER']);
+    assert.deepEqual(error(await order({ quantity: '5000', price: '100' })), [400, -2010, 'Account has insufficient balance for requested action.']);
+    const huge = await call('POST', '/api/v3/order', { body: 'x='.padEnd(100_000, 'y'), key: HMAC.apiKey });
+    assert.deepEqual([huge.status, huge.body.code], [413, -1104]);
+  });
+});
