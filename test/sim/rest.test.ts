@@ -133,7 +133,7 @@ describe('sim REST API', () => {
       await first.json();
       const second = await fetch(url);
       assert.equal(second.status, 429);
-      assert.equal((await second.json()).code, -1003);
+      assert.equal(((await second.json()) as { code: number }).code, -1003);
       assert.ok(Number(second.headers.get('retry-after')) >= 1);
       assert.equal(second.headers.get('x-mbx-used-weight-1m'), '40');
     } finally {
