@@ -149,7 +149,10 @@ export function buildProgram(): Command {
       const { startSimServer, DEMO_ACCOUNT } = await import('../sim/sim-server.js');
       const { server } = await startSimServer({ host, port });
       log.info(`simulated exchange on http://${host}:${port} (REST /api/v3); demo account API key ${DEMO_ACCOUNT.apiKey}, HMAC secret in the README (simulator only)`);
-      const stop = () => server.close(() => process.exit(0));
+      const stop = () => {
+        server.closeAllConnections();
+        server.close(() => process.exit(0));
+      };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       process.send?.('ready');

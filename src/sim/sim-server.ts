@@ -1,7 +1,7 @@
 /**
  * `kfc sim`: the Binance-compatible simulated exchange as a server on loopback. This build serves
- * the REST API (src/sim/api/rest.ts) over the matching engine with a demo account; market streams,
- * the WS API user data stream and the moving synthetic market are still to come (issue 4).
+ * the REST API (api/rest.ts) and the market streams (api/streams.ts) over the matching engine with
+ * a demo account; the WS API user data stream and the moving synthetic market are still to come.
  */
 import { createServer, type Server } from 'node:http';
 import { parseDecimal as d } from '../model/decimal.js';
@@ -9,6 +9,7 @@ import { UserError } from '../util/errors.js';
 import { MatchingEngine } from './engine/engine.js';
 import type { SymbolSpec } from './engine/types.js';
 import { RestApi, type SimAccount } from './api/rest.js';
+import { MarketStreams } from './api/streams.js';
 
 export const DEMO_ACCOUNT: SimAccount = {
   name: 'demo',
@@ -50,12 +51,20 @@ export async function startSimServer(opts: SimServerOptions): Promise<{ server: 
   engine.deposit(DEMO_ACCOUNT.name, 'USDT', d('100000'));
   engine.deposit(DEMO_ACCOUNT.name, 'BTC', d('1'));
   engine.deposit(DEMO_ACCOUNT.name, 'ETH', d('10'));
-  const rest = new RestApi({ engine, accounts: [DEMO_ACCOUNT], ...(opts.weightLimit !== undefined ? { weightLimit: opts.weightLimit } : {}) });
+  const streams = new MarketStreams({ engine });
+  const rest = new RestApi({
+    engine,
+    accounts: [DEMO_ACCOUNT],
+    onEvents: (events) => streams.publish(events),
+    ...(opts.weightLimit !== undefined ? { weightLimit: opts.weightLimit } : {}),
+  });
   const server = createServer((req, res) => {
     if (rest.handle(req, res)) return;
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ code: -1000, msg: `Unknown endpoint ${req.method} ${req.url}.` }));
   });
+  streams.attach(server);
+  server.on('close', () => streams.close());
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EADDRINUSE' ? new UserError(`port ${opts.port} in use on ${opts.host}: stop what listens there, or choose another port with --port`) : err),

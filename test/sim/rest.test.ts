@@ -35,7 +35,10 @@ before(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 });
-after(() => server.close());
+after(() => {
+  server.closeAllConnections();
+  server.close();
+});
 
 interface Call {
   status: number;
@@ -137,6 +140,7 @@ describe('sim REST API', () => {
       assert.ok(Number(second.headers.get('retry-after')) >= 1);
       assert.equal(second.headers.get('x-mbx-used-weight-1m'), '40');
     } finally {
+      small.closeAllConnections();
       small.close();
     }
   });

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KeyObject } from 'node:crypto';
 import { formatFixed, type Decimal } from '../../model/decimal.js';
 import type { MatchingEngine } from '../engine/engine.js';
-import { ExchangeError, type SimFill, type SimOrder, type SymbolSpec } from '../engine/types.js';
+import { ExchangeError, type EngineEvent, type SimFill, type SimOrder, type SymbolSpec } from '../engine/types.js';
 import { Params } from './params.js';
 import { restPayload, verifyEd25519, verifyHmac } from './signing.js';
 
@@ -26,6 +26,8 @@ export interface RestOptions {
   /** REQUEST_WEIGHT per minute per client address (Binance: 6000). */
   weightLimit?: number;
   now?: () => number;
+  /** Receives what each order operation changed (for the market and user data streams). */
+  onEvents?: (events: EngineEvent[]) => void;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -177,7 +179,7 @@ export class RestApi {
     const clientOrderId = p.matching('newClientOrderId', CLIENT_ORDER_ID) ?? `sim${this.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
     const respType = p.oneOf('newOrderRespType', ['ACK', 'RESULT', 'FULL'] as const, 'FULL');
     if (test) return {};
-    const { order, fills } = this.engine.placeOrder({
+    const { order, fills, events } = this.engine.placeOrder({
       account: account.name,
       symbol,
       side,
@@ -188,6 +190,7 @@ export class RestApi {
       ...(price !== undefined ? { price } : {}),
       clientOrderId,
     });
+    this.opts.onEvents?.(events);
     const ack = { symbol, orderId: order.orderId, orderListId: -1, clientOrderId: order.clientOrderId, transactTime: order.time };
     if (respType === 'ACK') return ack;
     const result = { ...ack, ...resultFields(order) };
@@ -196,7 +199,8 @@ export class RestApi {
 
   private cancel(p: Params, account: SimAccount): unknown {
     const symbol = this.symbol(p);
-    const { order } = this.engine.cancelOrder(account.name, symbol, orderRef(p));
+    const { order, events } = this.engine.cancelOrder(account.name, symbol, orderRef(p));
+    this.opts.onEvents?.(events);
     return { symbol, origClientOrderId: order.clientOrderId, orderId: order.orderId, orderListId: -1, clientOrderId: order.clientOrderId, transactTime: order.updateTime, ...resultFields(order) };
   }
 

@@ -245,7 +245,7 @@ export class MatchingEngine {
       order.isWorking = true;
       book.rest(order, rest);
       book.updateId++;
-      events.push({ kind: 'book', symbol: spec.symbol, side: order.side, price: order.price, qty: this.levelQty(book, order.side, order.price) });
+      events.push({ kind: 'book', symbol: spec.symbol, side: order.side, price: order.price, qty: this.levelQty(book, order.side, order.price), updateId: book.updateId });
     } else if (order.status !== 'FILLED') {
       // IOC/FOK/MARKET remainder expires; its lock goes back.
       order.status = 'EXPIRED';
@@ -269,7 +269,7 @@ export class MatchingEngine {
     order.updateTime = time;
     this.releaseLock(order);
     const events: EngineEvent[] = [
-      { kind: 'book', symbol, side: order.side, price: order.price, qty: this.levelQty(book, order.side, order.price) },
+      { kind: 'book', symbol, side: order.side, price: order.price, qty: this.levelQty(book, order.side, order.price), updateId: book.updateId },
       { kind: 'execution', order: { ...order }, execution: 'CANCELED', time },
     ];
     this.pushBalances(events, new Set([account]), book.spec, time);
@@ -290,6 +290,13 @@ export class MatchingEngine {
   myTrades(account: string, symbol: string): SimTrade[] {
     this.book(symbol);
     return (this.trades.get(account) ?? []).filter((t) => t.symbol === symbol);
+  }
+
+  /** Best bid and ask as [price, qty] (undefined when a side is empty), with the update id. */
+  best(symbol: string): { updateId: number; bid: [Decimal, Decimal] | undefined; ask: [Decimal, Decimal] | undefined } {
+    const book = this.book(symbol);
+    const top = (l: Level | undefined) => (l ? ([l.price, l.qty] as [Decimal, Decimal]) : undefined);
+    return { updateId: book.updateId, bid: top(book.bids[0]), ask: top(book.asks[0]) };
   }
 
   /** Top `limit` levels per side as [price, qty], and the book's update id. */
@@ -400,7 +407,7 @@ export class MatchingEngine {
       }
       if (level.orders.length === 0) opposite.shift();
       book.updateId++;
-      events.push({ kind: 'book', symbol: book.spec.symbol, side: maker.side, price: level.price, qty: level.orders.length === 0 ? ZERO : level.qty });
+      events.push({ kind: 'book', symbol: book.spec.symbol, side: maker.side, price: level.price, qty: level.orders.length === 0 ? ZERO : level.qty, updateId: book.updateId });
       events.push({
         kind: 'trade',
         trade: { symbol: book.spec.symbol, tradeId: fill.tradeId, price: level.price, qty, time, buyerIsMaker: maker.side === 'BUY' },

@@ -119,7 +119,8 @@ export type EngineEvent =
   | { kind: 'execution'; order: SimOrder; execution: ExecutionType; fill?: SimFill; time: number }
   | { kind: 'balances'; account: string; balances: Map<string, Balance>; time: number }
   | { kind: 'trade'; trade: PublicTrade }
-  | { kind: 'book'; symbol: string; side: SimSide; price: Decimal; qty: Decimal };
+  /** A price level's new total quantity (0: gone), with the book's update id after the change. */
+  | { kind: 'book'; symbol: string; side: SimSide; price: Decimal; qty: Decimal; updateId: number };
 
 /** A rejection with Binance's code and message; the REST/WS layer turns it into the error body. */
 export class ExchangeError extends Error {
