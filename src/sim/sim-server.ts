@@ -1,7 +1,8 @@
 /**
  * `kfc sim`: the Binance-compatible simulated exchange as a server on loopback. This build serves
  * the REST API (api/rest.ts) and the market streams (api/streams.ts) over the matching engine with
- * a demo account; the WS API user data stream and the moving synthetic market are still to come.
+ * a demo account, and a market that moves (market/synthetic.ts); the WS API user data stream is
+ * still to come.
  */
 import { createServer, type Server } from 'node:http';
 import { parseDecimal as d } from '../model/decimal.js';
@@ -10,6 +11,7 @@ import { MatchingEngine } from './engine/engine.js';
 import type { SymbolSpec } from './engine/types.js';
 import { RestApi, type SimAccount } from './api/rest.js';
 import { MarketStreams } from './api/streams.js';
+import { SyntheticMarket } from './market/synthetic.js';
 
 export const DEMO_ACCOUNT: SimAccount = {
   name: 'demo',
@@ -44,9 +46,13 @@ export interface SimServerOptions {
   host: string;
   port: number;
   weightLimit?: number;
+  /** The moving synthetic market: its seed and rounds per second; false for a still book. */
+  market?: { seed: number; rate?: number } | false;
 }
 
-export async function startSimServer(opts: SimServerOptions): Promise<{ server: Server; engine: MatchingEngine }> {
+export const START_PRICES: Record<string, string> = { BTCUSDT: '60000', ETHUSDT: '3000' };
+
+export async function startSimServer(opts: SimServerOptions): Promise<{ server: Server; engine: MatchingEngine; market: SyntheticMarket | undefined }> {
   const engine = new MatchingEngine(DEFAULT_SYMBOLS, { makerRate: d('0.001'), takerRate: d('0.001') });
   engine.deposit(DEMO_ACCOUNT.name, 'USDT', d('100000'));
   engine.deposit(DEMO_ACCOUNT.name, 'BTC', d('1'));
@@ -63,13 +69,18 @@ export async function startSimServer(opts: SimServerOptions): Promise<{ server: 
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ code: -1000, msg: `Unknown endpoint ${req.method} ${req.url}.` }));
   });
+  const market = opts.market ? new SyntheticMarket({ engine, seed: opts.market.seed, ...(opts.market.rate !== undefined ? { rate: opts.market.rate } : {}), startPrices: START_PRICES, onEvents: (events) => streams.publish(events) }) : undefined;
   streams.attach(server);
-  server.on('close', () => streams.close());
+  server.on('close', () => {
+    market?.stop();
+    streams.close();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EADDRINUSE' ? new UserError(`port ${opts.port} in use on ${opts.host}: stop what listens there, or choose another port with --port`) : err),
     );
     server.listen(opts.port, opts.host, resolve);
   });
-  return { server, engine };
+  market?.start();
+  return { server, engine, market };
 }
