@@ -1,16 +1,18 @@
 /**
  * `kfc sim`: the Binance-compatible simulated exchange as a server on loopback. This build serves
  * the REST API (api/rest.ts) and the market streams (api/streams.ts) over the matching engine with
- * a demo account, and a market that moves (market/synthetic.ts); the WS API user data stream is
- * still to come.
+ * the WS API with the user data stream (api/ws-api.ts), a demo account, and a market that moves
+ * (market/synthetic.ts).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { parseDecimal as d } from '../model/decimal.js';
 import { UserError } from '../util/errors.js';
 import { MatchingEngine } from './engine/engine.js';
-import type { SymbolSpec } from './engine/types.js';
+import type { EngineEvent, SymbolSpec } from './engine/types.js';
 import { RestApi, type SimAccount } from './api/rest.js';
 import { MarketStreams } from './api/streams.js';
+import { WsApi } from './api/ws-api.js';
 import { SyntheticMarket } from './market/synthetic.js';
 
 export const DEMO_ACCOUNT: SimAccount = {
@@ -46,6 +48,10 @@ export interface SimServerOptions {
   host: string;
   port: number;
   weightLimit?: number;
+  /** Accounts besides the demo account. */
+  accounts?: SimAccount[];
+  /** Deposits for those accounts: account -> asset -> amount. */
+  deposits?: Record<string, Record<string, string>>;
   /** The moving synthetic market: its seed and rounds per second; false for a still book. */
   market?: { seed: number; rate?: number } | false;
 }
@@ -57,11 +63,17 @@ export async function startSimServer(opts: SimServerOptions): Promise<{ server: 
   engine.deposit(DEMO_ACCOUNT.name, 'USDT', d('100000'));
   engine.deposit(DEMO_ACCOUNT.name, 'BTC', d('1'));
   engine.deposit(DEMO_ACCOUNT.name, 'ETH', d('10'));
+  for (const [account, assets] of Object.entries(opts.deposits ?? {})) for (const [asset, value] of Object.entries(assets)) engine.deposit(account, asset, d(value));
   const streams = new MarketStreams({ engine });
+  let wsApi: WsApi | undefined;
+  const publish = (events: EngineEvent[]) => {
+    streams.publish(events);
+    wsApi?.publish(events);
+  };
   const rest = new RestApi({
     engine,
-    accounts: [DEMO_ACCOUNT],
-    onEvents: (events) => streams.publish(events),
+    accounts: [DEMO_ACCOUNT, ...(opts.accounts ?? [])],
+    onEvents: publish,
     ...(opts.weightLimit !== undefined ? { weightLimit: opts.weightLimit } : {}),
   });
   const server = createServer((req, res) => {
@@ -69,11 +81,17 @@ export async function startSimServer(opts: SimServerOptions): Promise<{ server: 
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ code: -1000, msg: `Unknown endpoint ${req.method} ${req.url}.` }));
   });
-  const market = opts.market ? new SyntheticMarket({ engine, seed: opts.market.seed, ...(opts.market.rate !== undefined ? { rate: opts.market.rate } : {}), startPrices: START_PRICES, onEvents: (events) => streams.publish(events) }) : undefined;
-  streams.attach(server);
+  wsApi = new WsApi({ rest });
+  const market = opts.market
+    ? new SyntheticMarket({ engine, seed: opts.market.seed, ...(opts.market.rate !== undefined ? { rate: opts.market.rate } : {}), startPrices: START_PRICES, onEvents: publish })
+    : undefined;
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!wsApi!.handleUpgrade(req, socket, head) && !streams.handleUpgrade(req, socket, head)) socket.destroy();
+  });
   server.on('close', () => {
     market?.stop();
     streams.close();
+    wsApi?.close();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>

@@ -58,9 +58,9 @@ export class RestApi {
       'GET /api/v3/depth': { weight: 5, signed: false, handle: (p) => this.depth(p) },
       'POST /api/v3/order': { weight: 1, signed: true, handle: (p, a) => this.newOrder(p, a!, false) },
       'POST /api/v3/order/test': { weight: 1, signed: true, handle: (p, a) => this.newOrder(p, a!, true) },
-      'GET /api/v3/order': { weight: 4, signed: true, handle: (p, a) => orderJson(this.engine.getOrder(a!.name, this.symbol(p), orderRef(p))) },
+      'GET /api/v3/order': { weight: 4, signed: true, handle: (p, a) => this.orderStatus(p, a!) },
       'DELETE /api/v3/order': { weight: 1, signed: true, handle: (p, a) => this.cancel(p, a!) },
-      'GET /api/v3/openOrders': { weight: 6, signed: true, handle: (p, a) => this.engine.openOrders(a!.name, p.has('symbol') ? this.symbol(p) : undefined).map(orderJson) },
+      'GET /api/v3/openOrders': { weight: 6, signed: true, handle: (p, a) => this.openOrders(p, a!) },
       'DELETE /api/v3/openOrders': { weight: 1, signed: true, handle: (p, a) => this.cancelAll(p, a!) },
       'GET /api/v3/account': { weight: 20, signed: true, handle: (_p, a) => this.account(a!) },
       'GET /api/v3/myTrades': { weight: 20, signed: true, handle: (p, a) => this.myTrades(p, a!) },
@@ -122,19 +122,17 @@ export class RestApi {
 
   private authenticate(req: IncomingMessage, query: string, body: string, params: Params): SimAccount {
     const key = req.headers['x-mbx-apikey'];
-    if (typeof key !== 'string' || key === '') throw new ExchangeError(-2014, 'API-key format invalid.', 401);
-    const account = this.byKey.get(key);
-    if (!account) throw new ExchangeError(-2015, 'Invalid API-key, IP, or permissions for action.', 401);
-    const timestamp = params.integer('timestamp', 0, Number.MAX_SAFE_INTEGER);
-    if (timestamp === undefined) throw new ExchangeError(-1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.");
-    const recvWindow = params.has('recvWindow') ? Number(params.required('recvWindow')) : 5000;
-    if (!(recvWindow > 0 && recvWindow <= 60_000)) throw new ExchangeError(-1131, 'recvWindow must be less than 60000');
-    const now = this.now();
-    if (!(timestamp < now + 1000 && now - timestamp <= recvWindow)) throw new ExchangeError(-1021, 'Timestamp for this request is outside of the recvWindow.');
+    const account = this.accountFor(typeof key === 'string' ? key : undefined);
     const { payload, signature } = restPayload(query, body);
-    if (signature === undefined || signature === '') throw new ExchangeError(-1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.");
-    const valid = account.hmacSecret !== undefined ? verifyHmac(account.hmacSecret, payload, signature) : account.ed25519PublicKey !== undefined && verifyEd25519(account.ed25519PublicKey, payload, signature);
-    if (!valid) throw new ExchangeError(-1022, 'Signature for this request is not valid.');
+    checkSigned(account, params, payload, signature, this.now());
+    return account;
+  }
+
+  /** The account of an API key: -2014 when none was sent, -2015 when unknown. */
+  accountFor(apiKey: string | undefined): SimAccount {
+    if (apiKey === undefined || apiKey === '') throw new ExchangeError(-2014, 'API-key format invalid.', 401);
+    const account = this.byKey.get(apiKey);
+    if (!account) throw new ExchangeError(-2015, 'Invalid API-key, IP, or permissions for action.', 401);
     return account;
   }
 
@@ -164,7 +162,7 @@ export class RestApi {
     return { lastUpdateId: d.lastUpdateId, bids: levels(d.bids), asks: levels(d.asks) };
   }
 
-  private newOrder(p: Params, account: SimAccount, test: boolean): unknown {
+  newOrder(p: Params, account: SimAccount, test: boolean): unknown {
     const symbol = this.symbol(p);
     const side = p.oneOf('side', ['BUY', 'SELL'] as const);
     const type = p.oneOf('type', ['LIMIT', 'MARKET', 'LIMIT_MAKER'] as const);
@@ -197,7 +195,15 @@ export class RestApi {
     return respType === 'RESULT' ? result : { ...result, fills: fills.map(fillJson) };
   }
 
-  private cancel(p: Params, account: SimAccount): unknown {
+  orderStatus(p: Params, account: SimAccount): unknown {
+    return orderJson(this.engine.getOrder(account.name, this.symbol(p), orderRef(p)));
+  }
+
+  openOrders(p: Params, account: SimAccount): unknown {
+    return this.engine.openOrders(account.name, p.has('symbol') ? this.symbol(p) : undefined).map(orderJson);
+  }
+
+  cancel(p: Params, account: SimAccount): unknown {
     const symbol = this.symbol(p);
     const { order, events } = this.engine.cancelOrder(account.name, symbol, orderRef(p));
     this.opts.onEvents?.(events);
@@ -211,7 +217,7 @@ export class RestApi {
     return open.map((o) => this.cancel(new Params(new Map([['symbol', symbol], ['orderId', String(o.orderId)]])), account));
   }
 
-  private account(account: SimAccount): unknown {
+  account(account: SimAccount): unknown {
     const balances = [...this.engine.balances(account.name)].map(([asset, b]) => ({ asset, free: amount(b.free), locked: amount(b.locked) }));
     return {
       makerCommission: account.makerCommission,
@@ -233,7 +239,7 @@ export class RestApi {
     };
   }
 
-  private myTrades(p: Params, account: SimAccount): unknown {
+  myTrades(p: Params, account: SimAccount): unknown {
     const symbol = this.symbol(p);
     const orderId = p.integer('orderId', 0, Number.MAX_SAFE_INTEGER);
     const fromId = p.integer('fromId', 0, Number.MAX_SAFE_INTEGER);
@@ -258,6 +264,21 @@ export class RestApi {
         isBestMatch: true,
       }));
   }
+}
+
+/** timestamp/recvWindow and the signature of a signed request, with Binance's errors. */
+export function checkSigned(account: SimAccount, params: Params, payload: string, signature: string | undefined, now: number): void {
+  const timestamp = params.integer('timestamp', 0, Number.MAX_SAFE_INTEGER);
+  if (timestamp === undefined) throw new ExchangeError(-1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.");
+  const recvWindow = params.has('recvWindow') ? Number(params.required('recvWindow')) : 5000;
+  if (!(recvWindow > 0 && recvWindow <= 60_000)) throw new ExchangeError(-1131, 'recvWindow must be less than 60000');
+  if (!(timestamp < now + 1000 && now - timestamp <= recvWindow)) throw new ExchangeError(-1021, 'Timestamp for this request is outside of the recvWindow.');
+  if (signature === undefined || signature === '') throw new ExchangeError(-1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.");
+  const valid =
+    account.hmacSecret !== undefined
+      ? verifyHmac(account.hmacSecret, payload, signature)
+      : account.ed25519PublicKey !== undefined && verifyEd25519(account.ed25519PublicKey, payload, signature);
+  if (!valid) throw new ExchangeError(-1022, 'Signature for this request is not valid.');
 }
 
 function orderRef(p: Params): { orderId?: number; origClientOrderId?: string } {

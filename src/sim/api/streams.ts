@@ -4,7 +4,7 @@
  * and LIST_SUBSCRIPTIONS. Streams: `<s>@trade`, `<s>@bookTicker`, `<s>@depth[@100ms]` (diffs with
  * U/u sequencing: 1000 ms or 100 ms) and `<s>@depth<5|10|20>[@100ms]` (partial book).
  */
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { formatFixed, type Decimal } from '../../model/decimal.js';
@@ -204,9 +204,4 @@ export class MarketStreams {
     this.wss.close();
   }
 
-  attach(server: Server): void {
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (!this.handleUpgrade(req, socket, head)) socket.destroy();
-    });
-  }
 }

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import type { Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
+import { ed25519Signature, hmacSignature, wsApiPayload } from '../../src/sim/api/signing.js';
+import type { SimAccount } from '../../src/sim/api/rest.js';
+import { DEMO_ACCOUNT, startSimServer } from '../../src/sim/sim-server.js';
+import { waitFor } from '../helpers.js';
+
+const ed = generateKeyPairSync('ed25519');
+const ED: SimAccount = { name: 'ed', apiKey: 'ed-key', ed25519PublicKey: ed.publicKey, makerCommission: 10, takerCommission: 10 };
+let server: Server;
+let port = 0;
+
+before(async () => {
+  ({ server } = await startSimServer({ host: '127.0.0.1', port: 0, accounts: [ED], deposits: { ed: { USDT: '50000', BTC: '2' } } }));
+  port = (server.address() as { port: number }).port;
+});
+after(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+class Client {
+  readonly messages: any[] = [];
+  private nextId = 1;
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (d) => this.messages.push(JSON.parse(d.toString())));
+  }
+  static async open(): Promise<Client> {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws-api/v3`);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    return new Client(ws);
+  }
+  async raw(text: string, id: unknown): Promise<any> {
+    this.ws.send(text);
+    return waitFor(`a response to ${text.slice(0, 60)}`, () => this.messages.find((m) => m.id === id && 'status' in m));
+  }
+  call(method: string, params?: Record<string, unknown>): Promise<any> {
+    const id = `r${this.nextId++}`;
+    return this.raw(JSON.stringify({ id, method, ...(params ? { params } : {}) }), id);
+  }
+  /** A signed call: HMAC with the demo secret, or Ed25519 with the test key. */
+  signed(method: string, params: Record<string, string | number>, account: SimAccount = DEMO_ACCOUNT): Promise<any> {
+    const all = { ...params, apiKey: account.apiKey, timestamp: Date.now() };
+    const payload = wsApiPayload(all);
+    const signature = account.hmacSecret ? hmacSignature(account.hmacSecret, payload) : ed25519Signature(ed.privateKey, payload);
+    return this.call(method, { ...all, signature });
+  }
+  events(type: string): any[] {
+    return this.messages.filter((m) => m.event?.e === type);
+  }
+}
+
+describe('sim WS API', { timeout: 60_000 }, () => {
+  it('answers ping and time', async () => {
+    const c = await Client.open();
+    assert.deepEqual(await c.call('ping'), { id: 'r1', status: 200, result: {} });
+    assert.ok(Math.abs((await c.call('time')).result.serverTime - Date.now()) < 5000);
+    c.ws.close();
+  });
+
+  it('streams user data after userDataStream.subscribe.signature, for orders placed over WS or REST', async () => {
+    const c = await Client.open();
+    const sub = await c.signed('userDataStream.subscribe.signature', {});
+    assert.equal(sub.status, 200, JSON.stringify(sub));
+    const subscriptionId = sub.result.subscriptionId;
+    assert.equal(typeof subscriptionId, 'number');
+    const placed = await c.signed('order.place', { symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.01', price: '50000', newClientOrderId: 'ws-1' });
+    assert.equal(placed.status, 200, JSON.stringify(placed));
+    assert.equal(placed.result.status, 'NEW');
+    const report = await waitFor('an executionReport NEW', () => c.events('executionReport').find((m) => m.event.c === 'ws-1' && m.event.x === 'NEW'));
+    assert.equal(report.subscriptionId, subscriptionId);
+    assert.deepEqual([report.event.S, report.event.o, report.event.q, report.event.p, report.event.X, report.event.i], ['BUY', 'LIMIT', '0.01000000', '50000.00000000', 'NEW', placed.result.orderId]);
+    const position = await waitFor('an outboundAccountPosition', () => c.events('outboundAccountPosition').at(-1));
+    assert.deepEqual(position.event.B.find((b: any) => b.a === 'USDT'), { a: 'USDT', f: '99500.00000000', l: '500.00000000' });
+    const status = await c.signed('order.status', { symbol: 'BTCUSDT', origClientOrderId: 'ws-1' });
+    assert.equal(status.result.orderId, placed.result.orderId);
+    assert.equal((await c.signed('openOrders.status', { symbol: 'BTCUSDT' })).result.length, 1);
+    const canceled = await c.signed('order.cancel', { symbol: 'BTCUSDT', orderId: placed.result.orderId });
+    assert.equal(canceled.result.status, 'CANCELED');
+    const cancelReport = await waitFor('an executionReport CANCELED', () => c.events('executionReport').find((m) => m.event.x === 'CANCELED'));
+    assert.equal(cancelReport.event.C, 'ws-1');
+    const account = await c.signed('account.status', {});
+    assert.equal(account.result.balances.find((b: any) => b.asset === 'USDT').free, '100000.00000000');
+    c.ws.close();
+  });
+
+  it('session.logon (Ed25519) then userDataStream.subscribe; session-authenticated orders; fills reach both sides', async () => {
+    const maker = await Client.open();
+    assert.equal((await maker.signed('userDataStream.subscribe.signature', {})).status, 200);
+    const c = await Client.open();
+    const logon = await c.signed('session.logon', {}, ED);
+    assert.equal(logon.status, 200, JSON.stringify(logon));
+    assert.equal(logon.result.apiKey, ED.apiKey);
+    assert.equal((await c.call('userDataStream.subscribe')).status, 200);
+    assert.equal((await maker.signed('order.place', { symbol: 'BTCUSDT', side: 'SELL', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.1', price: '60000', newClientOrderId: 'mk' })).status, 200);
+    const taken = await c.call('order.place', { symbol: 'BTCUSDT', side: 'BUY', type: 'MARKET', quantity: '0.1' });
+    assert.equal(taken.status, 200, JSON.stringify(taken));
+    assert.equal(taken.result.status, 'FILLED');
+    const mine = await waitFor('the taker trade report', () => c.events('executionReport').find((m) => m.event.x === 'TRADE'));
+    assert.deepEqual([mine.event.l, mine.event.L, mine.event.m, mine.event.N, mine.event.n], ['0.10000000', '60000.00000000', false, 'BTC', '0.00010000']);
+    const theirs = await waitFor('the maker trade report', () => maker.events('executionReport').find((m) => m.event.x === 'TRADE'));
+    assert.deepEqual([theirs.event.c, theirs.event.m, theirs.event.X, theirs.event.N], ['mk', true, 'FILLED', 'USDT']);
+    assert.ok(!c.events('executionReport').some((m) => m.event.c === 'mk'), 'no one sees another account\'s orders');
+    c.ws.close();
+    maker.ws.close();
+  });
+
+  it('answers bad requests with Binance errors and stays up', async () => {
+    const c = await Client.open();
+    assert.equal((await c.raw('{not json', null)).error.code, -1135);
+    assert.equal((await c.raw(JSON.stringify({ id: 7, method: 'ping', params: [1] }), 7)).error.code, -1135);
+    assert.deepEqual((await c.call('no.such.method')).error, { code: -1020, msg: "Unknown method: 'no.such.method'." });
+    assert.equal((await c.call('userDataStream.subscribe')).error.code, -2015); // not logged on
+    assert.equal((await c.signed('session.logon', {})).error.code, -4056); // HMAC keys cannot log on
+    assert.equal((await c.call('order.place', { symbol: 'BTCUSDT' })).error.code, -2014);
+    const bad = await c.call('account.status', { apiKey: DEMO_ACCOUNT.apiKey, timestamp: Date.now(), signature: 'f00d' });
+    assert.deepEqual(bad.error, { code: -1022, msg: 'Signature for this request is not valid.' });
+    assert.equal((await c.signed('order.place', { symbol: 'BTCUSDT', side: 'UP', type: 'LIMIT' })).error.code, -1100);
+    assert.deepEqual((await c.call('ping')).result, {});
+    c.ws.close();
+  });
+});
