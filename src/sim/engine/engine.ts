@@ -41,6 +41,9 @@ class Book {
   nextTradeId = 1;
   readonly open = new Map<number, SimOrder>();
   readonly all = new Map<number, SimOrder>();
+  /** account + clientOrderId -> the latest order with that id, and the open one if any. */
+  readonly byClientId = new Map<string, SimOrder>();
+  readonly openByClientId = new Map<string, SimOrder>();
 
   constructor(readonly spec: SymbolSpec) {}
 
@@ -62,6 +65,17 @@ class Book {
     return { index: lo, found: false };
   }
 
+  static clientKey(account: string, clientOrderId: string): string {
+    return `${account}\u0000${clientOrderId}`;
+  }
+
+  /** Forgets an order as open (cancelled, filled). */
+  close(order: SimOrder): void {
+    this.open.delete(order.orderId);
+    const key = Book.clientKey(order.account, order.clientOrderId);
+    if (this.openByClientId.get(key) === order) this.openByClientId.delete(key);
+  }
+
   rest(order: SimOrder, remaining: Decimal): void {
     const levels = this.side(order.side);
     const { index, found } = this.find(levels, order.price, order.side === 'BUY');
@@ -73,12 +87,13 @@ class Book {
       levels.splice(index, 0, { price: order.price, orders: [order], qty: remaining });
     }
     this.open.set(order.orderId, order);
+    this.openByClientId.set(Book.clientKey(order.account, order.clientOrderId), order);
   }
 
   remove(order: SimOrder, remaining: Decimal): Level | undefined {
     const levels = this.side(order.side);
     const { index, found } = this.find(levels, order.price, order.side === 'BUY');
-    this.open.delete(order.orderId);
+    this.close(order);
     if (!found) return undefined;
     const level = levels[index]!;
     const i = level.orders.indexOf(order);
@@ -174,9 +189,7 @@ export class MatchingEngine {
     const spec = book.spec;
     const time = this.now();
     const tif = req.type === 'LIMIT' ? (req.timeInForce ?? 'GTC') : 'GTC';
-    for (const o of book.open.values()) {
-      if (o.account === req.account && o.clientOrderId === req.clientOrderId) throw new ExchangeError(-2010, 'Duplicate order sent.');
-    }
+    if (book.openByClientId.has(Book.clientKey(req.account, req.clientOrderId))) throw new ExchangeError(-2010, 'Duplicate order sent.');
 
     const market = req.type === 'MARKET';
     let price = ZERO;
@@ -228,6 +241,7 @@ export class MatchingEngine {
       locked: lock,
     };
     book.all.set(order.orderId, order);
+    book.byClientId.set(Book.clientKey(order.account, order.clientOrderId), order);
     const events: EngineEvent[] = [{ kind: 'execution', order: { ...order }, execution: 'NEW', time }];
     const touched = new Set<string>([order.account]);
     const fills: SimFill[] = [];
@@ -307,14 +321,12 @@ export class MatchingEngine {
   }
 
   private findOrder(book: Book, account: string, ref: { orderId?: number; origClientOrderId?: string }, openOnly: boolean): SimOrder | undefined {
-    const pool = openOnly ? book.open : book.all;
     if (ref.orderId !== undefined) {
-      const o = pool.get(ref.orderId);
+      const o = (openOnly ? book.open : book.all).get(ref.orderId);
       return o && o.account === account && (ref.origClientOrderId === undefined || o.clientOrderId === ref.origClientOrderId) ? o : undefined;
     }
-    let found: SimOrder | undefined;
-    for (const o of pool.values()) if (o.account === account && o.clientOrderId === ref.origClientOrderId) found = o; // the latest
-    return found;
+    const key = Book.clientKey(account, ref.origClientOrderId ?? '');
+    return (openOnly ? book.openByClientId : book.byClientId).get(key); // the latest with that id
   }
 
   // ---- matching --------------------------------------------------------------------------------
@@ -402,7 +414,7 @@ export class MatchingEngine {
       }
       if (remainingOf(maker) === 0n) {
         level.orders.shift();
-        book.open.delete(maker.orderId);
+        book.close(maker);
         maker.isWorking = false;
       }
       if (level.orders.length === 0) opposite.shift();
