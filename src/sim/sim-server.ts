@@ -13,6 +13,7 @@ import type { EngineEvent, SymbolSpec } from './engine/types.js';
 import { RestApi, type SimAccount } from './api/rest.js';
 import { MarketStreams } from './api/streams.js';
 import { WsApi } from './api/ws-api.js';
+import { Faults } from './api/faults.js';
 import { SyntheticMarket } from './market/synthetic.js';
 
 export const DEMO_ACCOUNT: SimAccount = {
@@ -64,7 +65,8 @@ export async function startSimServer(opts: SimServerOptions): Promise<{ server: 
   engine.deposit(DEMO_ACCOUNT.name, 'BTC', d('1'));
   engine.deposit(DEMO_ACCOUNT.name, 'ETH', d('10'));
   for (const [account, assets] of Object.entries(opts.deposits ?? {})) for (const [asset, value] of Object.entries(assets)) engine.deposit(account, asset, d(value));
-  const streams = new MarketStreams({ engine });
+  const faults = new Faults();
+  const streams = new MarketStreams({ engine, faults });
   let wsApi: WsApi | undefined;
   const publish = (events: EngineEvent[]) => {
     streams.publish(events);
@@ -74,14 +76,25 @@ export async function startSimServer(opts: SimServerOptions): Promise<{ server: 
     engine,
     accounts: [DEMO_ACCOUNT, ...(opts.accounts ?? [])],
     onEvents: publish,
+    faults,
     ...(opts.weightLimit !== undefined ? { weightLimit: opts.weightLimit } : {}),
   });
   const server = createServer((req, res) => {
-    if (rest.handle(req, res)) return;
+    if (rest.handle(req, res) || faults.handle(req, res)) return;
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ code: -1000, msg: `Unknown endpoint ${req.method} ${req.url}.` }));
   });
   wsApi = new WsApi({ rest });
+  faults.connect({
+    dropConnections: () => {
+      streams.dropAll();
+      wsApi?.dropAll();
+    },
+    serverShutdown: () => {
+      streams.serverShutdown();
+      wsApi?.serverShutdown();
+    },
+  });
   const market = opts.market
     ? new SyntheticMarket({ engine, seed: opts.market.seed, ...(opts.market.rate !== undefined ? { rate: opts.market.rate } : {}), startPrices: START_PRICES, onEvents: publish })
     : undefined;

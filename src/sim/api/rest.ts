@@ -8,6 +8,7 @@ import type { KeyObject } from 'node:crypto';
 import { formatFixed, type Decimal } from '../../model/decimal.js';
 import type { MatchingEngine } from '../engine/engine.js';
 import { ExchangeError, type EngineEvent, type SimFill, type SimOrder, type SymbolSpec } from '../engine/types.js';
+import type { Faults } from './faults.js';
 import { Params } from './params.js';
 import { restPayload, verifyEd25519, verifyHmac } from './signing.js';
 
@@ -28,6 +29,8 @@ export interface RestOptions {
   now?: () => number;
   /** Receives what each order operation changed (for the market and user data streams). */
   onEvents?: (events: EngineEvent[]) => void;
+  /** Injected failures and delays (tests of clients' recovery). */
+  faults?: Faults;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -84,10 +87,22 @@ export class RestApi {
     });
     req.on('end', () => {
       const headers: Record<string, string> = { 'content-type': 'application/json;charset=UTF-8' };
+      const delay = this.opts.faults?.takeDelay() ?? 0;
       const send = (status: number, body: unknown) => {
-        res.writeHead(status, headers);
-        res.end(JSON.stringify(body));
+        const write = () => {
+          res.writeHead(status, headers);
+          res.end(JSON.stringify(body));
+        };
+        if (delay > 0) setTimeout(write, delay);
+        else write();
       };
+      const injected = this.opts.faults?.takeFailure();
+      if (injected !== undefined) {
+        // 5xx: the outcome is unknown to the client (Binance's rule); 429: the weight limit.
+        if (injected === 429) headers['retry-after'] = '1';
+        send(injected, injected === 429 ? { code: -1003, msg: 'Too much request weight used; injected by the simulator.' } : { code: -1000, msg: 'An unknown error occurred while processing the request.' });
+        return;
+      }
       try {
         if (tooBig) throw new ExchangeError(-1104, `Not all sent parameters were read; request body larger than ${MAX_BODY} bytes.`, 413);
         const route = this.routes[`${req.method} ${path}`];

@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { formatFixed, type Decimal } from '../../model/decimal.js';
 import type { MatchingEngine } from '../engine/engine.js';
 import type { EngineEvent, PublicTrade } from '../engine/types.js';
+import type { Faults } from './faults.js';
 
 const amount = (x: Decimal) => formatFixed(x, 8);
 const STREAM_RE = /^([a-z0-9]+)@(trade|bookTicker|depth(?:5|10|20)?)(@100ms)?$/;
@@ -47,6 +48,7 @@ interface Client {
 export interface StreamsOptions {
   engine: MatchingEngine;
   now?: () => number;
+  faults?: Faults;
 }
 
 export class MarketStreams {
@@ -132,6 +134,7 @@ export class MarketStreams {
   }
 
   private send(stream: string, data: unknown): void {
+    if (this.opts.faults?.isPaused(stream)) return;
     let raw: string | undefined;
     let wrapped: string | undefined;
     for (const c of this.clients) {
@@ -178,6 +181,8 @@ export class MarketStreams {
     for (const [symbol, w] of this.windows) {
       const s = symbol.toLowerCase();
       const diff = w[which].take();
+      // An injected gap: the diff starts one update later than it should (clients must resync).
+      if (diff && which === 'fast' && this.opts.faults?.takeSkip(symbol)) diff.U += 1;
       if (diff) this.send(`${s}@depth${suffix}`, { e: 'depthUpdate', E: this.now(), s: symbol, ...diff });
       if (which === 'fast' ? w.partialDirty : true) {
         for (const levels of [5, 10, 20]) {
@@ -192,7 +197,13 @@ export class MarketStreams {
     }
   }
 
-  /** Closes every connection (the fault injection "drop all WebSocket connections" will use it). */
+  /** Tells every client the server is going away (Binance's serverShutdown event). */
+  serverShutdown(): void {
+    const event = JSON.stringify({ e: 'serverShutdown', E: this.now() });
+    for (const c of this.clients) c.socket.send(event);
+  }
+
+  /** Closes every connection (fault injection). */
   dropAll(): void {
     for (const c of this.clients) c.socket.terminate();
     this.clients.clear();

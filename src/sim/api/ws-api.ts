@@ -192,6 +192,17 @@ export class WsApi {
     }
   }
 
+  /** Binance's serverShutdown event, on every session. */
+  serverShutdown(): void {
+    const event = JSON.stringify({ event: { e: 'serverShutdown', E: this.now() } });
+    for (const s of this.sessions) s.socket.send(event);
+  }
+
+  dropAll(): void {
+    for (const s of this.sessions) s.socket.terminate();
+    this.sessions.clear();
+  }
+
   close(): void {
     for (const s of this.sessions) s.socket.terminate();
     this.sessions.clear();
