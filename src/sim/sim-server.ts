@@ -14,6 +14,7 @@ import { RestApi, type SimAccount } from './api/rest.js';
 import { MarketStreams } from './api/streams.js';
 import { WsApi } from './api/ws-api.js';
 import { Faults } from './api/faults.js';
+import { Tape } from './engine/tape.js';
 import { SyntheticMarket } from './market/synthetic.js';
 
 export const DEMO_ACCOUNT: SimAccount = {
@@ -49,6 +50,8 @@ export interface SimServerOptions {
   host: string;
   port: number;
   weightLimit?: number;
+  /** New orders per account per 10 s (default 100, as Binance). */
+  orderLimit?: number;
   /** Accounts besides the demo account. */
   accounts?: SimAccount[];
   /** Deposits for those accounts: account -> asset -> amount. */
@@ -66,9 +69,11 @@ export async function startSimServer(opts: SimServerOptions): Promise<{ server: 
   engine.deposit(DEMO_ACCOUNT.name, 'ETH', d('10'));
   for (const [account, assets] of Object.entries(opts.deposits ?? {})) for (const [asset, value] of Object.entries(assets)) engine.deposit(account, asset, d(value));
   const faults = new Faults();
-  const streams = new MarketStreams({ engine, faults });
+  const tape = new Tape();
+  const streams = new MarketStreams({ engine, faults, tape });
   let wsApi: WsApi | undefined;
   const publish = (events: EngineEvent[]) => {
+    tape.record(events);
     streams.publish(events);
     wsApi?.publish(events);
   };
@@ -77,6 +82,8 @@ export async function startSimServer(opts: SimServerOptions): Promise<{ server: 
     accounts: [DEMO_ACCOUNT, ...(opts.accounts ?? [])],
     onEvents: publish,
     faults,
+    tape,
+    ...(opts.orderLimit !== undefined ? { orderLimit: opts.orderLimit } : {}),
     ...(opts.weightLimit !== undefined ? { weightLimit: opts.weightLimit } : {}),
   });
   const server = createServer((req, res) => {

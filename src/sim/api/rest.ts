@@ -5,10 +5,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KeyObject } from 'node:crypto';
-import { formatFixed, type Decimal } from '../../model/decimal.js';
+import { formatFixed, mul, type Decimal } from '../../model/decimal.js';
 import type { MatchingEngine } from '../engine/engine.js';
 import { ExchangeError, type EngineEvent, type SimFill, type SimOrder, type SymbolSpec } from '../engine/types.js';
 import type { Faults } from './faults.js';
+import { Tape, type Ticker24h } from '../engine/tape.js';
 import { Params } from './params.js';
 import { restPayload, verifyEd25519, verifyHmac } from './signing.js';
 
@@ -31,6 +32,10 @@ export interface RestOptions {
   onEvents?: (events: EngineEvent[]) => void;
   /** Injected failures and delays (tests of clients' recovery). */
   faults?: Faults;
+  /** Public trades and 24h statistics (GET trades, ticker/24hr). */
+  tape?: Tape;
+  /** New orders per account per 10 s (Binance: 100). */
+  orderLimit?: number;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -48,17 +53,23 @@ export class RestApi {
   private readonly byKey = new Map<string, SimAccount>();
   private readonly now: () => number;
   private readonly weights = new Map<string, { minute: number; used: number }>();
+  private readonly orderCounts = new Map<string, { window: number; count: number }>();
+  private readonly tape: Tape;
   private readonly routes: Record<string, Route>;
 
   constructor(private readonly opts: RestOptions) {
     this.engine = opts.engine;
     this.now = opts.now ?? Date.now;
+    this.tape = opts.tape ?? new Tape(this.now);
     for (const a of opts.accounts) this.byKey.set(a.apiKey, a);
     this.routes = {
       'GET /api/v3/ping': { weight: 1, signed: false, handle: () => ({}) },
       'GET /api/v3/time': { weight: 1, signed: false, handle: () => ({ serverTime: this.now() }) },
       'GET /api/v3/exchangeInfo': { weight: 20, signed: false, handle: () => this.exchangeInfo() },
       'GET /api/v3/depth': { weight: 5, signed: false, handle: (p) => this.depth(p) },
+      'GET /api/v3/trades': { weight: 25, signed: false, handle: (p) => this.trades(p) },
+      'GET /api/v3/ticker/bookTicker': { weight: 2, signed: false, handle: (p) => this.perSymbol(p, (s) => this.bookTicker(s)) },
+      'GET /api/v3/ticker/24hr': { weight: 2, signed: false, handle: (p) => this.perSymbol(p, (s) => this.ticker24h(s)) },
       'POST /api/v3/order': { weight: 1, signed: true, handle: (p, a) => this.newOrder(p, a!, false) },
       'POST /api/v3/order/test': { weight: 1, signed: true, handle: (p, a) => this.newOrder(p, a!, true) },
       'GET /api/v3/order': { weight: 4, signed: true, handle: (p, a) => this.orderStatus(p, a!) },
@@ -111,6 +122,7 @@ export class RestApi {
         const body = Buffer.concat(chunks).toString('utf8');
         const params = Params.parse(query, body);
         const account = route.signed ? this.authenticate(req, query, body, params) : undefined;
+        if (path === '/api/v3/order' && req.method === 'POST') headers['x-mbx-order-count-10s'] = String(this.countOrder(account!));
         send(200, route.handle(params, account));
       } catch (err) {
         if (err instanceof ExchangeError) send(err.httpStatus, { code: err.code, msg: err.message });
@@ -133,6 +145,68 @@ export class RestApi {
       throw new ExchangeError(-1003, `Too much request weight used; current limit is ${limit} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.`, 429);
     }
     return w.used;
+  }
+
+  /** Counts a new order of `account` in the current 10 s window; past the limit, -1015. */
+  countOrder(account: SimAccount): number {
+    const window = Math.floor(this.now() / 10_000);
+    let c = this.orderCounts.get(account.name);
+    if (!c || c.window !== window) this.orderCounts.set(account.name, (c = { window, count: 0 }));
+    c.count++;
+    const limit = this.opts.orderLimit ?? 100;
+    if (c.count > limit) throw new ExchangeError(-1015, `Too many new orders; current limit is ${limit} orders per TEN_SECONDS.`, 429);
+    return c.count;
+  }
+
+  private perSymbol(p: Params, one: (symbol: string) => unknown): unknown {
+    return p.has('symbol') ? one(this.symbol(p)) : this.engine.symbols.map((s) => one(s.symbol));
+  }
+
+  private trades(p: Params): unknown {
+    const symbol = this.symbol(p);
+    const limit = p.integer('limit', 1, 1000) ?? 500;
+    return this.tape.recent(symbol, limit).map((t) => ({
+      id: t.tradeId,
+      price: amount(t.price),
+      qty: amount(t.qty),
+      quoteQty: amount(mul(t.price, t.qty, 'half-even')),
+      time: t.time,
+      isBuyerMaker: t.buyerIsMaker,
+      isBestMatch: true,
+    }));
+  }
+
+  private bookTicker(symbol: string): unknown {
+    const best = this.engine.best(symbol);
+    return { symbol, bidPrice: amount(best.bid?.[0] ?? 0n), bidQty: amount(best.bid?.[1] ?? 0n), askPrice: amount(best.ask?.[0] ?? 0n), askQty: amount(best.ask?.[1] ?? 0n) };
+  }
+
+  ticker24h(symbol: string): Record<string, unknown> {
+    const t: Ticker24h = this.tape.ticker(symbol);
+    const best = this.engine.best(symbol);
+    return {
+      symbol,
+      priceChange: amount(t.priceChange),
+      priceChangePercent: formatFixed(t.priceChangePercent, 3),
+      weightedAvgPrice: amount(t.weightedAvgPrice),
+      prevClosePrice: amount(t.openPrice),
+      lastPrice: amount(t.lastPrice),
+      lastQty: amount(t.lastQty),
+      bidPrice: amount(best.bid?.[0] ?? 0n),
+      bidQty: amount(best.bid?.[1] ?? 0n),
+      askPrice: amount(best.ask?.[0] ?? 0n),
+      askQty: amount(best.ask?.[1] ?? 0n),
+      openPrice: amount(t.openPrice),
+      highPrice: amount(t.highPrice),
+      lowPrice: amount(t.lowPrice),
+      volume: amount(t.volume),
+      quoteVolume: amount(t.quoteVolume),
+      openTime: t.openTime,
+      closeTime: t.closeTime,
+      firstId: t.firstId,
+      lastId: t.lastId,
+      count: t.count,
+    };
   }
 
   private authenticate(req: IncomingMessage, query: string, body: string, params: Params): SimAccount {

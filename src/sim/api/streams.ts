@@ -11,9 +11,10 @@ import { formatFixed, type Decimal } from '../../model/decimal.js';
 import type { MatchingEngine } from '../engine/engine.js';
 import type { EngineEvent, PublicTrade } from '../engine/types.js';
 import type { Faults } from './faults.js';
+import type { Tape } from '../engine/tape.js';
 
 const amount = (x: Decimal) => formatFixed(x, 8);
-const STREAM_RE = /^([a-z0-9]+)@(trade|bookTicker|depth(?:5|10|20)?)(@100ms)?$/;
+const STREAM_RE = /^([a-z0-9]+)@(trade|bookTicker|ticker|depth(?:5|10|20)?)(@100ms)?$/;
 
 /** Depth changes gathered over one update interval. */
 class DepthWindow {
@@ -49,6 +50,8 @@ export interface StreamsOptions {
   engine: MatchingEngine;
   now?: () => number;
   faults?: Faults;
+  /** For the @ticker stream (24h statistics). */
+  tape?: Tape;
 }
 
 export class MarketStreams {
@@ -180,6 +183,7 @@ export class MarketStreams {
     const suffix = which === 'fast' ? '@100ms' : '';
     for (const [symbol, w] of this.windows) {
       const s = symbol.toLowerCase();
+      if (which === 'slow') this.sendTicker(symbol);
       const diff = w[which].take();
       // An injected gap: the diff starts one update later than it should (clients must resync).
       if (diff && which === 'fast' && this.opts.faults?.takeSkip(symbol)) diff.U += 1;
@@ -195,6 +199,39 @@ export class MarketStreams {
         if (which === 'fast') w.partialDirty = false;
       }
     }
+  }
+
+  /** The @ticker stream: rolling 24h statistics, once a second. */
+  private sendTicker(symbol: string): void {
+    const name = `${symbol.toLowerCase()}@ticker`;
+    if (!this.opts.tape || ![...this.clients].some((c) => c.streams.has(name))) return;
+    const t = this.opts.tape.ticker(symbol);
+    const best = this.opts.engine.best(symbol);
+    this.send(name, {
+      e: '24hrTicker',
+      E: this.now(),
+      s: symbol,
+      p: amount(t.priceChange),
+      P: formatFixed(t.priceChangePercent, 3),
+      w: amount(t.weightedAvgPrice),
+      x: amount(t.openPrice),
+      c: amount(t.lastPrice),
+      Q: amount(t.lastQty),
+      b: amount(best.bid?.[0] ?? 0n),
+      B: amount(best.bid?.[1] ?? 0n),
+      a: amount(best.ask?.[0] ?? 0n),
+      A: amount(best.ask?.[1] ?? 0n),
+      o: amount(t.openPrice),
+      h: amount(t.highPrice),
+      l: amount(t.lowPrice),
+      v: amount(t.volume),
+      q: amount(t.quoteVolume),
+      O: t.openTime,
+      C: t.closeTime,
+      F: t.firstId,
+      L: t.lastId,
+      n: t.count,
+    });
   }
 
   /** Tells every client the server is going away (Binance's serverShutdown event). */

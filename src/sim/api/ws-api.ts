@@ -107,8 +107,11 @@ export class WsApi {
         else session.subscriptions.delete(id);
         return {};
       }
-      case 'order.place':
-        return rest.newOrder(params, this.signed(session, req, params, true), false);
+      case 'order.place': {
+        const account = this.signed(session, req, params, true);
+        rest.countOrder(account);
+        return rest.newOrder(params, account, false);
+      }
       case 'order.cancel':
         return rest.cancel(params, this.signed(session, req, params, true));
       case 'order.status':
