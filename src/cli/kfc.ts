@@ -140,20 +140,41 @@ export function buildProgram(): Command {
     .command('sim')
     .description('run the Binance-compatible simulated exchange on loopback (REST API in this build)')
     .option('--port <port>', 'port to listen on (this command\'s own --port, not the master\'s)', '8500')
-    .option('--seed <n>', 'seed of the synthetic market: the same seed, the same market', '1')
-    .option('--rate <n>', 'synthetic market rounds per second (0: a still book)', '10')
-    .action(async (opts: { port: string; seed: string; rate: string }, cmd: Command) => {
+    .option('--seed <n>', 'seed of the synthetic market: the same seed, the same market (default 1)')
+    .option('--rate <n>', 'synthetic market rounds per second, 0 for a still book (default 10)')
+    .option('--config <file>', 'symbols, accounts, market and limits as JSON (see README)')
+    .option('--account <spec...>', 'an HMAC account: name:apiKey:secret[:ASSET=amount,...]')
+    .action(async (opts: { port: string; seed?: string; rate?: string; config?: string; account?: string[] }, cmd: Command) => {
       const g = globals(cmd);
       const log = createLogger({ name: 'sim', level: g.level });
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new UserError(`--port "${opts.port}" is not a port number (1-65535)`);
       const host = cmd.optsWithGlobals<{ host?: string }>().host ?? '127.0.0.1';
       const { startSimServer, DEMO_ACCOUNT } = await import('../sim/sim-server.js');
-      const seed = Number(opts.seed);
-      const rate = Number(opts.rate);
-      if (!Number.isInteger(seed)) throw new UserError(`--seed "${opts.seed}" is not a whole number`);
-      if (!(rate >= 0 && rate <= 1000)) throw new UserError(`--rate "${opts.rate}" must be a number of rounds per second from 0 to 1000`);
-      const { server } = await startSimServer({ host, port, market: rate > 0 ? { seed, rate } : false });
+      const { loadSimConfig, parseSimConfig, symbolSpecs, accountsOf, parseAccountOption } = await import('../sim/config.js');
+      const config = opts.config ? loadSimConfig(opts.config) : parseSimConfig({});
+      const market = { ...(config.market ?? {}), seed: config.market?.seed ?? 1, rate: config.market?.rate ?? 10 };
+      if (opts.seed !== undefined) {
+        market.seed = Number(opts.seed);
+        if (!Number.isInteger(market.seed)) throw new UserError(`--seed "${opts.seed}" is not a whole number`);
+      }
+      if (opts.rate !== undefined) {
+        market.rate = Number(opts.rate);
+        if (!(market.rate >= 0 && market.rate <= 1000)) throw new UserError(`--rate "${opts.rate}" must be a number of rounds per second from 0 to 1000`);
+      }
+      const accounts = [...accountsOf(config), ...(opts.account ?? []).map(parseAccountOption)];
+      const symbols = symbolSpecs(config);
+      const { server } = await startSimServer({
+        host,
+        port,
+        market: market.rate > 0 ? market : false,
+        accounts: accounts.map((a) => a.account),
+        deposits: Object.fromEntries(accounts.map((a) => [a.account.name, a.balances])),
+        ...(symbols ? { symbols } : {}),
+        ...(config.weightLimit !== undefined ? { weightLimit: config.weightLimit } : {}),
+        ...(config.orderLimit !== undefined ? { orderLimit: config.orderLimit } : {}),
+      });
+      for (const a of accounts) log.info(`account ${a.account.name}: API key ${a.account.apiKey} (${a.account.hmacSecret ? 'HMAC' : 'Ed25519'})`);
       log.info(`simulated exchange on http://${host}:${port} (REST /api/v3); demo account API key ${DEMO_ACCOUNT.apiKey}, HMAC secret in the README (simulator only)`);
       const stop = () => {
         server.closeAllConnections();

@@ -56,14 +56,16 @@ export interface SimServerOptions {
   accounts?: SimAccount[];
   /** Deposits for those accounts: account -> asset -> amount. */
   deposits?: Record<string, Record<string, string>>;
-  /** The moving synthetic market: its seed and rounds per second; false for a still book. */
-  market?: { seed: number; rate?: number } | false;
+  /** Symbols and their starting prices (default: BTCUSDT and ETHUSDT). */
+  symbols?: { specs: SymbolSpec[]; startPrices: Record<string, string> };
+  /** The moving synthetic market; false for a still book. */
+  market?: { seed: number; rate?: number; volatility?: number; levels?: number; takerProbability?: number } | false;
 }
 
 export const START_PRICES: Record<string, string> = { BTCUSDT: '60000', ETHUSDT: '3000' };
 
 export async function startSimServer(opts: SimServerOptions): Promise<{ server: Server; engine: MatchingEngine; market: SyntheticMarket | undefined }> {
-  const engine = new MatchingEngine(DEFAULT_SYMBOLS, { makerRate: d('0.001'), takerRate: d('0.001') });
+  const engine = new MatchingEngine(opts.symbols?.specs ?? DEFAULT_SYMBOLS, { makerRate: d('0.001'), takerRate: d('0.001') });
   engine.deposit(DEMO_ACCOUNT.name, 'USDT', d('100000'));
   engine.deposit(DEMO_ACCOUNT.name, 'BTC', d('1'));
   engine.deposit(DEMO_ACCOUNT.name, 'ETH', d('10'));
@@ -103,7 +105,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<{ server: 
     },
   });
   const market = opts.market
-    ? new SyntheticMarket({ engine, seed: opts.market.seed, ...(opts.market.rate !== undefined ? { rate: opts.market.rate } : {}), startPrices: START_PRICES, onEvents: publish })
+    ? new SyntheticMarket({ engine, ...opts.market, startPrices: opts.symbols?.startPrices ?? START_PRICES, onEvents: publish })
     : undefined;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!wsApi!.handleUpgrade(req, socket, head) && !streams.handleUpgrade(req, socket, head)) socket.destroy();
