@@ -15,6 +15,7 @@ import { MarketStreams } from './api/streams.js';
 import { WsApi } from './api/ws-api.js';
 import { Faults } from './api/faults.js';
 import { Tape } from './engine/tape.js';
+import type { HeartbeatOptions } from './api/heartbeat.js';
 import { SyntheticMarket } from './market/synthetic.js';
 
 export const DEMO_ACCOUNT: SimAccount = {
@@ -50,6 +51,8 @@ export interface SimServerOptions {
   host: string;
   port: number;
   weightLimit?: number;
+  /** WebSocket ping interval and pong timeout (default 20 s and 60 s, as Binance). */
+  heartbeat?: HeartbeatOptions;
   /** New orders per account per 10 s (default 100, as Binance). */
   orderLimit?: number;
   /** Accounts besides the demo account. */
@@ -72,7 +75,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<{ server: 
   for (const [account, assets] of Object.entries(opts.deposits ?? {})) for (const [asset, value] of Object.entries(assets)) engine.deposit(account, asset, d(value));
   const faults = new Faults();
   const tape = new Tape();
-  const streams = new MarketStreams({ engine, faults, tape });
+  const streams = new MarketStreams({ engine, faults, tape, ...(opts.heartbeat ? { heartbeat: opts.heartbeat } : {}) });
   let wsApi: WsApi | undefined;
   const publish = (events: EngineEvent[]) => {
     tape.record(events);
@@ -93,7 +96,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<{ server: 
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ code: -1000, msg: `Unknown endpoint ${req.method} ${req.url}.` }));
   });
-  wsApi = new WsApi({ rest });
+  wsApi = new WsApi({ rest, ...(opts.heartbeat ? { heartbeat: opts.heartbeat } : {}) });
   faults.connect({
     dropConnections: () => {
       streams.dropAll();

@@ -156,6 +156,9 @@ describe('sim REST API', () => {
     assert.deepEqual(error(await signed('POST', '/api/v3/order', { side: 'BUY', type: 'LIMIT' })), [400, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."]);
     assert.deepEqual(error(await order({ price: '100.001' })), [400, -1013, 'Filter failure: PRICE_FILTER']);
     assert.deepEqual(error(await order({ quantity: '5000', price: '100' })), [400, -2010, 'Account has insufficient balance for requested action.']);
+    assert.deepEqual(error(await order({ colour: 'blue' })), [400, -1104, "Not all sent parameters were read; read '8' parameter(s) but was sent '9'."]);
+    assert.deepEqual(error(await call('GET', '/api/v3/depth', { query: 'symbol=BTCUSDT&limit=5&extra=1' }))[1], -1104);
+    assert.deepEqual(error(await call('GET', '/api/v3/depth', { query: 'symbol=BTCUSDT&limit=abc' })), [400, -1100, "Illegal characters found in parameter 'limit'; legal range is '^[0-9]{1,20}$'."]);
     const huge = await call('POST', '/api/v3/order', { body: 'x='.padEnd(100_000, 'y'), key: HMAC.apiKey });
     assert.deepEqual([huge.status, huge.body.code], [413, -1104]);
   });

@@ -45,8 +45,14 @@ const amount = (x: Decimal) => formatFixed(x, 8);
 interface Route {
   weight: number;
   signed: boolean;
+  /** The parameters the endpoint reads (plus timestamp, recvWindow and signature when signed). */
+  params: readonly string[];
   handle: (p: Params, account: SimAccount | undefined) => unknown;
 }
+
+const ORDER_PARAMS = ['symbol', 'side', 'type', 'timeInForce', 'quantity', 'quoteOrderQty', 'price', 'newClientOrderId', 'newOrderRespType'] as const;
+const ORDER_REF = ['symbol', 'orderId', 'origClientOrderId'] as const;
+const SIGNED = ['timestamp', 'recvWindow', 'signature'];
 
 export class RestApi {
   private readonly engine: MatchingEngine;
@@ -63,21 +69,21 @@ export class RestApi {
     this.tape = opts.tape ?? new Tape(this.now);
     for (const a of opts.accounts) this.byKey.set(a.apiKey, a);
     this.routes = {
-      'GET /api/v3/ping': { weight: 1, signed: false, handle: () => ({}) },
-      'GET /api/v3/time': { weight: 1, signed: false, handle: () => ({ serverTime: this.now() }) },
-      'GET /api/v3/exchangeInfo': { weight: 20, signed: false, handle: () => this.exchangeInfo() },
-      'GET /api/v3/depth': { weight: 5, signed: false, handle: (p) => this.depth(p) },
-      'GET /api/v3/trades': { weight: 25, signed: false, handle: (p) => this.trades(p) },
-      'GET /api/v3/ticker/bookTicker': { weight: 2, signed: false, handle: (p) => this.perSymbol(p, (s) => this.bookTicker(s)) },
-      'GET /api/v3/ticker/24hr': { weight: 2, signed: false, handle: (p) => this.perSymbol(p, (s) => this.ticker24h(s)) },
-      'POST /api/v3/order': { weight: 1, signed: true, handle: (p, a) => this.newOrder(p, a!, false) },
-      'POST /api/v3/order/test': { weight: 1, signed: true, handle: (p, a) => this.newOrder(p, a!, true) },
-      'GET /api/v3/order': { weight: 4, signed: true, handle: (p, a) => this.orderStatus(p, a!) },
-      'DELETE /api/v3/order': { weight: 1, signed: true, handle: (p, a) => this.cancel(p, a!) },
-      'GET /api/v3/openOrders': { weight: 6, signed: true, handle: (p, a) => this.openOrders(p, a!) },
-      'DELETE /api/v3/openOrders': { weight: 1, signed: true, handle: (p, a) => this.cancelAll(p, a!) },
-      'GET /api/v3/account': { weight: 20, signed: true, handle: (_p, a) => this.account(a!) },
-      'GET /api/v3/myTrades': { weight: 20, signed: true, handle: (p, a) => this.myTrades(p, a!) },
+      'GET /api/v3/ping': { weight: 1, signed: false, params: [], handle: () => ({}) },
+      'GET /api/v3/time': { weight: 1, signed: false, params: [], handle: () => ({ serverTime: this.now() }) },
+      'GET /api/v3/exchangeInfo': { weight: 20, signed: false, params: ['symbol', 'symbols', 'permissions'], handle: () => this.exchangeInfo() },
+      'GET /api/v3/depth': { weight: 5, signed: false, params: ['symbol', 'limit'], handle: (p) => this.depth(p) },
+      'GET /api/v3/trades': { weight: 25, signed: false, params: ['symbol', 'limit'], handle: (p) => this.trades(p) },
+      'GET /api/v3/ticker/bookTicker': { weight: 2, signed: false, params: ['symbol'], handle: (p) => this.perSymbol(p, (s) => this.bookTicker(s)) },
+      'GET /api/v3/ticker/24hr': { weight: 2, signed: false, params: ['symbol', 'type'], handle: (p) => this.perSymbol(p, (s) => this.ticker24h(s)) },
+      'POST /api/v3/order': { weight: 1, signed: true, params: ORDER_PARAMS, handle: (p, a) => this.newOrder(p, a!, false) },
+      'POST /api/v3/order/test': { weight: 1, signed: true, params: [...ORDER_PARAMS, 'computeCommissionRates'], handle: (p, a) => this.newOrder(p, a!, true) },
+      'GET /api/v3/order': { weight: 4, signed: true, params: ORDER_REF, handle: (p, a) => this.orderStatus(p, a!) },
+      'DELETE /api/v3/order': { weight: 1, signed: true, params: [...ORDER_REF, 'newClientOrderId'], handle: (p, a) => this.cancel(p, a!) },
+      'GET /api/v3/openOrders': { weight: 6, signed: true, params: ['symbol'], handle: (p, a) => this.openOrders(p, a!) },
+      'DELETE /api/v3/openOrders': { weight: 1, signed: true, params: ['symbol'], handle: (p, a) => this.cancelAll(p, a!) },
+      'GET /api/v3/account': { weight: 20, signed: true, params: ['omitZeroBalances'], handle: (_p, a) => this.account(a!) },
+      'GET /api/v3/myTrades': { weight: 20, signed: true, params: ['symbol', 'orderId', 'startTime', 'endTime', 'fromId', 'limit'], handle: (p, a) => this.myTrades(p, a!) },
     };
   }
 
@@ -121,6 +127,7 @@ export class RestApi {
         headers['x-mbx-used-weight-1m'] = String(this.spend(req.socket.remoteAddress ?? '', route.weight, headers));
         const body = Buffer.concat(chunks).toString('utf8');
         const params = Params.parse(query, body);
+        checkKnownParams(params, route.signed ? [...route.params, ...SIGNED] : route.params);
         const account = route.signed ? this.authenticate(req, query, body, params) : undefined;
         if (path === '/api/v3/order' && req.method === 'POST') headers['x-mbx-order-count-10s'] = String(this.countOrder(account!));
         send(200, route.handle(params, account));
@@ -353,6 +360,13 @@ export class RestApi {
         isBestMatch: true,
       }));
   }
+}
+
+/** Binance reads only the parameters an endpoint knows, and refuses a request with others (-1104). */
+export function checkKnownParams(params: Params, known: readonly string[]): void {
+  const names = params.names;
+  const read = names.filter((n) => known.includes(n)).length;
+  if (read !== names.length) throw new ExchangeError(-1104, `Not all sent parameters were read; read '${read}' parameter(s) but was sent '${names.length}'.`);
 }
 
 /** timestamp/recvWindow and the signature of a signed request, with Binance's errors. */

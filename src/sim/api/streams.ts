@@ -12,6 +12,7 @@ import type { MatchingEngine } from '../engine/engine.js';
 import type { EngineEvent, PublicTrade } from '../engine/types.js';
 import type { Faults } from './faults.js';
 import type { Tape } from '../engine/tape.js';
+import { startHeartbeat, type HeartbeatOptions } from './heartbeat.js';
 
 const amount = (x: Decimal) => formatFixed(x, 8);
 const STREAM_RE = /^([a-z0-9]+)@(trade|bookTicker|ticker|depth(?:5|10|20)?)(@100ms)?$/;
@@ -52,6 +53,7 @@ export interface StreamsOptions {
   faults?: Faults;
   /** For the @ticker stream (24h statistics). */
   tape?: Tape;
+  heartbeat?: HeartbeatOptions;
 }
 
 export class MarketStreams {
@@ -62,12 +64,14 @@ export class MarketStreams {
   private readonly windows = new Map<string, { fast: DepthWindow; slow: DepthWindow; partialDirty: boolean }>();
   private readonly timers: NodeJS.Timeout[] = [];
   private lastBest = new Map<string, string>();
+  private readonly stopHeartbeat: () => void;
 
   constructor(private readonly opts: StreamsOptions) {
     this.now = opts.now ?? Date.now;
     for (const s of opts.engine.symbols) this.windows.set(s.symbol, { fast: new DepthWindow(), slow: new DepthWindow(), partialDirty: false });
     this.timers.push(setInterval(() => this.flush('fast'), 100), setInterval(() => this.flush('slow'), 1000));
     for (const t of this.timers) t.unref();
+    this.stopHeartbeat = startHeartbeat(this.wss, opts.heartbeat);
   }
 
   /** Takes WebSocket upgrades for /ws/... and /stream; returns false for other paths. */
@@ -83,6 +87,7 @@ export class MarketStreams {
       streams = (url.searchParams.get('streams') ?? '').split('/').filter(Boolean);
     } else return false;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.wss.emit('connection', ws, req);
       const client: Client = { socket: ws, combined, streams: new Set(streams.filter((s) => this.valid(s))) };
       this.clients.add(client);
       ws.on('message', (data) => this.control(client, data.toString()));
@@ -247,6 +252,7 @@ export class MarketStreams {
   }
 
   close(): void {
+    this.stopHeartbeat();
     for (const t of this.timers) clearInterval(t);
     this.dropAll();
     this.wss.close();

@@ -15,6 +15,7 @@ import { ExchangeError, type EngineEvent } from '../engine/types.js';
 import { Params } from './params.js';
 import { checkSigned, type RestApi, type SimAccount } from './rest.js';
 import { wsApiPayload } from './signing.js';
+import { startHeartbeat, type HeartbeatOptions } from './heartbeat.js';
 
 const amount = (x: Decimal) => formatFixed(x, 8);
 
@@ -35,6 +36,7 @@ interface Request {
 export interface WsApiOptions {
   rest: RestApi;
   now?: () => number;
+  heartbeat?: HeartbeatOptions;
 }
 
 export class WsApi {
@@ -42,14 +44,17 @@ export class WsApi {
   private readonly sessions = new Set<Session>();
   private nextSubscription = 0;
   private readonly now: () => number;
+  private readonly stopHeartbeat: () => void;
 
   constructor(private readonly opts: WsApiOptions) {
     this.now = opts.now ?? Date.now;
+    this.stopHeartbeat = startHeartbeat(this.wss, opts.heartbeat);
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     if (new URL(req.url ?? '/', 'http://sim').pathname !== '/ws-api/v3') return false;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.wss.emit('connection', ws, req);
       const session: Session = { socket: ws, account: undefined, subscriptions: new Map() };
       this.sessions.add(session);
       ws.on('message', (data) => this.request(session, data.toString()));
@@ -207,6 +212,7 @@ export class WsApi {
   }
 
   close(): void {
+    this.stopHeartbeat();
     for (const s of this.sessions) s.socket.terminate();
     this.sessions.clear();
     this.wss.close();
