@@ -49,7 +49,7 @@ const matchRate = median([1, 2, 3].map(() => engineRun(100_000)));
 say(`    ${Math.round(matchRate).toLocaleString()} orders/s`);
 
 say('(b) REST round trips over loopback (keep-alive), signed POST /api/v3/order vs GET /api/v3/ping');
-const { server } = await startSimServer({ host: '127.0.0.1', port: 0, market: false, weightLimit: 1_000_000_000 });
+const { server } = await startSimServer({ host: '127.0.0.1', port: 0, market: false, weightLimit: 1_000_000_000, orderLimit: 1_000_000_000 });
 const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 async function timed(n: number, request: (i: number) => Promise<Response>): Promise<number[]> {
   const samples: number[] = [];

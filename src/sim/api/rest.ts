@@ -5,11 +5,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KeyObject } from 'node:crypto';
-import { formatFixed, mul, type Decimal } from '../../model/decimal.js';
+import { mul, type Decimal } from '../../model/decimal.js';
+import { amount } from './wire.js';
 import type { MatchingEngine } from '../engine/engine.js';
 import { ExchangeError, type EngineEvent, type SimFill, type SimOrder, type SymbolSpec } from '../engine/types.js';
 import type { Faults } from './faults.js';
-import { Tape, type Ticker24h } from '../engine/tape.js';
+import { Tape } from '../engine/tape.js';
+import { ticker24hJson } from './ticker.js';
 import { Params } from './params.js';
 import { restPayload, verifyEd25519, verifyHmac } from './signing.js';
 
@@ -40,7 +42,6 @@ export interface RestOptions {
 
 const MAX_BODY = 64 * 1024;
 const CLIENT_ORDER_ID = /^[a-zA-Z0-9-_]{1,36}$/;
-const amount = (x: Decimal) => formatFixed(x, 8);
 
 interface Route {
   weight: number;
@@ -188,32 +189,8 @@ export class RestApi {
     return { symbol, bidPrice: amount(best.bid?.[0] ?? 0n), bidQty: amount(best.bid?.[1] ?? 0n), askPrice: amount(best.ask?.[0] ?? 0n), askQty: amount(best.ask?.[1] ?? 0n) };
   }
 
-  ticker24h(symbol: string): Record<string, unknown> {
-    const t: Ticker24h = this.tape.ticker(symbol);
-    const best = this.engine.best(symbol);
-    return {
-      symbol,
-      priceChange: amount(t.priceChange),
-      priceChangePercent: formatFixed(t.priceChangePercent, 3),
-      weightedAvgPrice: amount(t.weightedAvgPrice),
-      prevClosePrice: amount(t.openPrice),
-      lastPrice: amount(t.lastPrice),
-      lastQty: amount(t.lastQty),
-      bidPrice: amount(best.bid?.[0] ?? 0n),
-      bidQty: amount(best.bid?.[1] ?? 0n),
-      askPrice: amount(best.ask?.[0] ?? 0n),
-      askQty: amount(best.ask?.[1] ?? 0n),
-      openPrice: amount(t.openPrice),
-      highPrice: amount(t.highPrice),
-      lowPrice: amount(t.lowPrice),
-      volume: amount(t.volume),
-      quoteVolume: amount(t.quoteVolume),
-      openTime: t.openTime,
-      closeTime: t.closeTime,
-      firstId: t.firstId,
-      lastId: t.lastId,
-      count: t.count,
-    };
+  private ticker24h(symbol: string): unknown {
+    return ticker24hJson(this.tape, this.engine, symbol);
   }
 
   private authenticate(req: IncomingMessage, query: string, body: string, params: Params): SimAccount {

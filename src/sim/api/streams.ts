@@ -7,14 +7,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { formatFixed, type Decimal } from '../../model/decimal.js';
+import type { Decimal } from '../../model/decimal.js';
+import { amount } from './wire.js';
 import type { MatchingEngine } from '../engine/engine.js';
 import type { EngineEvent, PublicTrade } from '../engine/types.js';
 import type { Faults } from './faults.js';
 import type { Tape } from '../engine/tape.js';
 import { startHeartbeat, type HeartbeatOptions } from './heartbeat.js';
+import { tickerStreamEvent } from './ticker.js';
 
-const amount = (x: Decimal) => formatFixed(x, 8);
 const STREAM_RE = /^([a-z0-9]+)@(trade|bookTicker|ticker|depth(?:5|10|20)?)(@100ms)?$/;
 
 /** Depth changes gathered over one update interval. */
@@ -210,33 +211,7 @@ export class MarketStreams {
   private sendTicker(symbol: string): void {
     const name = `${symbol.toLowerCase()}@ticker`;
     if (!this.opts.tape || ![...this.clients].some((c) => c.streams.has(name))) return;
-    const t = this.opts.tape.ticker(symbol);
-    const best = this.opts.engine.best(symbol);
-    this.send(name, {
-      e: '24hrTicker',
-      E: this.now(),
-      s: symbol,
-      p: amount(t.priceChange),
-      P: formatFixed(t.priceChangePercent, 3),
-      w: amount(t.weightedAvgPrice),
-      x: amount(t.openPrice),
-      c: amount(t.lastPrice),
-      Q: amount(t.lastQty),
-      b: amount(best.bid?.[0] ?? 0n),
-      B: amount(best.bid?.[1] ?? 0n),
-      a: amount(best.ask?.[0] ?? 0n),
-      A: amount(best.ask?.[1] ?? 0n),
-      o: amount(t.openPrice),
-      h: amount(t.highPrice),
-      l: amount(t.lowPrice),
-      v: amount(t.volume),
-      q: amount(t.quoteVolume),
-      O: t.openTime,
-      C: t.closeTime,
-      F: t.firstId,
-      L: t.lastId,
-      n: t.count,
-    });
+    this.send(name, tickerStreamEvent(this.opts.tape, this.opts.engine, symbol, this.now()));
   }
 
   /** Tells every client the server is going away (Binance's serverShutdown event). */

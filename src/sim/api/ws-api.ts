@@ -10,14 +10,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { formatFixed, type Decimal } from '../../model/decimal.js';
+import type { Decimal } from '../../model/decimal.js';
+import { amount } from './wire.js';
 import { ExchangeError, type EngineEvent } from '../engine/types.js';
 import { Params } from './params.js';
 import { checkSigned, type RestApi, type SimAccount } from './rest.js';
 import { wsApiPayload } from './signing.js';
 import { startHeartbeat, type HeartbeatOptions } from './heartbeat.js';
 
-const amount = (x: Decimal) => formatFixed(x, 8);
 
 interface Session {
   socket: WebSocket;
