@@ -174,8 +174,9 @@ export function buildProgram(): Command {
         ...(config.weightLimit !== undefined ? { weightLimit: config.weightLimit } : {}),
         ...(config.orderLimit !== undefined ? { orderLimit: config.orderLimit } : {}),
       });
-      for (const a of accounts) log.info(`account ${a.account.name}: API key ${a.account.apiKey} (${a.account.hmacSecret ? 'HMAC' : 'Ed25519'})`);
-      log.info(`simulated exchange on http://${host}:${port} (REST /api/v3); demo account API key ${DEMO_ACCOUNT.apiKey}, HMAC secret in the README (simulator only)`);
+      const { keyTypeOf } = await import('../sim/api/rest.js');
+      for (const a of accounts) log.info(`account ${a.account.name}: API key ${a.account.apiKey} (${keyTypeOf(a.account)})`);
+      log.info(`simulated exchange on http://${host}:${port} (REST /api/v3, streams /ws and /stream, WS API /ws-api/v3); demo account API key ${DEMO_ACCOUNT.apiKey} (credentials in the README)`);
       const stop = () => {
         server.closeAllConnections();
         server.close(() => process.exit(0));

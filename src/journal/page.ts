@@ -34,7 +34,6 @@ export interface MappedPage {
   /** Int32 view of the whole mapping, for the Atomics load/store of commit words. */
   readonly i32: Int32Array;
   readonly beginTime: bigint;
-  readonly truncated: boolean;
 }
 
 /**
@@ -46,7 +45,7 @@ function mapFile(fd: number, size: number, writable: boolean): Buffer {
   return mmap.map(size, prot, mmap.MAP_SHARED, fd, 0);
 }
 
-function wrap(id: number, file: string, pageSize: number, buf: Buffer, truncated: boolean, dataEnd = buf.byteLength): MappedPage {
+function wrap(id: number, file: string, pageSize: number, buf: Buffer, dataEnd = buf.byteLength): MappedPage {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   return {
     id,
@@ -58,7 +57,6 @@ function wrap(id: number, file: string, pageSize: number, buf: Buffer, truncated
     view,
     i32: new Int32Array(buf.buffer, buf.byteOffset, buf.byteLength >>> 2),
     beginTime: view.getBigInt64(PageHeader.beginTime, true),
-    truncated,
   };
 }
 
@@ -107,7 +105,7 @@ export function createPage(dir: string, source: number, dest: number, pageId: nu
   try {
     ftruncateSync(fd, pageSize);
     writeSync(fd, header, 0, header.length, 0);
-    const page = wrap(pageId, file, pageSize, mapFile(fd, pageSize, true), false);
+    const page = wrap(pageId, file, pageSize, mapFile(fd, pageSize, true));
     renameSync(tmp, file);
     return page;
   } finally {
@@ -142,7 +140,7 @@ export function mapPreparedPage(tmp: string, pageId: number, pageSize: number, b
   try {
     const buf = mapFile(fd, pageSize, true);
     buf.writeBigInt64LE(beginTime, PageHeader.beginTime);
-    return wrap(pageId, tmp.replace(/\.\d+\.\d+\.next$/, ''), pageSize, buf, false);
+    return wrap(pageId, tmp.replace(/\.\d+\.\d+\.next$/, ''), pageSize, buf);
   } finally {
     closeSync(fd);
   }
@@ -173,10 +171,8 @@ export function openPage(dir: string, dest: number, pageId: number, opts: OpenPa
     const header = Buffer.alloc(PAGE_HEADER_SIZE);
     const got = size >= PAGE_HEADER_SIZE ? readSync(fd, header, 0, PAGE_HEADER_SIZE, 0) : 0;
     const pageSize = validateHeader(file, header, got, size, pageId, dest);
-    let truncated = false;
     let mapSize = pageSize;
     if (size < pageSize) {
-      truncated = true;
       opts.onTruncated?.(
         `journal page ${file} is truncated: ${size} of ${pageSize} bytes; frames past byte ${size} are lost` +
           (opts.writable ? ', refilling the page with zeros and appending after the last whole frame' : ''),
@@ -184,7 +180,7 @@ export function openPage(dir: string, dest: number, pageId: number, opts: OpenPa
       if (opts.writable) ftruncateSync(fd, pageSize);
       else mapSize = size & ~7;
     }
-    return wrap(pageId, file, pageSize, mapFile(fd, mapSize, opts.writable), truncated && !opts.writable, Math.min(size & ~7, mapSize));
+    return wrap(pageId, file, pageSize, mapFile(fd, mapSize, opts.writable), Math.min(size & ~7, mapSize));
   } finally {
     closeSync(fd);
   }
@@ -217,6 +213,25 @@ function validateHeader(file: string, header: Buffer, got: number, size: number,
   if (header.readUInt32LE(PageHeader.pageId) !== pageId) throw damaged(`header says page ${header.readUInt32LE(PageHeader.pageId)}, file name says ${pageId}`);
   if (header.readUInt32LE(PageHeader.dest) !== dest >>> 0) throw damaged('header dest does not match the file name');
   return pageSize;
+}
+
+/**
+ * A page's begin time from its header alone (no mapping): how a reader picks the page to replay
+ * from. Undefined if the file is missing or too short; the page is validated when it is opened.
+ */
+export function readBeginTime(dir: string, dest: number, pageId: number): bigint | undefined {
+  let fd: number;
+  try {
+    fd = openSync(join(dir, pageFileName(dest, pageId)), constants.O_RDONLY);
+  } catch {
+    return undefined;
+  }
+  try {
+    const header = Buffer.alloc(PAGE_HEADER_SIZE);
+    return readSync(fd, header, 0, PAGE_HEADER_SIZE, 0) === PAGE_HEADER_SIZE ? header.readBigInt64LE(PageHeader.beginTime) : undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Page ids present for `dest`, ascending. */

@@ -19,7 +19,7 @@ import { getLogger, type Logger } from '../util/log.js';
 import { ControlBlock, DoorbellClient, doorbellAddress } from './doorbell.js';
 import { FRAME_HEADER_SIZE, FrameHeader, PAGE_HEADER_SIZE, pageFileName } from './format.js';
 import { journalDir, type Location } from './location.js';
-import { frameProblem, listPageIds, openPage, type MappedPage } from './page.js';
+import { frameProblem, listPageIds, openPage, readBeginTime, type MappedPage } from './page.js';
 
 /** The frame under the reader's cursor. One object, reused: copy what you keep. */
 export class Frame {
@@ -87,8 +87,8 @@ class Cursor {
     let chosen = ids[0]!;
     if (this.from > 0n) {
       for (const id of ids) {
-        const p = openPage(this.dir, this.dest, id, { writable: false });
-        if (!p || p.beginTime > this.from) break;
+        const begin = readBeginTime(this.dir, this.dest, id);
+        if (begin === undefined || begin > this.from) break;
         chosen = id;
       }
     }

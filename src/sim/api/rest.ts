@@ -24,6 +24,11 @@ export interface SimAccount {
   takerCommission: number;
 }
 
+/** How an account signs: for logs and listings, which must never touch the secret itself. */
+export function keyTypeOf(account: SimAccount): 'HMAC' | 'Ed25519' {
+  return account.ed25519PublicKey !== undefined ? 'Ed25519' : 'HMAC';
+}
+
 export interface RestOptions {
   engine: MatchingEngine;
   accounts: SimAccount[];

@@ -13,9 +13,7 @@ import {
   ExchangeError,
   type Balance,
   type EngineEvent,
-  type ExecutionType,
   type NewOrderRequest,
-  type PublicTrade,
   type SimFill,
   type SimOrder,
   type SimSide,
@@ -166,10 +164,6 @@ export class MatchingEngine {
 
   balances(account: string): Map<string, Balance> {
     return new Map([...(this.accounts.get(account) ?? new Map<string, Balance>())].map(([a, b]) => [a, { ...b }]));
-  }
-
-  hasAccount(account: string): boolean {
-    return this.accounts.has(account);
   }
 
   /** Sum over accounts of free + locked, plus fees: what the conservation invariant checks. */
@@ -496,4 +490,3 @@ export class MatchingEngine {
   }
 }
 
-export type { ExecutionType, PublicTrade };
