@@ -24,7 +24,7 @@ export interface SimAccount {
   takerCommission: number;
 }
 
-/** How an account signs: for logs and listings, which must never touch the secret itself. */
+/** How an account signs (HMAC or Ed25519), from its public key alone: what logs and listings show. */
 export function keyTypeOf(account: SimAccount): 'HMAC' | 'Ed25519' {
   return account.ed25519PublicKey !== undefined ? 'Ed25519' : 'HMAC';
 }
