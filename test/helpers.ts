@@ -9,7 +9,19 @@ import type { Logger } from '../src/util/log.js';
 /** A fresh KF_HOME, removed when the test file ends. */
 export function tmpHome(prefix = 'kfts-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  // Retried asynchronously: a closed writer's background page preparation may still be finishing
+  // (and then removing) its temporary file, which needs the event loop to turn.
+  after(async () => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+        return;
+      } catch (err) {
+        if (attempt >= 100) throw err;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  });
   return dir;
 }
 

@@ -13,6 +13,7 @@ import { setImmediate as yieldNow, setTimeout as sleep } from 'node:timers/promi
 import { Redis } from 'ioredis';
 import { nowNs } from '../../src/journal/clock.js';
 import { parseLocation } from '../../src/journal/location.js';
+import { EventLoop } from '../../src/journal/loop.js';
 import { JournalReader } from '../../src/journal/reader.js';
 import { JournalWriter } from '../../src/journal/writer.js';
 import { createLogger } from '../../src/util/log.js';
@@ -106,9 +107,10 @@ switch (mode) {
   case 'journal-reader': {
     const r = new JournalReader({ home: opts.home, log });
     r.join(parseLocation(opts.location), 0, nowNs());
-    const controller = new AbortController();
-    const add = collector(() => controller.abort());
-    const following = r.follow((f) => add(f.genTime), { signal: controller.signal, mode: opts.spin ? 'spin' : 'adaptive' });
+    const loop = new EventLoop({ reader: r, mode: opts.spin ? 'spin' : 'block' });
+    const add = collector(() => loop.stop());
+    loop.onFrame((f) => add(f.genTime));
+    const following = loop.run();
     process.stdout.write('ready\n');
     await measureIdle();
     process.stdout.write('measuring\n');

@@ -8,6 +8,7 @@ import { formatTime, parseTime } from '../journal/clock.js';
 import { hex8 } from '../journal/format.js';
 import { makeLocation, parseLocation, type Category, type Location, type Mode } from '../journal/location.js';
 import { listDests } from '../journal/page.js';
+import { follow } from '../journal/loop.js';
 import { JournalReader, type Frame } from '../journal/reader.js';
 import { LAYOUTS, msgTypeName, parseMsgType } from '../model/events.js';
 import { eventToJson } from '../model/json.js';
@@ -161,7 +162,7 @@ export async function journalCommand(opts: JournalCommandOptions): Promise<void>
     // New processes create new journals: look for them every second.
     const rescan = setInterval(joinAvailable, 1000);
     try {
-      await reader.follow(onFrame, { signal: controller.signal, mode: opts.lowLatency ? 'spin' : 'adaptive' });
+      await follow(reader, onFrame, { signal: controller.signal, mode: opts.lowLatency ? 'spin' : 'loop' });
     } finally {
       clearInterval(rescan);
       process.off('SIGINT', stop);

@@ -6,8 +6,9 @@
  *     $KF_HOME/journal/<category>/<group>/<name>/<mode>/
  * as page files `<dest:08x>.<page>.journal` (page numbers from 1), each exactly `page_size`
  * bytes, mapped MAP_SHARED by the writer (read-write) and by readers (read-only), plus
- *     <dest:08x>.lock   the writer's pid and start time (one writer per journal)
- *     <dest:08x>.ctl    a 64-byte control block: how many readers sleep waiting for a frame
+ *     <dest:08x>.lock   held with flock(2) by the one writer; holds its pid (lock.ts)
+ *     <dest:08x>.ctl    the control block: which readers follow the journal (below, and wake.ts)
+ * Directories are 0700 and files 0600: journals hold orders and balances.
  *
  * Page header (64 bytes, little-endian):
  *     0  u32 magic           0x314a464b ("KFJ1")
@@ -30,11 +31,34 @@
  *    28  u32 dest            destination uid
  *    32  payload             length - 32 bytes
  *
- * Commit protocol: the writer fills header fields after `length` and the payload, then stores
- * `length` last with a sequentially consistent store. A reader that sees length > 0 sees the whole
- * frame; a writer killed mid-frame leaves length 0 and the next writer overwrites the torn bytes.
+ * Commit protocol: the writer fills header fields after `length` and the payload, zeroes the
+ * `length` word of the next frame, then stores this frame's `length` last with a sequentially
+ * consistent store. So the word after the last committed frame is always 0: a reader that sees
+ * length > 0 sees a whole frame, and stops at the first 0. A writer killed mid-frame leaves
+ * length 0 (its bytes past it are ignored and overwritten by the next writer).
  * A page always keeps room for one more header: when a frame does not fit, the writer appends a
  * PageEnd frame (msg_type 10000, no payload) and continues at the start of the next page.
+ * A frame's length is at most MAX_FRAME_SIZE and never more than a page can hold.
+ * gen_time never decreases within a journal, across pages and writer restarts, and is never
+ * below its page's begin_time.
+ *
+ * Control block (CONTROL_SIZE bytes, little-endian i32 words, updated with Atomics):
+ *     0  u32 magic           0x434a464b ("KFJC")
+ *     4  u32 version         2
+ *     8  i32 entries_used    entries [0, entries_used) may be non-zero
+ *    64  i32 entries[240]    0 = free, else a follower: (generation << 10) | wake-table slot
+ * A reader that may sleep adds an entry for itself in every journal it follows; after each commit
+ * the writer looks at those readers' slots in the wake table and wakes the sleeping ones.
+ *
+ * Wake table (`$KF_HOME/journal/wake/table`, one per KF_HOME, WAKE_TABLE_SIZE bytes):
+ *     header 64 bytes: 0 magic 0x544a464b ("KFJT"), 4 version 1, 8 slot count, 12 slot size
+ *     slot i at 64 + 64 * i (one cache line each):
+ *        0  i32 word          futex word, bumped by a writer that wakes the slot's reader
+ *        4  i32 sleeping      1 while the reader waits and wants a wake-up; the waker clears it
+ *        8  i32 pid           owner process (0 free, negative while being claimed)
+ *       12  i32 generation    bumped at every claim, so entries of a former owner are told apart
+ *       16  i32 mode          how to wake it: 1 futex on `word`, 2 one byte into wake/<i>.fifo
+ *       24  i64 start_time    the owner's kernel start time (clock ticks): a recycled pid is not it
  */
 
 export const MAGIC = 0x314a464b;
@@ -42,8 +66,11 @@ export const VERSION = 1;
 export const PAGE_HEADER_SIZE = 64;
 export const FRAME_HEADER_SIZE = 32;
 export const FRAME_ALIGN = 8;
-export const CONTROL_SIZE = 64;
+export const CONTROL_SIZE = 1024;
 export const CONTROL_MAGIC = 0x434a464b; // "KFJC"
+export const CONTROL_VERSION = 2;
+/** A frame longer than this is refused (a bug or an attack, never an event). */
+export const MAX_FRAME_SIZE = 16 * 1024 * 1024;
 
 export const PageHeader = {
   magic: 0,
@@ -66,8 +93,23 @@ export const FrameHeader = {
   dest: 28,
 } as const;
 
-/** Control block: offset of the sleeping-readers counter (i32, updated with Atomics). */
-export const Control = { magic: 0, sleepers: 4 } as const;
+/** Control block word offsets (bytes). */
+export const Control = { magic: 0, version: 4, entriesUsed: 8, entries: 64 } as const;
+export const CONTROL_ENTRIES = (CONTROL_SIZE - Control.entries) / 4;
+
+export const WAKE_MAGIC = 0x544a464b; // "KFJT"
+export const WAKE_VERSION = 1;
+export const WAKE_SLOTS = 1024;
+export const WAKE_SLOT_SIZE = 64;
+export const WAKE_HEADER_SIZE = 64;
+export const WAKE_TABLE_SIZE = WAKE_HEADER_SIZE + WAKE_SLOTS * WAKE_SLOT_SIZE;
+/** Byte offsets within a wake-table slot. */
+export const WakeSlot = { word: 0, sleeping: 4, pid: 8, generation: 12, mode: 16, startTime: 24 } as const;
+export const WakeMode = { futex: 1, fifo: 2 } as const;
+/** A follower entry: its slot (10 bits) and the slot's generation when it followed. */
+export const followerEntry = (slot: number, generation: number): number => (((generation & 0x1fffff) << 10) | slot) >>> 0;
+export const entrySlot = (entry: number): number => entry & 0x3ff;
+export const entryGeneration = (entry: number): number => (entry >>> 10) & 0x1fffff;
 
 export const MIN_PAGE_SIZE = 64 * 1024;
 export const MAX_PAGE_SIZE = 1024 * 1024 * 1024;

@@ -67,8 +67,12 @@ export function resolveHome(explicit?: string): string {
   return resolve(chosen && chosen.length > 0 ? chosen : join(homedir(), '.config', 'kungfu', 'app', 'runtime'));
 }
 
+export function journalRoot(home: string): string {
+  return join(home, 'journal');
+}
+
 export function journalDir(home: string, location: Location): string {
-  return join(home, 'journal', location.category, location.group, location.name, location.mode);
+  return join(journalRoot(home), location.category, location.group, location.name, location.mode);
 }
 
 export function logDir(home: string): string {

@@ -1,75 +1,75 @@
 /**
- * One writer per journal: a lock file holding the writer's pid and kernel start time. A lock whose
- * process is gone (killed with SIGKILL, say) is stale and taken over; a live one refuses the
- * second writer. The start time guards against a recycled pid.
+ * One writer per journal, enforced by the kernel: the writer holds an exclusive flock(2) on
+ * `<dest>.lock` for as long as it writes. Exactly one process can hold it; the kernel releases it
+ * when the holder exits, however it dies (SIGKILL included), so there is no stale lock to take over
+ * and no race between openers. The file also holds the holder's pid for people and error messages;
+ * the authoritative holder comes from /proc/locks. Lock files are never deleted: unlinking a locked
+ * file would let a second opener lock a new inode at the same path.
  */
-import { closeSync, constants, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRunning, startTimeOf } from '../util/process.js';
 import { JournalError } from './errors.js';
 import { hex8, lockFileName } from './format.js';
+import { native } from './native.js';
 
-function isAlive(pid: number, startTime: string): boolean {
-  if (!isRunning(pid)) return false;
-  const now = startTimeOf(pid);
-  return startTime === '' || now === '' || now === startTime;
+/** Locks held by this process (a second writer in the same process is refused too). */
+const held = new Set<string>();
+
+/** The pid holding a flock on the file with this device and inode, from /proc/locks. */
+function flockHolder(dev: number, ino: number): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/proc/locks', 'utf8');
+  } catch {
+    return undefined;
+  }
+  // "1: FLOCK  ADVISORY  WRITE 12345 fd:01:1234567 0 EOF" (major:minor in hex, then inode)
+  const major = (dev >>> 8) & 0xfff;
+  const minor = (dev & 0xff) | ((dev >>> 12) & 0xfff00);
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] !== 'FLOCK' || f[3] !== 'WRITE') continue;
+    const [maj, min, inode] = (f[5] ?? '').split(':');
+    if (Number(inode) === ino && parseInt(maj ?? '', 16) === major && parseInt(min ?? '', 16) === minor) return Number(f[4]);
+  }
+  return undefined;
 }
 
-const held = new Set<string>();
-process.on('exit', () => {
-  for (const file of held) {
-    try {
-      unlinkSync(file);
-    } catch {
-      // already gone
-    }
-  }
-});
-
 /** Takes the writer lock of journal `dest` in `dir`; returns the release function. */
-export function acquireWriterLock(dir: string, dest: number, what: string, onStale?: (message: string) => void): () => void {
+export function acquireWriterLock(dir: string, dest: number, what: string): () => void {
   const file = join(dir, lockFileName(dest));
-  const me = `${process.pid} ${startTimeOf(process.pid)}\n`;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    let fd: number;
-    try {
-      fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new JournalError(`cannot create the journal lock ${file}: ${code ?? (err as Error).message}; check that KF_HOME is writable`, 'not-writable');
-      let owner = '';
-      try {
-        owner = readFileSync(file, 'utf8');
-      } catch {
-        continue; // released between our open and read: try again
-      }
-      const [pidText = '', startTime = ''] = owner.trim().split(' ');
-      const pid = Number(pidText);
-      if (held.has(file) || (Number.isInteger(pid) && pid > 0 && isAlive(pid, startTime))) {
-        throw new JournalError(
-          `journal ${what} (dest ${hex8(dest)}) is already being written by pid ${pid}: only one process may write a journal; stop that process or use another location`,
-          'second-writer',
-        );
-      }
-      onStale?.(`journal ${what}: taking over the lock of pid ${pidText || '?'}, which is no longer running`);
-      try {
-        unlinkSync(file);
-      } catch {
-        // someone else removed it first
-      }
-      continue;
-    }
-    writeSync(fd, me);
-    closeSync(fd);
-    held.add(file);
-    return () => {
-      if (!held.delete(file)) return;
-      try {
-        unlinkSync(file);
-      } catch {
-        // already gone
-      }
-    };
+  const refused = (pid: number | undefined) =>
+    new JournalError(
+      `journal ${what} (dest ${hex8(dest)}) is already being written by ${pid ? `pid ${pid}` : 'another process'}: only one process may write a journal; stop that process or use another location`,
+      'second-writer',
+    );
+  if (held.has(file)) throw refused(process.pid);
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new JournalError(`cannot open the journal lock ${file}: ${code}; check that KF_HOME is writable`, 'not-writable');
   }
-  throw new JournalError(`journal ${what}: could not take the writer lock ${file}; another process keeps taking it`, 'second-writer');
+  if (!native().flock(fd)) {
+    const st = fstatSync(fd);
+    closeSync(fd);
+    throw refused(flockHolder(st.dev, st.ino) ?? ownerNamedIn(file));
+  }
+  ftruncateSync(fd, 0);
+  writeSync(fd, `${process.pid}\n`, 0);
+  held.add(file);
+  return () => {
+    if (!held.delete(file)) return;
+    closeSync(fd); // releases the flock
+  };
+}
+
+function ownerNamedIn(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }

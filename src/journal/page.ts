@@ -4,13 +4,14 @@
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, readdirSync, readSync, renameSync, writeSync } from 'node:fs';
 import { open as openAsync } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mmap } from './mmap.js';
+import { native } from './native.js';
 import { MsgType } from '../model/events.js';
 import { JournalError } from './errors.js';
 import {
   FRAME_HEADER_SIZE,
   FrameHeader,
   MAGIC,
+  MAX_FRAME_SIZE,
   MAX_PAGE_SIZE,
   MIN_PAGE_SIZE,
   PAGE_HEADER_SIZE,
@@ -34,6 +35,8 @@ export interface MappedPage {
   /** Int32 view of the whole mapping, for the Atomics load/store of commit words. */
   readonly i32: Int32Array;
   readonly beginTime: bigint;
+  /** The file's inode when mapped: a reader notices a journal cleared and recreated under it. */
+  readonly ino: number;
 }
 
 /**
@@ -41,11 +44,10 @@ export interface MappedPage {
  * Pages after the first are prepared in the background (preparePage), so their faults are cheap.
  */
 function mapFile(fd: number, size: number, writable: boolean): Buffer {
-  const prot = writable ? mmap.PROT_READ | mmap.PROT_WRITE : mmap.PROT_READ;
-  return mmap.map(size, prot, mmap.MAP_SHARED, fd, 0);
+  return native().map(fd, size, writable);
 }
 
-function wrap(id: number, file: string, pageSize: number, buf: Buffer, dataEnd = buf.byteLength): MappedPage {
+function wrap(id: number, file: string, pageSize: number, buf: Buffer, ino: number, dataEnd = buf.byteLength): MappedPage {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   return {
     id,
@@ -57,6 +59,7 @@ function wrap(id: number, file: string, pageSize: number, buf: Buffer, dataEnd =
     view,
     i32: new Int32Array(buf.buffer, buf.byteOffset, buf.byteLength >>> 2),
     beginTime: view.getBigInt64(PageHeader.beginTime, true),
+    ino,
   };
 }
 
@@ -101,11 +104,11 @@ export function createPage(dir: string, source: number, dest: number, pageId: nu
   const file = join(dir, pageFileName(dest, pageId));
   const tmp = preparingFileName(file);
   const header = pageHeader(source, dest, pageId, pageSize, beginTime);
-  const fd = openSync(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644);
+  const fd = openSync(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o600);
   try {
     ftruncateSync(fd, pageSize);
     writeSync(fd, header, 0, header.length, 0);
-    const page = wrap(pageId, file, pageSize, mapFile(fd, pageSize, true));
+    const page = wrap(pageId, file, pageSize, mapFile(fd, pageSize, true), fstatSync(fd).ino);
     renameSync(tmp, file);
     return page;
   } finally {
@@ -123,7 +126,7 @@ const ZEROS = Buffer.alloc(1 << 20);
  */
 export async function preparePage(dir: string, source: number, dest: number, pageId: number, pageSize: number): Promise<string> {
   const tmp = preparingFileName(join(dir, pageFileName(dest, pageId)));
-  const handle = await openAsync(tmp, 'w+', 0o644);
+  const handle = await openAsync(tmp, 'w+', 0o600);
   try {
     for (let at = 0; at < pageSize; at += ZEROS.length) await handle.write(ZEROS, 0, Math.min(ZEROS.length, pageSize - at), at);
     const header = pageHeader(source, dest, pageId, pageSize, 0n);
@@ -140,7 +143,7 @@ export function mapPreparedPage(tmp: string, pageId: number, pageSize: number, b
   try {
     const buf = mapFile(fd, pageSize, true);
     buf.writeBigInt64LE(beginTime, PageHeader.beginTime);
-    return wrap(pageId, tmp.replace(/\.\d+\.\d+\.next$/, ''), pageSize, buf);
+    return wrap(pageId, tmp.replace(/\.\d+\.\d+\.next$/, ''), pageSize, buf, fstatSync(fd).ino);
   } finally {
     closeSync(fd);
   }
@@ -180,7 +183,7 @@ export function openPage(dir: string, dest: number, pageId: number, opts: OpenPa
       if (opts.writable) ftruncateSync(fd, pageSize);
       else mapSize = size & ~7;
     }
-    return wrap(pageId, file, pageSize, mapFile(fd, mapSize, opts.writable), Math.min(size & ~7, mapSize));
+    return wrap(pageId, file, pageSize, mapFile(fd, mapSize, opts.writable), fstatSync(fd).ino, Math.min(size & ~7, mapSize));
   } finally {
     closeSync(fd);
   }
@@ -299,7 +302,7 @@ export function scanPage(page: MappedPage): PageScan {
  * leaves length 0). Cheap enough for the read path.
  */
 export function frameProblem(page: MappedPage, pos: number, length: number, previousGenTime: bigint): string | undefined {
-  if (length < FRAME_HEADER_SIZE || (length & 7) !== 0) return `garbage where a frame should be (length ${length >>> 0})`;
+  if (length < FRAME_HEADER_SIZE || (length & 7) !== 0 || length > MAX_FRAME_SIZE) return `garbage where a frame should be (length ${length >>> 0})`;
   if (pos + length > page.dataEnd) return `a frame cut off by the truncation at byte ${page.dataEnd}`;
   const isPageEnd = page.view.getInt32(pos + FrameHeader.msgType, true) === MsgType.PageEnd;
   if (!isPageEnd && pos + length + FRAME_HEADER_SIZE > page.pageSize) return `garbage where a frame should be (length ${length} overruns the page)`;

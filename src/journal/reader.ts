@@ -4,22 +4,29 @@
  *     const r = new JournalReader({ home });
  *     r.join(Locations.md('binance'), 0, fromTime);
  *     for (let f = r.next(); f; f = r.next()) handle(f);   // what is there now (replay)
- *     await r.follow(handle, { signal });                  // and then live, until aborted
+ *     // and then live: see EventLoop (loop.ts), which waits for new frames and runs timers
  *
  * `next()` returns one reused Frame view (no allocation per frame); it is valid until the next
  * call. Frames are never torn (see the commit protocol in format.ts); structurally impossible
  * bytes are reported once and skipped, never returned.
+ *
+ * The read path (`peek`, `next`, `ready`) makes no system call: it reads the mapped pages. File
+ * system work (finding a journal's first page, noticing that a journal was cleared and recreated,
+ * getting past a truncated page) happens in `housekeep()`, which the waiting code calls when a
+ * wake-up brought nothing and every few hundred milliseconds while idle.
  */
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Layout } from '../model/layout.js';
 import { MsgType, msgTypeName } from '../model/events.js';
 import { getLogger, type Logger } from '../util/log.js';
-import { ControlBlock, DoorbellClient, doorbellAddress } from './doorbell.js';
-import { FRAME_HEADER_SIZE, FrameHeader, PAGE_HEADER_SIZE, pageFileName } from './format.js';
-import { journalDir, type Location } from './location.js';
+import { useHomeClock } from './clock.js';
+import { FRAME_HEADER_SIZE, FrameHeader, PAGE_HEADER_SIZE, WakeMode, pageFileName } from './format.js';
+import { journalDir, journalRoot, type Location } from './location.js';
+import { native } from './native.js';
 import { frameProblem, listPageIds, openPage, readBeginTime, type MappedPage } from './page.js';
+import { ControlBlock, WakeTable, type ReaderSlot } from './wake.js';
+import { makePrivateDir } from './writer.js';
 
 /** The frame under the reader's cursor. One object, reused: copy what you keep. */
 export class Frame {
@@ -61,8 +68,11 @@ class Cursor {
   head = 0;
   headGen = 0n;
   lastGen = 0n;
+  /** The read path is stuck (no page yet, a truncated page, garbage): housekeep() may move it. */
+  stuck = true;
   control: ControlBlock | undefined;
-  bell: DoorbellClient | undefined;
+  /** This journal cannot be followed for wake-ups (read-only): its reader polls. */
+  polling = false;
   private reported = '';
 
   constructor(
@@ -96,33 +106,23 @@ class Cursor {
     return true;
   }
 
-  private nextPageExists(): boolean {
-    return existsSync(join(this.dir, pageFileName(this.dest, this.pageId + 1)));
-  }
-
-  private moveToNextPage(): void {
-    this.pageId++;
-    this.page = undefined;
+  private openCurrent(): boolean {
+    this.page = openPage(this.dir, this.dest, this.pageId, { writable: false, onTruncated: (m) => this.log.warn(m) });
     this.pos = PAGE_HEADER_SIZE;
+    return this.page !== undefined;
   }
 
-  /** Makes `head` the length of the next readable frame; false when there is none yet. */
+  /**
+   * Makes `head` the length of the next readable frame; false when there is none yet. Reads
+   * memory only, except to open the next page after a PageEnd frame (the writer creates it first).
+   */
   peek(): boolean {
     if (this.head !== 0) return true;
+    if (this.stuck) return false;
     for (;;) {
-      if (this.page === undefined) {
-        if (this.pageId === 0 && !this.seekFirstPage()) return false;
-        this.page = openPage(this.dir, this.dest, this.pageId, { writable: false, onTruncated: (m) => this.log.warn(m) });
-        if (this.page === undefined) return false;
-        this.pos = PAGE_HEADER_SIZE;
-      }
-      const page = this.page;
+      const page = this.page!;
       if (this.pos + FRAME_HEADER_SIZE > page.mapped) {
-        // Only a truncated page ends without a PageEnd frame.
-        if (this.nextPageExists()) {
-          this.moveToNextPage();
-          continue;
-        }
+        this.stuck = true; // only a truncated page ends without a PageEnd frame
         return false;
       }
       const length = Atomics.load(page.i32, this.pos >>> 2);
@@ -130,16 +130,17 @@ class Cursor {
       const problem = frameProblem(page, this.pos, length, this.lastGen);
       if (problem !== undefined) {
         this.reportOnce(problem);
-        if (this.nextPageExists()) {
-          this.moveToNextPage();
-          continue;
-        }
+        this.stuck = true;
         return false;
       }
       const gen = page.view.getBigInt64(this.pos + FrameHeader.genTime, true);
       if (page.view.getInt32(this.pos + FrameHeader.msgType, true) === MsgType.PageEnd) {
         this.lastGen = gen;
-        this.moveToNextPage();
+        this.pageId++;
+        if (!this.openCurrent()) {
+          this.stuck = true;
+          return false;
+        }
         continue;
       }
       if (gen < this.from) {
@@ -150,6 +151,52 @@ class Cursor {
       this.head = length;
       this.headGen = gen;
       return true;
+    }
+  }
+
+  /**
+   * The file-system side of reading: opens the first page once it exists, moves past a truncated
+   * or damaged page once a later one exists, and starts over when the journal was cleared (its
+   * current page file is gone or is another file now).
+   */
+  housekeep(): void {
+    if (this.page !== undefined && !this.sameFile()) {
+      this.log.info(`journal ${this.location.path} was cleared or replaced; following its new pages`);
+      this.page = undefined;
+      this.pageId = 0;
+      this.lastGen = 0n;
+      this.head = 0;
+      this.stuck = true;
+    }
+    if (!this.stuck) return;
+    if (this.page === undefined) {
+      if (this.pageId === 0 && !this.seekFirstPage()) return;
+      if (!this.openCurrent()) return;
+      this.stuck = false;
+      return;
+    }
+    // Stuck on a truncated or damaged page: go on with the next page once it exists.
+    if (listPageIds(this.dir, this.dest).includes(this.pageId + 1)) {
+      this.pageId++;
+      this.stuck = !this.openCurrent();
+      return;
+    }
+    this.stuck = this.atStuckPoint();
+  }
+
+  /** Whether the read position still cannot move (a frame may have been committed meanwhile). */
+  private atStuckPoint(): boolean {
+    const page = this.page!;
+    if (this.pos + FRAME_HEADER_SIZE > page.mapped) return true;
+    const length = Atomics.load(page.i32, this.pos >>> 2);
+    return length !== 0 && frameProblem(page, this.pos, length, this.lastGen) !== undefined;
+  }
+
+  private sameFile(): boolean {
+    try {
+      return statSync(join(this.dir, pageFileName(this.dest, this.pageId))).ino === this.page!.ino;
+    } catch {
+      return false;
     }
   }
 
@@ -171,26 +218,6 @@ class Cursor {
     this.pos += this.head;
     this.head = 0;
   }
-
-  /** Prepares to sleep: registers as a sleeper and makes sure the doorbell is connected. */
-  sleep(onRing: () => void): void {
-    if (this.control === undefined) {
-      if (!existsSync(this.dir)) return;
-      this.control = new ControlBlock(this.dir, this.dest);
-    }
-    this.bell ??= new DoorbellClient(doorbellAddress(this.dir, this.dest), onRing);
-    this.bell.ensure();
-    this.control.addSleeper();
-  }
-
-  wake(): void {
-    this.control?.removeSleeper();
-  }
-
-  close(): void {
-    this.bell?.close();
-    this.bell = undefined;
-  }
 }
 
 export interface ReaderOptions {
@@ -198,121 +225,185 @@ export interface ReaderOptions {
   log?: Logger;
 }
 
-export interface FollowOptions {
-  signal?: AbortSignal;
-  /** 'adaptive' (default): spin briefly, then sleep on the doorbell. 'spin': never sleep (kfc -x). */
-  mode?: 'adaptive' | 'spin';
-  /** How long an adaptive reader spins before it sleeps (default 50 us). */
-  spinNs?: number;
-}
+/** How a reader waits for the next frame: see wake.ts and loop.ts. */
+export type WaitMode = 'block' | 'loop' | 'spin';
+
+/** How often a reader that cannot be woken (read-only journal) looks for new frames. */
+export const POLL_INTERVAL_MS = 10;
 
 export class JournalReader {
   private readonly home: string;
   private readonly log: Logger;
   private readonly cursors: Cursor[] = [];
   private readonly frame = new Frame();
-  private wakeUp: (() => void) | undefined;
-  private readonly ring = () => {
-    const wake = this.wakeUp;
-    this.wakeUp = undefined;
-    wake?.();
-  };
+  private best: Cursor | undefined;
+  private slot: ReaderSlot | undefined;
+  private slotMode = 0;
+  private fifo: { close(): void } | undefined;
+  private onRing: (() => void) | undefined;
+  private warnedPolling = false;
   private closed = false;
 
   constructor(opts: ReaderOptions) {
     this.home = opts.home;
     this.log = opts.log ?? getLogger();
+    useHomeClock(journalRoot(this.home));
   }
 
   /** Follows the journal `dest` of `location`, from frames at or after `from` (ns; 0 = all). */
   join(location: Location, dest = 0, from = 0n): void {
     if (this.cursors.some((c) => c.location.uid === location.uid && c.dest === dest >>> 0)) return;
-    this.cursors.push(new Cursor(location, journalDir(this.home, location), dest >>> 0, from, this.log));
+    const cursor = new Cursor(location, journalDir(this.home, location), dest >>> 0, from, this.log);
+    this.cursors.push(cursor);
+    cursor.housekeep();
+    if (this.slot) this.register(cursor);
   }
 
   leave(location: Location, dest = 0): void {
     const i = this.cursors.findIndex((c) => c.location.uid === location.uid && c.dest === dest >>> 0);
-    if (i >= 0) this.cursors.splice(i, 1)[0]!.close();
+    if (i < 0) return;
+    const [cursor] = this.cursors.splice(i, 1);
+    if (this.slot) cursor!.control?.unfollow(this.slot.entry);
+    if (this.best === cursor) this.best = undefined;
   }
 
   get journals(): readonly Location[] {
     return this.cursors.map((c) => c.location);
   }
 
-  /** The next frame in gen_time order across all joined journals, or undefined if none is ready. */
-  next(): Frame | undefined {
+  /** The gen_time of the next frame, or undefined if none is ready (next() then returns it). */
+  peekTime(): bigint | undefined {
     let best: Cursor | undefined;
-    for (let i = 0; i < this.cursors.length; i++) {
-      const c = this.cursors[i]!;
+    const cursors = this.cursors;
+    for (let i = 0; i < cursors.length; i++) {
+      const c = cursors[i]!;
       if (c.peek() && (best === undefined || c.headGen < best.headGen)) best = c;
     }
+    this.best = best;
+    return best?.headGen;
+  }
+
+  /** The next frame in gen_time order across all joined journals, or undefined if none is ready. */
+  next(): Frame | undefined {
+    if (this.best === undefined || this.best.head === 0) this.peekTime();
+    const best = this.best;
     if (best === undefined) return undefined;
+    this.best = undefined;
     best.fill(this.frame);
     return this.frame;
   }
 
   /** Whether a frame is ready. */
   ready(): boolean {
-    for (let i = 0; i < this.cursors.length; i++) if (this.cursors[i]!.peek()) return true;
+    const cursors = this.cursors;
+    for (let i = 0; i < cursors.length; i++) if (cursors[i]!.peek()) return true;
     return false;
   }
 
-  /** Sleeps until a writer rings, `timeoutMs` passes, or a frame is already there. */
-  async wait(timeoutMs: number): Promise<void> {
-    for (const c of this.cursors) c.sleep(this.ring);
-    try {
-      if (this.ready() || this.closed) return;
-      const allConnected = this.cursors.every((c) => c.bell?.connected);
-      // Without a doorbell (no writer yet) poll gently; with one, the timeout is only a safety net.
-      const limit = allConnected ? timeoutMs : Math.min(timeoutMs, 50);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(this.ring, limit);
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    } finally {
-      for (const c of this.cursors) c.wake();
-    }
+  /** File-system checks of every journal (see Cursor.housekeep); cheap enough for a slow timer. */
+  housekeep(): void {
+    for (const c of this.cursors) c.housekeep();
   }
 
-  /** Delivers frames to `onFrame` as they come, until the signal aborts or the reader closes. */
-  async follow(onFrame: (frame: Frame) => void, opts: FollowOptions = {}): Promise<void> {
-    const { signal, mode = 'adaptive', spinNs = 50_000 } = opts;
-    const onAbort = () => this.ring();
-    signal?.addEventListener('abort', onAbort);
-    try {
-      while (!this.closed && !signal?.aborted) {
-        let delivered = 0;
-        for (let f = this.next(); f !== undefined; f = this.next()) {
-          onFrame(f);
-          // Long replays still let timers and sockets run.
-          if (++delivered % 8192 === 0) await yieldToEventLoop();
-          if (this.closed || signal?.aborted) return;
-        }
-        // Spin deadlines use performance.now(): a double, so spinning allocates nothing (a
-        // BigInt clock here made a million garbage objects a second and GC pauses in the tail).
-        if (mode === 'spin') {
-          const until = performance.now() + 1;
-          while (!this.ready() && performance.now() < until);
-          if (!this.ready()) await yieldToEventLoop();
-          continue;
-        }
-        if (spinNs > 0) {
-          const until = performance.now() + spinNs / 1e6;
-          while (!this.ready() && performance.now() < until);
-        }
-        if (!this.ready()) await this.wait(1000);
-      }
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
+  /** Whether some journal can only be polled: waits must then end after POLL_INTERVAL_MS. */
+  get polling(): boolean {
+    return this.slot === undefined || this.cursors.some((c) => c.polling);
+  }
+
+  // ---- waiting ----------------------------------------------------------------------------------
+
+  /** Claims this reader's wake-table slot in `mode` and follows every journal's control block. */
+  private ensureSlot(mode: number): ReaderSlot | undefined {
+    if (this.slot && this.slotMode === mode) return this.slot;
+    this.releaseSlot();
+    const table = WakeTable.of(journalRoot(this.home));
+    this.slot = table?.claim(mode);
+    this.slotMode = mode;
+    if (!this.slot) {
+      this.warnPolling(table ? 'every wake-up slot of KF_HOME is taken' : `KF_HOME ${this.home} is not writable for this user`);
+      return undefined;
     }
+    if (mode === WakeMode.fifo) this.fifo = this.slot.listen(() => this.onRing?.());
+    for (const c of this.cursors) this.register(c);
+    return this.slot;
+  }
+
+  private register(cursor: Cursor): void {
+    const slot = this.slot!;
+    if (!cursor.control) {
+      try {
+        makePrivateDir(cursor.dir, this.home);
+        cursor.control = ControlBlock.open(cursor.dir, cursor.dest);
+      } catch {
+        cursor.control = undefined;
+      }
+    }
+    cursor.polling = !cursor.control?.follow(slot.entry, slot.table);
+    if (cursor.polling) this.warnPolling(`journal ${cursor.location.path} cannot be followed for wake-ups (read-only, or 240 followers already)`);
+  }
+
+  private warnPolling(why: string): void {
+    if (this.warnedPolling) return;
+    this.warnedPolling = true;
+    this.log.info(`${why}: reading by polling every ${POLL_INTERVAL_MS} ms`);
+  }
+
+  private releaseSlot(): void {
+    if (!this.slot) return;
+    for (const c of this.cursors) c.control?.unfollow(this.slot.entry);
+    this.fifo?.close();
+    this.fifo = undefined;
+    this.slot.release();
+    this.slot = undefined;
+  }
+
+  /**
+   * Blocks the thread (futex) until a writer of a joined journal commits, a frame is already
+   * there, or `timeoutNs` passes: for journal-driven loops (mode 'block'). Returns true if it was
+   * woken by a writer, false on timeout. Without futexes (not Linux) or wake-ups (read-only), it
+   * sleeps at most POLL_INTERVAL_MS.
+   */
+  block(timeoutNs: number): boolean {
+    const slot = native().supported ? this.ensureSlot(WakeMode.futex) : undefined;
+    if (!slot || this.polling) {
+      if (!this.ready()) Atomics.wait(SLEEPER, 0, 0, Math.min(timeoutNs / 1e6, POLL_INTERVAL_MS));
+      return false;
+    }
+    const word = slot.announce();
+    if (this.ready()) {
+      slot.cancel();
+      return true;
+    }
+    return slot.block(word, timeoutNs) === 0;
+  }
+
+  /**
+   * Event-loop waiting (mode 'loop'): `onRing` runs on the event loop when a writer rings.
+   * `arm()` announces the sleep; it returns false (and stays awake) if a frame is already there.
+   */
+  listen(onRing: () => void): void {
+    this.onRing = onRing;
+    this.ensureSlot(WakeMode.fifo);
+  }
+
+  arm(): boolean {
+    const slot = this.slot;
+    if (!slot) return !this.ready();
+    slot.announce();
+    if (this.ready()) {
+      slot.cancel();
+      return false;
+    }
+    return true;
   }
 
   close(): void {
+    if (this.closed) return;
     this.closed = true;
-    for (const c of this.cursors) c.close();
-    this.ring();
+    this.releaseSlot();
+    this.onRing = undefined;
   }
 }
+
+/** A private word to sleep on when no writer can wake us (Atomics.wait as a plain sleep). */
+const SLEEPER = new Int32Array(new SharedArrayBuffer(4));

@@ -6,21 +6,21 @@
  *     const at = w.beginFrame(MsgType.Quote, Quote.size);           // or zero-copy:
  *     Quote.encode(w.view, w.buf, at, quote); w.commitFrame(trigger); // encode in place
  *
- * Appending is a few stores into a MAP_SHARED mapping: no system call per frame unless a reader
- * sleeps (see doorbell.ts). A restarted writer continues after the last whole frame.
+ * Appending is a few stores into a MAP_SHARED mapping: no system call per frame unless a follower
+ * sleeps (see wake.ts). A restarted writer continues after the last whole frame.
  */
 import { mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Layout } from '../model/layout.js';
 import { MsgType } from '../model/events.js';
 import { getLogger, type Logger } from '../util/log.js';
-import { nowNs } from './clock.js';
-import { ControlBlock, DoorbellServer, doorbellAddress } from './doorbell.js';
+import { nowNs, useHomeClock } from './clock.js';
 import { JournalError } from './errors.js';
-import { FRAME_HEADER_SIZE, FrameHeader, PAGE_HEADER_SIZE, alignFrame, defaultPageSize, hex8, parsePageFileName } from './format.js';
+import { FRAME_HEADER_SIZE, FrameHeader, MAX_FRAME_SIZE, PAGE_HEADER_SIZE, alignFrame, defaultPageSize, hex8, parsePageFileName } from './format.js';
 import { acquireWriterLock } from './lock.js';
-import { journalDir, type Location } from './location.js';
+import { journalDir, journalRoot, type Location } from './location.js';
 import { createPage, isPreparingFile, listPageIds, mapPreparedPage, openPage, preparePage, scanPage, type MappedPage } from './page.js';
+import { ControlBlock, WakeTable } from './wake.js';
 
 export interface WriterOptions {
   home: string;
@@ -30,37 +30,44 @@ export interface WriterOptions {
   /** Bytes per page for new pages; existing pages keep theirs. */
   pageSize?: number;
   log?: Logger;
-  /** Ring sleeping readers (default true). Off only for benchmarks of the raw append path. */
-  doorbell?: boolean;
+  /**
+   * Delete this journal's pages first (CLEAR_JOURNAL=1, development only). Done only once the
+   * writer lock is held, so it can never delete the pages of a journal another process writes.
+   */
+  clear?: boolean;
 }
 
-/** Deletes every page of a location's journals: CLEAR_JOURNAL=1, development only. */
-export function clearJournal(home: string, location: Location): number {
-  const dir = journalDir(home, location);
-  let removed = 0;
-  let files: string[] = [];
+/** Creates `dir` and its missing parents as 0700 (journals hold orders and balances). */
+export function makePrivateDir(dir: string, home: string): void {
   try {
-    files = readdirSync(dir);
-  } catch {
-    return 0;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new JournalError(`cannot create journal directory ${dir} (${code}); make KF_HOME (${home}) a writable directory, or point -H/KF_HOME elsewhere`, 'not-writable');
   }
-  for (const f of files) {
-    if (parsePageFileName(f) || f.endsWith('.ctl')) {
-      unlinkSync(`${dir}/${f}`);
+}
+
+/** Deletes the pages of one journal (its lock and control block stay); returns how many. */
+function deletePages(dir: string, dest: number): number {
+  let removed = 0;
+  for (const f of readdirSync(dir)) {
+    const page = parsePageFileName(f);
+    if (page && page.dest === dest) {
+      unlinkSync(join(dir, f));
       removed++;
     }
   }
   return removed;
 }
 
-/** Bytes scanned per step when checking that a page's tail is clean. */
-const SCAN_CHUNK = 64 * 1024;
-const ZERO_CHUNK = Buffer.alloc(SCAN_CHUNK);
+const TORN_SCAN = 4096;
 
 export class JournalWriter {
   readonly dir: string;
   readonly location: Location;
   readonly dest: number;
+  /** Pages deleted at open (the `clear` option). */
+  readonly cleared: number;
   private readonly pageSize: number;
   private readonly log: Logger;
   private page!: MappedPage;
@@ -69,8 +76,8 @@ export class JournalWriter {
   private frameStart = -1;
   private frameLength = 0;
   private frameType = 0;
-  private readonly control: ControlBlock;
-  private readonly doorbell: DoorbellServer | undefined;
+  private readonly control: ControlBlock | undefined;
+  private readonly wake: WakeTable | undefined;
   private readonly releaseLock: () => void;
   private closed = false;
   /** Past this offset the next page is prepared in the background (see preparePage): at once,
@@ -88,25 +95,19 @@ export class JournalWriter {
     this.dir = journalDir(opts.home, opts.location);
     this.pageSize = opts.pageSize ?? defaultPageSize(opts.location.category);
     this.log = opts.log ?? getLogger();
+    makePrivateDir(this.dir, opts.home);
+    useHomeClock(journalRoot(opts.home));
+    this.releaseLock = acquireWriterLock(this.dir, this.dest, opts.location.path);
     try {
-      mkdirSync(this.dir, { recursive: true });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-      throw new JournalError(`cannot create journal directory ${this.dir} (${code}); make KF_HOME (${opts.home}) a writable directory, or point -H/KF_HOME elsewhere`, 'not-writable');
-    }
-    this.releaseLock = acquireWriterLock(this.dir, this.dest, opts.location.path, (m) => this.log.info(m));
-    try {
+      this.cleared = opts.clear ? deletePages(this.dir, this.dest) : 0;
       this.resume();
-      this.control = new ControlBlock(this.dir, this.dest);
-      this.control.resetSleepers();
+      this.wake = WakeTable.of(journalRoot(opts.home));
+      this.control = this.wake ? ControlBlock.open(this.dir, this.dest) : undefined;
+      if (this.wake) this.control?.prune(this.wake);
     } catch (err) {
       this.releaseLock();
       throw err;
     }
-    this.doorbell =
-      opts.doorbell === false
-        ? undefined
-        : new DoorbellServer(doorbellAddress(this.dir, this.dest), (err) => this.log.warn(`journal ${this.location.path}: doorbell unavailable (${err.message}); readers will poll`));
   }
 
   /** Maps the last page and finds the end of its whole frames; or starts page 1. */
@@ -123,33 +124,38 @@ export class JournalWriter {
     this.setPage(page);
     const { pos, lastGenTime, ended, problem } = scanPage(page);
     this.pos = pos;
-    this.lastGenTime = lastGenTime;
+    this.lastGenTime = lastGenTime > page.beginTime ? lastGenTime : page.beginTime;
     if (problem) this.log.warn(`journal ${this.location.path} page ${page.id}: ${problem} at offset ${pos}; appending after the last whole frame`);
-    const dirty = this.zeroTail();
-    if (!problem && dirty > 0) {
-      this.log.warn(`journal ${this.location.path} page ${page.id}: torn tail after the last whole frame at offset ${pos} (a writer died mid-frame); discarded ${dirty} bytes`);
+    else if (this.tornAt(pos)) {
+      this.log.warn(`journal ${this.location.path} page ${page.id}: torn frame after the last whole frame at offset ${pos} (a writer died mid-frame); discarded, appending over it`);
     }
-    if (ended) this.setPage(createPage(this.dir, this.location.uid, this.dest, page.id + 1, this.pageSize, nowNs()));
+    // The word after the last whole frame must read 0 (the commit protocol): a torn or garbage
+    // frame's bytes past it are never read and are overwritten by the next frames.
+    if (pos + 4 <= page.pageSize) Atomics.store(page.i32, pos >>> 2, 0);
+    if (ended) this.setPage(createPage(this.dir, this.location.uid, this.dest, page.id + 1, this.pageSize, this.nextGenTime()));
   }
 
-  /** Zeroes whatever lies after the last whole frame; returns how many bytes were not zero. */
-  private zeroTail(): number {
-    const buf = this.page.buf;
-    let dirty = 0;
-    for (let at = this.pos; at < this.page.pageSize; at += SCAN_CHUNK) {
-      const end = Math.min(at + SCAN_CHUNK, this.page.pageSize);
-      if (buf.compare(ZERO_CHUNK, 0, end - at, at, end) !== 0) {
-        for (let i = at; i < end; i++) if (buf[i] !== 0) dirty++;
-        buf.fill(0, at, end);
-      }
-    }
-    return dirty;
+  /**
+   * Whether a frame was begun at `pos` and never committed: bytes were written after the last
+   * whole frame (a fresh page tail is all zeros). Looks at the next 4 KiB only: enough to tell,
+   * and cheap on a 64 MB page.
+   */
+  private tornAt(pos: number): boolean {
+    const end = Math.min(pos + TORN_SCAN, this.page.pageSize);
+    return this.page.buf.subarray(pos, end).some((b) => b !== 0);
   }
 
   private setPage(page: MappedPage): void {
     this.page = page;
     this.pos = PAGE_HEADER_SIZE;
     this.prepareAt = PAGE_HEADER_SIZE;
+    if (page.beginTime > this.lastGenTime) this.lastGenTime = page.beginTime;
+  }
+
+  /** A gen_time for a new frame or page: now, but never before the last one. */
+  private nextGenTime(): bigint {
+    const now = nowNs();
+    return now > this.lastGenTime ? now : this.lastGenTime;
   }
 
   /** Starts preparing the next page off the event loop's thread; called once per page. */
@@ -172,21 +178,23 @@ export class JournalWriter {
   /**
    * Ends the current page with a PageEnd frame and continues on the next one. The next page is
    * mapped before PageEnd is committed and renamed into place right after, so a reader that
-   * follows PageEnd finds it at once (or, for a few microseconds, waits for the next ring).
+   * follows PageEnd finds it at once.
    */
   private rollOver(): void {
     const id = this.page.id + 1;
     const job = this.preparing;
     this.preparing = undefined;
     const endAt = this.pos;
+    const begin = this.nextGenTime();
     if (job?.id === id && job.tmp !== undefined) {
-      const next = mapPreparedPage(job.tmp, id, this.pageSize, nowNs());
+      const next = mapPreparedPage(job.tmp, id, this.pageSize, begin);
       this.writeHeaderAndCommit(endAt, FRAME_HEADER_SIZE, MsgType.PageEnd, 0n);
       renameSync(job.tmp, next.file);
       this.setPage(next);
     } else {
+      const next = createPage(this.dir, this.location.uid, this.dest, id, this.pageSize, begin);
       this.writeHeaderAndCommit(endAt, FRAME_HEADER_SIZE, MsgType.PageEnd, 0n);
-      this.setPage(createPage(this.dir, this.location.uid, this.dest, id, this.pageSize, nowNs()));
+      this.setPage(next);
     }
   }
 
@@ -208,6 +216,9 @@ export class JournalWriter {
   beginFrame(msgType: number, payloadLength: number): number {
     if (this.closed) throw new JournalError(`journal ${this.location.path} is closed`, 'closed');
     if (this.frameStart >= 0) throw new Error('beginFrame called twice without commitFrame');
+    if (!(payloadLength >= 0 && payloadLength <= MAX_FRAME_SIZE - FRAME_HEADER_SIZE) || !Number.isInteger(payloadLength)) {
+      throw new JournalError(`a frame of ${payloadLength} payload bytes is refused: frames carry 0 to ${MAX_FRAME_SIZE - FRAME_HEADER_SIZE} bytes`, 'frame-too-large');
+    }
     const length = alignFrame(FRAME_HEADER_SIZE + payloadLength);
     // Keep room for a PageEnd frame at the end of every page.
     if (this.pos + length + FRAME_HEADER_SIZE > this.page.pageSize) {
@@ -216,6 +227,8 @@ export class JournalWriter {
       }
       this.rollOver();
     }
+    // Alignment padding after an odd-sized payload is part of the frame: make it zeros.
+    if (length !== FRAME_HEADER_SIZE + payloadLength) this.page.buf.fill(0, this.pos + FRAME_HEADER_SIZE + payloadLength, this.pos + length);
     this.frameStart = this.pos;
     this.frameLength = length;
     this.frameType = msgType;
@@ -243,20 +256,22 @@ export class JournalWriter {
   }
 
   private writeHeaderAndCommit(at: number, length: number, msgType: number, triggerTime: bigint): bigint {
-    const view = this.page.view;
-    let gen = nowNs();
-    if (gen < this.lastGenTime) gen = this.lastGenTime; // gen_time never decreases within a journal
+    const page = this.page;
+    const view = page.view;
+    const gen = this.nextGenTime();
     this.lastGenTime = gen;
     view.setInt32(at + FrameHeader.msgType, msgType, true);
     view.setBigInt64(at + FrameHeader.genTime, gen, true);
     view.setBigInt64(at + FrameHeader.triggerTime, triggerTime, true);
     view.setUint32(at + FrameHeader.source, this.location.uid, true);
     view.setUint32(at + FrameHeader.dest, this.dest, true);
-    // The commit: length last, sequentially consistent (see format.ts and doorbell.ts).
-    Atomics.store(this.page.i32, (at + FrameHeader.length) >>> 2, length);
-    this.pos = at + length;
-    if (this.doorbell !== undefined && this.control.sleepers() !== 0) this.doorbell.ring();
-    if (this.pos > this.prepareAt) this.prepareNextPage();
+    // The commit (format.ts): the next frame's length word reads 0 before this one's is published.
+    const next = at + length;
+    page.i32[next >>> 2] = 0;
+    Atomics.store(page.i32, at >>> 2, length);
+    this.pos = next;
+    if (this.control !== undefined) this.control.wakeSleepers(this.wake!);
+    if (next > this.prepareAt) this.prepareNextPage();
     return gen;
   }
 
@@ -265,8 +280,6 @@ export class JournalWriter {
     this.closed = true;
     if (this.preparing?.tmp !== undefined) rmSync(this.preparing.tmp, { force: true });
     this.preparing = undefined;
-    this.doorbell?.ring(); // let followers notice promptly
-    this.doorbell?.close();
     this.releaseLock();
   }
 
@@ -274,3 +287,4 @@ export class JournalWriter {
     return `JournalWriter(${this.location.path} dest ${hex8(this.dest)} page ${this.page.id} @${this.pos})`;
   }
 }
+

@@ -1,7 +1,8 @@
 /**
  * The lifecycle every kfc process shares (ledger, gateways, strategies):
  *
- *   CLEAR_JOURNAL? -> wait for the master -> register -> open own journal -> SessionStart
+ *   wait for the master -> register -> open own journal (CLEAR_JOURNAL=1: emptied now, under its
+ *   lock, never before the master accepted this process) -> SessionStart
  *   -> start hook -> tell PM2 "ready" -> ... -> stop (SIGINT, SIGTERM or the master's order)
  *   -> stop hook -> SessionEnd -> close journal -> deregister -> exit 0
  *
@@ -10,7 +11,7 @@
  */
 import { nowNs } from '../journal/clock.js';
 import { journalDir, type Location } from '../journal/location.js';
-import { JournalWriter, clearJournal } from '../journal/writer.js';
+import { JournalWriter } from '../journal/writer.js';
 import { MsgType, SessionEnd, SessionStart } from '../model/events.js';
 import type { Logger } from '../util/log.js';
 import { MasterClient } from './master-client.js';
@@ -44,6 +45,18 @@ export interface ServiceOptions {
   stopTimeoutMs?: number;
 }
 
+/**
+ * Opens a process's own journal; with CLEAR_JOURNAL=1 (development only) its pages are deleted
+ * first, under the writer lock (so a duplicate process, refused by the master or the lock, can
+ * never delete the live writer's pages).
+ */
+export function openOwnJournal(home: string, location: Location, log: Logger): JournalWriter {
+  const clear = process.env.CLEAR_JOURNAL === '1';
+  const journal = JournalWriter.open({ home, location, log, clear });
+  if (clear) log.warn(`CLEAR_JOURNAL=1: removed ${journal.cleared} journal pages of ${location.path} (development only)`);
+  return journal;
+}
+
 /** Runs a process until it is stopped; resolves with its exit code. */
 export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Promise<number> {
   const { log, location, home } = opts;
@@ -53,11 +66,6 @@ export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Pro
   const onSignal = (signal: NodeJS.Signals) => requestStop(`signal ${signal}`);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-
-  if (process.env.CLEAR_JOURNAL === '1') {
-    const removed = clearJournal(home, location);
-    log.warn(`CLEAR_JOURNAL=1: removed ${removed} journal files of ${location.path} (development only)`);
-  }
 
   let ctx: ServiceContext | undefined;
   const master = new MasterClient({
@@ -85,7 +93,7 @@ export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Pro
 
   let journal: JournalWriter;
   try {
-    journal = JournalWriter.open({ home, location, log });
+    journal = openOwnJournal(home, location, log);
   } catch (err) {
     await master.close();
     throw err;

@@ -7,7 +7,8 @@ import { JournalError } from '../../src/journal/errors.js';
 import { FRAME_HEADER_SIZE, PAGE_HEADER_SIZE, PageHeader, alignFrame } from '../../src/journal/format.js';
 import { Locations, journalDir, makeLocation } from '../../src/journal/location.js';
 import { JournalReader } from '../../src/journal/reader.js';
-import { JournalWriter, clearJournal } from '../../src/journal/writer.js';
+import { EventLoop } from '../../src/journal/loop.js';
+import { JournalWriter } from '../../src/journal/writer.js';
 import { parseDecimal } from '../../src/model/decimal.js';
 import { LAYOUTS, MsgType, Quote } from '../../src/model/events.js';
 import { checkTestPayload, fillTestPayload, readTestSeqs, TEST_MSG_TYPE, TEST_PAYLOAD } from '../fixtures/frames.js';
@@ -144,59 +145,139 @@ describe('journal', () => {
     assert.deepEqual(readAll(home), range(0, 2000));
   });
 
-  it('CLEAR_JOURNAL removes a location\'s pages', () => {
+  it('the clear option empties a journal only under its lock', () => {
     const home = tmpHome();
     const w = JournalWriter.open({ home, location: Locations.ledger(), pageSize: PAGE, log: recordingLogger() });
     writeSeq(w, 0, 10);
+    // A second writer asking to clear is refused before it touches anything.
+    assert.throws(() => JournalWriter.open({ home, location: Locations.ledger(), pageSize: PAGE, clear: true, log: recordingLogger() }), /already being written/);
+    assert.equal(readAll(home, Locations.ledger()).length, 10);
     w.close();
-    assert.ok(clearJournal(home, Locations.ledger()) >= 1);
-    assert.deepEqual(readAll(home, Locations.ledger()), []);
+    const cleared = JournalWriter.open({ home, location: Locations.ledger(), pageSize: PAGE, clear: true, log: recordingLogger() });
+    assert.equal(cleared.cleared, 1);
+    writeSeq(cleared, 100, 2);
+    cleared.close();
+    assert.deepEqual(readAll(home, Locations.ledger()), [100, 101]);
   });
 
-  it('a sleeping reader is woken by the doorbell, not by its timeout', async () => {
+  it('gen_time never goes below a page begin time nor backwards across restarts', () => {
+    const home = tmpHome();
+    const loc = Locations.md('binance');
+    JournalWriter.open({ home, location: loc, pageSize: PAGE, log: recordingLogger() }).close();
+    // An empty page whose begin time lies ahead of the clock (a clock that was ahead when it was
+    // created, a copy from another machine): frames written now must be visible, and must stay
+    // visible across a restart (which used to discard them as garbage).
+    const file = join(journalDir(home, loc), '00000000.1.journal');
+    const fd = openSync(file, 'r+');
+    const future = Buffer.alloc(8);
+    const ahead = nowNs() + 3_600_000_000_000n;
+    future.writeBigInt64LE(ahead);
+    writeSync(fd, future, 0, 8, PageHeader.beginTime);
+    closeSync(fd);
+    let w = JournalWriter.open({ home, location: loc, pageSize: PAGE, log: recordingLogger() });
+    writeSeq(w, 0, 3);
+    w.close();
+    w = JournalWriter.open({ home, location: loc, pageSize: PAGE, log: recordingLogger() });
+    writeSeq(w, 3, 2);
+    w.close();
+    const log = recordingLogger();
+    const r = new JournalReader({ home, log });
+    r.join(loc);
+    const gens: bigint[] = [];
+    const seqs: number[] = [];
+    for (let f = r.next(); f; f = r.next()) {
+      gens.push(f.genTime);
+      seqs.push(checkTestPayload(f.buf, f.offset));
+    }
+    assert.deepEqual(seqs, range(0, 5), log.messages().join('\n'));
+    for (let i = 1; i < gens.length; i++) assert.ok(gens[i]! >= gens[i - 1]!, 'never backwards');
+    for (const g of gens) assert.ok(g >= ahead, 'not below the page begin time');
+    r.close();
+  });
+
+  it('a reader following a journal that is cleared and recreated moves to the new pages', async () => {
+    const home = tmpHome();
+    const loc = Locations.md('binance');
+    let w = JournalWriter.open({ home, location: loc, pageSize: PAGE, log: recordingLogger() });
+    writeSeq(w, 0, 5);
+    const log = recordingLogger();
+    const r = new JournalReader({ home, log });
+    r.join(loc);
+    const seqs: number[] = [];
+    for (let f = r.next(); f; f = r.next()) seqs.push(checkTestPayload(f.buf, f.offset));
+    w.close();
+    w = JournalWriter.open({ home, location: loc, pageSize: PAGE, clear: true, log: recordingLogger() });
+    writeSeq(w, 1000, 3);
+    assert.equal(r.next(), undefined, 'the unlinked page has nothing more');
+    r.housekeep();
+    for (let f = r.next(); f; f = r.next()) seqs.push(checkTestPayload(f.buf, f.offset));
+    assert.deepEqual(seqs, [0, 1, 2, 3, 4, 1000, 1001, 1002]);
+    assert.ok(log.messages().some((m) => /was cleared or replaced; following its new pages/.test(m)));
+    r.close();
+    w.close();
+  });
+
+  it('an event-loop reader is woken by the writer\'s ring, not by a poll', async () => {
     const home = tmpHome();
     const loc = Locations.md('binance');
     const w = JournalWriter.open({ home, location: loc, pageSize: PAGE, log: recordingLogger() });
     const r = new JournalReader({ home, log: recordingLogger() });
     r.join(loc);
-    assert.equal(r.next(), undefined);
-    // Let the reader's doorbell connect before it sleeps for (up to) a minute.
-    await r.wait(20);
-    const started = Date.now();
-    const woke = r.wait(60_000);
-    setImmediate(() => writeSeq(w, 0, 1));
-    await woke;
-    assert.ok(Date.now() - started < 30_000, 'woken long before the 60 s timeout');
-    const f = r.next();
-    assert.ok(f);
-    assert.equal(checkTestPayload(f.buf, f.offset), 0);
+    // Housekeeping (the only periodic look at the journal) once a minute: only a ring can
+    // deliver the frames within the bound below.
+    const loop = new EventLoop({ reader: r, mode: 'loop', housekeepingMs: 60_000 });
+    const got: number[] = [];
+    const times: number[] = [];
+    loop.onFrame((f) => {
+      got.push(checkTestPayload(f.buf, f.offset));
+      times.push(performance.now());
+      if (got.length === 3) loop.stop();
+    });
+    const running = loop.run();
+    const sent: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await new Promise((res) => setTimeout(res, 100)); // the reader is asleep again by now
+      sent.push(performance.now());
+      writeSeq(w, i, 1);
+    }
+    await running;
+    assert.deepEqual(got, [0, 1, 2]);
+    for (let i = 0; i < 3; i++) assert.ok(times[i]! - sent[i]! < 20_000, `frame ${i} delivered by the ring`);
     r.close();
     w.close();
   });
 
-  it('follow() delivers frames written while it runs', async () => {
+  it('timers and frames run in time order; intervals do not drift', () => {
     const home = tmpHome();
-    const loc = Locations.td('binance', 'acct');
+    const loc = Locations.strategy('s');
     const w = JournalWriter.open({ home, location: loc, pageSize: PAGE, log: recordingLogger() });
+    const gens: bigint[] = [];
+    for (let i = 0; i < 5; i++) {
+      const at = w.beginFrame(TEST_MSG_TYPE, TEST_PAYLOAD);
+      fillTestPayload(w.buf, at, i);
+      gens.push(w.commitFrame());
+    }
+    w.close();
     const r = new JournalReader({ home, log: recordingLogger() });
     r.join(loc);
-    const controller = new AbortController();
-    const seqs: number[] = [];
-    const done = r.follow(
-      (f) => {
-        seqs.push(checkTestPayload(f.buf, f.offset));
-        if (seqs.length === 5000) controller.abort();
-      },
-      { signal: controller.signal },
-    );
-    for (let i = 0; i < 5; i++) {
-      writeSeq(w, i * 1000, 1000);
-      await new Promise((res) => setTimeout(res, 5));
-    }
-    await done;
-    assert.deepEqual(seqs, range(0, 5000));
+    const loop = new EventLoop({ reader: r, mode: 'block' });
+    const events: string[] = [];
+    loop.onFrame((f) => events.push(`frame ${checkTestPayload(f.buf, f.offset)} @${f.genTime === loop.now()}`));
+    // Between frames 1 and 2, and between 3 and 4; one added later but due earlier runs first.
+    const between = (a: bigint, b: bigint) => a + (b - a) / 2n;
+    loop.addTimer(between(gens[3]!, gens[4]!), (now) => events.push(`late timer @${now === loop.now()}`));
+    loop.addTimer(between(gens[1]!, gens[2]!), () => events.push('early timer'));
+    const cancelled = loop.addTimer(between(gens[0]!, gens[1]!), () => events.push('cancelled timer'));
+    loop.cancel(cancelled);
+    assert.equal(loop.drain(), 7);
+    assert.deepEqual(events, ['frame 0 @true', 'frame 1 @true', 'early timer', 'frame 2 @true', 'frame 3 @true', 'late timer @true', 'frame 4 @true']);
+    // An interval is due every period from its first time, whatever the delay of each run.
+    const fired: bigint[] = [];
+    const start = gens[0]! - 10_000n;
+    loop.addInterval(1000n, (now) => fired.push(now - start), start);
+    loop.drain(4);
+    assert.deepEqual(fired, [0n, 1000n, 2000n, 3000n]);
     r.close();
-    w.close();
   });
 
   describe('bad input', () => {
@@ -321,10 +402,34 @@ describe('journal', () => {
       }
     });
 
-    it('refuses a frame larger than a page', () => {
+    it('refuses a frame larger than a page, a negative or absurd length, in one line', () => {
       const home = tmpHome();
       const w = JournalWriter.open({ home, location: makeLocation('system', 'x', 'y'), pageSize: PAGE, log: recordingLogger() });
       assert.throws(() => w.beginFrame(TEST_MSG_TYPE, PAGE), /does not fit a 65536-byte journal page/);
+      for (const bad of [-1, 2 ** 31, 2 ** 32 + 8, NaN, 1.5, Infinity]) {
+        assert.throws(() => w.beginFrame(TEST_MSG_TYPE, bad), (e: unknown) => e instanceof JournalError && e.code === 'frame-too-large' && !e.message.includes('\n'), String(bad));
+      }
+      // The writer is still usable after the refusals.
+      writeSeq(w, 0, 1);
+      w.close();
+      assert.deepEqual(readAll(home, makeLocation('system', 'x', 'y')), [0]);
+    });
+
+    it('creates journal files 0600 and directories 0700', () => {
+      const home = tmpHome();
+      const loc = Locations.td('binance', 'acct');
+      const w = JournalWriter.open({ home, location: loc, pageSize: PAGE, log: recordingLogger() });
+      const r = new JournalReader({ home, log: recordingLogger() });
+      r.join(loc);
+      r.block(1_000_000); // claims a wake slot: the wake table and control block exist now
+      const dir = journalDir(home, loc);
+      for (const d of [join(home, 'journal'), join(home, 'journal', 'td'), dir, join(home, 'journal', 'wake')]) {
+        assert.equal(statSync(d).mode & 0o777, 0o700, d);
+      }
+      const files = [...readdirSync(dir).map((f) => join(dir, f)), join(home, 'journal', 'wake', 'table')];
+      assert.ok(files.some((f) => f.endsWith('.journal')) && files.some((f) => f.endsWith('.lock')) && files.some((f) => f.endsWith('.ctl')));
+      for (const f of files) assert.equal(statSync(f).mode & 0o777, 0o600, f);
+      r.close();
       w.close();
     });
   });

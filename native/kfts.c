@@ -1,0 +1,346 @@
+/*
+ * kfts: the few system calls the journal needs that Node does not expose, as a small N-API addon.
+ *
+ *   map(fd, length, writable)            MAP_SHARED mapping of a file, as a Buffer (unmapped on GC)
+ *   futexWait(buf, offset, expected, timeoutNs)
+ *                                        blocks while the i32 at buf[offset] equals expected:
+ *                                        0 woken (or the value differed), 1 timed out, 2 interrupted
+ *   futexWake(buf, offset, count)        wakes up to count waiters on that word; returns how many
+ *   watch(buf, offset, callback)         a thread that waits on that word and calls back on the
+ *                                        event loop each time it changes; returns a close function
+ *   flock(fd)                            tries an exclusive lock: true, or false if another holds it
+ *   mkfifo(path, mode)                   creates a named pipe (the doorbell of an event-loop reader)
+ *
+ * Futexes here are shared (not FUTEX_PRIVATE): the word lives in a MAP_SHARED file mapping, so a
+ * wake by one process reaches a waiter in another, whatever address each mapped it at.
+ * Linux only; elsewhere `supported` is false and the journal falls back to polling.
+ */
+#define _GNU_SOURCE
+#include <node_api.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#define KFTS_SUPPORTED 1
+#else
+#define KFTS_SUPPORTED 0
+#endif
+
+#define CHECK(call)                                                                 \
+  do {                                                                              \
+    if ((call) != napi_ok) {                                                        \
+      napi_throw_error(env, NULL, "kfts: N-API call failed: " #call);               \
+      return NULL;                                                                  \
+    }                                                                               \
+  } while (0)
+
+static napi_value throw_errno(napi_env env, const char* what, int err) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
+  napi_value code, text, error;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &text);
+  const char* name = "EIO";
+  switch (err) {
+    case EAGAIN: name = "EAGAIN"; break;
+    case EACCES: name = "EACCES"; break;
+    case EEXIST: name = "EEXIST"; break;
+    case EINVAL: name = "EINVAL"; break;
+    case ENOENT: name = "ENOENT"; break;
+    case ENOMEM: name = "ENOMEM"; break;
+    case ENOSPC: name = "ENOSPC"; break;
+    case EPERM: name = "EPERM"; break;
+    case EROFS: name = "EROFS"; break;
+  }
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
+  napi_create_error(env, code, text, &error);
+  napi_throw(env, error);
+  return NULL;
+}
+
+/* The i32 at byte `offset` of a Buffer/TypedArray argument, checked for bounds and alignment. */
+static int32_t* word_arg(napi_env env, napi_value buf, napi_value off) {
+  void* data = NULL;
+  size_t length = 0;
+  bool is_buffer = false, is_typed = false;
+  napi_is_buffer(env, buf, &is_buffer);
+  if (is_buffer) {
+    napi_get_buffer_info(env, buf, &data, &length);
+  } else if (napi_is_typedarray(env, buf, &is_typed) == napi_ok && is_typed) {
+    napi_typedarray_type type;
+    size_t count, byte_offset;
+    napi_value ab;
+    napi_get_typedarray_info(env, buf, &type, &count, &data, &ab, &byte_offset);
+    length = count * (type == napi_int32_array || type == napi_uint32_array ? 4 : 1);
+  } else {
+    napi_throw_type_error(env, NULL, "kfts: expected a Buffer or a typed array");
+    return NULL;
+  }
+  int64_t offset;
+  if (napi_get_value_int64(env, off, &offset) != napi_ok || offset < 0 || (offset & 3) != 0 || (size_t)offset + 4 > length) {
+    napi_throw_range_error(env, NULL, "kfts: word offset out of range or not 4-byte aligned");
+    return NULL;
+  }
+  return (int32_t*)((char*)data + offset);
+}
+
+#if KFTS_SUPPORTED
+static long futex(int32_t* addr, int op, int32_t val, const struct timespec* timeout) {
+  return syscall(SYS_futex, addr, op, val, timeout, NULL, 0);
+}
+#endif
+
+static napi_value futex_wait(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t* word = word_arg(env, argv[0], argv[1]);
+  if (!word) return NULL;
+  int32_t expected;
+  double timeout_ns;
+  CHECK(napi_get_value_int32(env, argv[2], &expected));
+  CHECK(napi_get_value_double(env, argv[3], &timeout_ns));
+  int result = 0;
+#if KFTS_SUPPORTED
+  struct timespec ts, *tsp = NULL;
+  if (timeout_ns >= 0) {
+    int64_t ns = (int64_t)timeout_ns;
+    ts.tv_sec = ns / 1000000000;
+    ts.tv_nsec = ns % 1000000000;
+    tsp = &ts;
+  }
+  if (futex(word, FUTEX_WAIT, expected, tsp) != 0) {
+    if (errno == ETIMEDOUT) result = 1;
+    else if (errno == EINTR) result = 2;
+    else if (errno != EAGAIN) return throw_errno(env, "futex wait", errno);
+  }
+#else
+  (void)word; (void)expected; (void)timeout_ns;
+  result = 1;
+#endif
+  napi_value out;
+  CHECK(napi_create_int32(env, result, &out));
+  return out;
+}
+
+static napi_value futex_wake(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t* word = word_arg(env, argv[0], argv[1]);
+  if (!word) return NULL;
+  int32_t count;
+  CHECK(napi_get_value_int32(env, argv[2], &count));
+  long woken = 0;
+#if KFTS_SUPPORTED
+  woken = futex(word, FUTEX_WAKE, count, NULL);
+  if (woken < 0) return throw_errno(env, "futex wake", errno);
+#else
+  (void)word; (void)count;
+#endif
+  napi_value out;
+  CHECK(napi_create_int32(env, (int32_t)woken, &out));
+  return out;
+}
+
+/* ---- watch: a thread per watched word, calling back on the event loop ---------------------- */
+
+typedef struct {
+  int32_t* word;
+  napi_ref keep;                 /* the buffer, so its mapping outlives the thread */
+  napi_threadsafe_function tsfn;
+  pthread_t thread;
+  atomic_int running;
+  int joined;
+} watcher_t;
+
+static void* watch_thread(void* arg) {
+  watcher_t* w = arg;
+  int32_t last = __atomic_load_n(w->word, __ATOMIC_SEQ_CST);
+  while (atomic_load(&w->running)) {
+#if KFTS_SUPPORTED
+    /* Wakes when a writer bumps the word (or every second, to notice close()). */
+    struct timespec second = {1, 0};
+    futex(w->word, FUTEX_WAIT, last, &second);
+#else
+    usleep(1000);
+#endif
+    int32_t now = __atomic_load_n(w->word, __ATOMIC_SEQ_CST);
+    if (now != last && atomic_load(&w->running)) {
+      last = now;
+      /* Queue of one: if a call is already pending, this wake-up is covered by it. */
+      napi_call_threadsafe_function(w->tsfn, NULL, napi_tsfn_nonblocking);
+    }
+  }
+  return NULL;
+}
+
+static void watch_call_js(napi_env env, napi_value callback, void* context, void* data) {
+  (void)context; (void)data;
+  if (env == NULL || callback == NULL) return;
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  napi_call_function(env, undefined, callback, 0, NULL, NULL);
+}
+
+static void watch_stop(napi_env env, watcher_t* w) {
+  if (w->joined) return;
+  w->joined = 1;
+  atomic_store(&w->running, 0);
+#if KFTS_SUPPORTED
+  futex(w->word, FUTEX_WAKE, 1 << 30, NULL);
+#endif
+  pthread_join(w->thread, NULL);
+  napi_release_threadsafe_function(w->tsfn, napi_tsfn_abort);
+  if (env) napi_delete_reference(env, w->keep);
+}
+
+static napi_value watch_close(napi_env env, napi_callback_info info) {
+  watcher_t* w;
+  CHECK(napi_get_cb_info(env, info, NULL, NULL, NULL, (void**)&w));
+  watch_stop(env, w);
+  return NULL;
+}
+
+static void watch_finalize(napi_env env, void* data, void* hint) {
+  (void)hint;
+  watcher_t* w = data;
+  watch_stop(env, w);
+  free(w);
+}
+
+static napi_value watch(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t* word = word_arg(env, argv[0], argv[1]);
+  if (!word) return NULL;
+  watcher_t* w = calloc(1, sizeof *w);
+  if (!w) return throw_errno(env, "watch", ENOMEM);
+  w->word = word;
+  atomic_store(&w->running, 1);
+  napi_value name;
+  CHECK(napi_create_string_utf8(env, "kfts.watch", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_reference(env, argv[0], 1, &w->keep));
+  CHECK(napi_create_threadsafe_function(env, argv[2], NULL, name, 1, 1, NULL, NULL, NULL, watch_call_js, &w->tsfn));
+  /* A watcher alone must not keep the process alive (as an unref'd socket would not). */
+  CHECK(napi_unref_threadsafe_function(env, w->tsfn));
+  int err = pthread_create(&w->thread, NULL, watch_thread, w);
+  if (err) {
+    napi_release_threadsafe_function(w->tsfn, napi_tsfn_abort);
+    free(w);
+    return throw_errno(env, "watch: pthread_create", err);
+  }
+  napi_value close_fn;
+  CHECK(napi_create_function(env, "close", NAPI_AUTO_LENGTH, watch_close, w, &close_fn));
+  CHECK(napi_add_finalizer(env, close_fn, w, watch_finalize, NULL, NULL));
+  return close_fn;
+}
+
+/* ---- map: MAP_SHARED file mappings as Buffers ------------------------------------------------ */
+
+typedef struct {
+  void* addr;
+  size_t length;
+} mapping_t;
+
+static void unmap(napi_env env, void* data, void* hint) {
+  (void)env; (void)data;
+  mapping_t* m = hint;
+  munmap(m->addr, m->length);
+  free(m);
+}
+
+static napi_value map(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  int64_t length;
+  bool writable;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  CHECK(napi_get_value_int64(env, argv[1], &length));
+  CHECK(napi_get_value_bool(env, argv[2], &writable));
+  if (length <= 0) {
+    napi_throw_range_error(env, NULL, "kfts: map length must be positive");
+    return NULL;
+  }
+  void* addr = mmap(NULL, (size_t)length, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
+  if (addr == MAP_FAILED) return throw_errno(env, "mmap", errno);
+  mapping_t* m = malloc(sizeof *m);
+  if (!m) {
+    munmap(addr, (size_t)length);
+    return throw_errno(env, "mmap", ENOMEM);
+  }
+  m->addr = addr;
+  m->length = (size_t)length;
+  napi_value buf;
+  if (napi_create_external_buffer(env, (size_t)length, addr, unmap, m, &buf) != napi_ok) {
+    munmap(addr, (size_t)length);
+    free(m);
+    napi_throw_error(env, NULL, "kfts: cannot wrap the mapping in a Buffer");
+    return NULL;
+  }
+  return buf;
+}
+
+/* ---- flock ------------------------------------------------------------------------------------ */
+
+static napi_value try_flock(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  int rc;
+  do rc = flock(fd, LOCK_EX | LOCK_NB);
+  while (rc != 0 && errno == EINTR);
+  if (rc != 0 && errno != EWOULDBLOCK) return throw_errno(env, "flock", errno);
+  napi_value out;
+  CHECK(napi_get_boolean(env, rc == 0, &out));
+  return out;
+}
+
+/* ---- mkfifo ----------------------------------------------------------------------------------- */
+
+static napi_value make_fifo(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char path[4096];
+  size_t len;
+  int32_t mode;
+  CHECK(napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len));
+  CHECK(napi_get_value_int32(env, argv[1], &mode));
+  if (len >= sizeof path - 1) return throw_errno(env, "mkfifo", EINVAL);
+  if (mkfifo(path, (mode_t)mode) != 0) return throw_errno(env, "mkfifo", errno);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"futexWait", NULL, futex_wait, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"futexWake", NULL, futex_wake, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"watch", NULL, watch, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"map", NULL, map, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"flock", NULL, try_flock, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"mkfifo", NULL, make_fifo, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  napi_value supported;
+  CHECK(napi_get_boolean(env, KFTS_SUPPORTED, &supported));
+  CHECK(napi_set_named_property(env, exports, "supported", supported));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

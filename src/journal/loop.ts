@@ -1,0 +1,308 @@
+/**
+ * The event loop of a journal-driven process (Kungfu's "hero"): frames from any number of journals
+ * and timers, delivered one at a time in time order, with `now()` the time of the event at hand.
+ *
+ *     const loop = new EventLoop({ reader, mode: 'block' });
+ *     loop.onFrame((f) => ...);
+ *     loop.addInterval(1_000_000_000n, (now) => ...);
+ *     await loop.run(signal);
+ *
+ * How it waits when there is nothing to do (`mode`):
+ * - 'block' (the ledger, strategies): spins briefly after the last event, then blocks the thread
+ *   in futex(2) until a writer commits, the next timer is due, or `capMs` passes; then lets Node's
+ *   event loop turn (sockets, signals, PM2) and blocks again. The fastest wake-up; Node's own
+ *   callbacks wait up to `capMs`.
+ * - 'loop' (gateways, the master, tools): sleeps in Node's event loop until a writer rings the
+ *   reader's FIFO or a timer is due; sockets are served at once.
+ * - 'spin' (`kfc -x`): never sleeps; one core busy, the lowest latency.
+ *
+ * Timers are due at journal times (ns). A timer due at t runs before any frame with gen_time > t,
+ * so replaying a journal runs timers and frames in the same order as live, as far as the frames
+ * show. Callbacks run synchronously; one that throws stops the loop (the caller decides what a
+ * callback error means: the strategy runner catches them itself).
+ */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { nowNs } from './clock.js';
+import { POLL_INTERVAL_MS, type Frame, type JournalReader, type WaitMode } from './reader.js';
+
+export interface EventLoopOptions {
+  reader: JournalReader;
+  mode: WaitMode;
+  /** 'block': the longest the thread stays blocked before Node's event loop turns (default 5 ms). */
+  capMs?: number;
+  /** After the last event, look for the next one this long before sleeping (default 50 us). */
+  spinUs?: number;
+  /** At most this many events in a row before Node's event loop turns (default 4096). */
+  batch?: number;
+  /** How often an idle loop looks for journals that appeared, were cleared or moved on (250 ms). */
+  housekeepingMs?: number;
+}
+
+interface Timer {
+  id: number;
+  at: bigint;
+  period: bigint;
+  callback: (now: bigint) => void;
+}
+
+export class EventLoop {
+  private readonly reader: JournalReader;
+  private readonly mode: WaitMode;
+  private readonly capNs: number;
+  private readonly spinMs: number;
+  private readonly batch: number;
+  private readonly housekeepingMs: number;
+  private handler: (frame: Frame) => void = () => {};
+  /** Min-heap by due time, then id (first added first). */
+  private readonly timers: Timer[] = [];
+  private readonly cancelled = new Set<number>();
+  private nextTimerId = 1;
+  private current = 0n;
+  private stopped = false;
+  private wakeLoop: (() => void) | undefined;
+  private lastHousekeeping = 0;
+
+  constructor(opts: EventLoopOptions) {
+    this.reader = opts.reader;
+    this.mode = opts.mode;
+    this.capNs = (opts.capMs ?? 5) * 1e6;
+    this.spinMs = (opts.spinUs ?? 50) / 1000;
+    this.batch = opts.batch ?? 4096;
+    this.housekeepingMs = opts.housekeepingMs ?? 250;
+  }
+
+  /** Receives every frame, in gen_time order. */
+  onFrame(handler: (frame: Frame) => void): void {
+    this.handler = handler;
+  }
+
+  /** The time of the event being handled (a frame's gen_time, a timer's due time). */
+  now(): bigint {
+    return this.current;
+  }
+
+  /** Runs `callback` once at journal time `atNs`; returns an id for cancel(). */
+  addTimer(atNs: bigint, callback: (now: bigint) => void): number {
+    return this.push({ id: this.nextTimerId++, at: atNs, period: 0n, callback });
+  }
+
+  /** Runs `callback` every `periodNs`, first at `firstAtNs` (default: one period from now). */
+  addInterval(periodNs: bigint, callback: (now: bigint) => void, firstAtNs?: bigint): number {
+    if (periodNs <= 0n) throw new RangeError(`an interval must be positive, not ${periodNs} ns`);
+    return this.push({ id: this.nextTimerId++, at: firstAtNs ?? nowNs() + periodNs, period: periodNs, callback });
+  }
+
+  cancel(id: number): void {
+    if (this.timers.some((t) => t.id === id)) this.cancelled.add(id);
+  }
+
+  private push(timer: Timer): number {
+    const heap = this.timers;
+    heap.push(timer);
+    for (let i = heap.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (!earlier(heap[i]!, heap[parent]!)) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+    this.wakeLoop?.(); // a loop asleep in the event loop must re-plan its timeout
+    return timer.id;
+  }
+
+  private pop(): Timer {
+    const heap = this.timers;
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < heap.length && earlier(heap[l]!, heap[m]!)) m = l;
+        if (r < heap.length && earlier(heap[r]!, heap[m]!)) m = r;
+        if (m === i) break;
+        [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+
+  /** The next live timer's due time, dropping cancelled ones. */
+  private nextTimerAt(): bigint | undefined {
+    while (this.timers.length > 0 && this.cancelled.has(this.timers[0]!.id)) this.cancelled.delete(this.pop().id);
+    return this.timers[0]?.at;
+  }
+
+  private fire(): void {
+    const t = this.pop();
+    this.current = t.at;
+    if (t.period > 0n) {
+      // The next run is one period after this one was due, not after it ran: no drift.
+      t.at += t.period;
+      this.push(t);
+    }
+    t.callback(this.current);
+  }
+
+  /**
+   * Delivers every frame that is there and every timer that is due, in time order, up to `limit`
+   * events; returns how many. For replay and tests as much as for the live loop.
+   */
+  drain(limit = Number.POSITIVE_INFINITY): number {
+    let n = 0;
+    let clock = 0n; // read lazily: only a timer with no frame ahead of it needs the clock
+    while (n < limit && !this.stopped) {
+      const frameAt = this.reader.peekTime();
+      const timerAt = this.nextTimerAt();
+      if (timerAt !== undefined && (frameAt === undefined ? timerAt <= (clock || (clock = nowNs())) : timerAt <= frameAt)) {
+        this.fire();
+      } else if (frameAt !== undefined) {
+        const frame = this.reader.next()!;
+        this.current = frame.genTime;
+        this.handler(frame);
+      } else break;
+      n++;
+    }
+    return n;
+  }
+
+  /** Runs until stop() or the signal aborts. */
+  async run(signal?: AbortSignal): Promise<void> {
+    this.stopped = false;
+    const onAbort = () => this.stop();
+    signal?.addEventListener('abort', onAbort);
+    if (signal?.aborted) this.stop();
+    try {
+      if (this.mode === 'loop') await this.runOnEventLoop();
+      else await this.runBlocking();
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wakeLoop?.();
+  }
+
+  private housekeepIfDue(force: boolean): void {
+    const now = performance.now();
+    if (force || now - this.lastHousekeeping >= this.housekeepingMs) {
+      this.lastHousekeeping = now;
+      this.reader.housekeep();
+    }
+  }
+
+  /**
+   * Looks for the next event for up to `ms` without allocating (no BigInt clock in the loop);
+   * true if a frame is there or a timer is due.
+   */
+  private spinFor(ms: number): boolean {
+    const start = performance.now();
+    const timerAt = this.nextTimerAt();
+    const dueAt = timerAt === undefined ? Number.POSITIVE_INFINITY : start + Number(timerAt - nowNs()) / 1e6;
+    const until = Math.min(start + ms, dueAt);
+    let now = start;
+    while (!this.reader.ready() && now < until) now = performance.now();
+    return now >= dueAt || this.reader.ready();
+  }
+
+  /** 'block' and 'spin': the thread is this loop's, and Node's event loop turns between waits. */
+  private async runBlocking(): Promise<void> {
+    const spin = this.mode === 'spin';
+    let turned = performance.now();
+    while (!this.stopped) {
+      const n = this.drain(this.batch);
+      if (this.stopped) break;
+      const capMs = this.capNs / 1e6;
+      if (n >= this.batch || performance.now() - turned >= capMs) {
+        await yieldToEventLoop();
+        turned = performance.now();
+        continue;
+      }
+      if (n > 0) continue;
+      // Nothing now: spin a little (a burst often continues), then wait.
+      if (this.spinFor(spin ? 1 : this.spinMs)) continue;
+      if (spin) {
+        this.housekeepIfDue(false);
+        await yieldToEventLoop();
+        turned = performance.now();
+        continue;
+      }
+      const timerAt = this.nextTimerAt();
+      const timeout = timerAt === undefined ? this.capNs : Math.max(0, Math.min(this.capNs, Number(timerAt - nowNs())));
+      const woken = this.reader.block(timeout);
+      this.housekeepIfDue(woken && !this.reader.ready());
+      if (!woken) {
+        await yieldToEventLoop();
+        turned = performance.now();
+      }
+    }
+  }
+
+  /** 'loop': callback-driven; sleeps in Node's event loop between events. */
+  private runOnEventLoop(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      let scheduled = false;
+      const housekeeping = setInterval(() => {
+        this.housekeepIfDue(false);
+        schedule();
+      }, this.housekeepingMs);
+      const finish = () => {
+        clearInterval(housekeeping);
+        clearTimeout(timer);
+        this.wakeLoop = undefined;
+        this.reader.listen(() => {});
+        resolve();
+      };
+      const schedule = () => {
+        if (scheduled) return;
+        scheduled = true;
+        setImmediate(pump);
+      };
+      const pump = () => {
+        scheduled = false;
+        try {
+          if (this.stopped) return finish();
+          const n = this.drain(this.batch);
+          if (this.stopped) return finish();
+          if (n >= this.batch) return schedule();
+          // Spin briefly (a burst often continues), then sleep unless a frame came meanwhile.
+          if (this.spinFor(this.spinMs) || !this.reader.arm()) return schedule();
+          // Asleep: a ring, a timer, or housekeeping wakes us.
+          clearTimeout(timer);
+          const timerAt = this.nextTimerAt();
+          const pollMs = this.reader.polling ? POLL_INTERVAL_MS : undefined;
+          const dueMs = timerAt === undefined ? undefined : Math.max(0, Number(timerAt - nowNs()) / 1e6);
+          const waitMs = dueMs === undefined ? pollMs : pollMs === undefined ? dueMs : Math.min(dueMs, pollMs);
+          timer = waitMs === undefined ? undefined : setTimeout(schedule, Math.ceil(waitMs));
+        } catch (err) {
+          clearInterval(housekeeping);
+          clearTimeout(timer);
+          reject(err);
+        }
+      };
+      this.wakeLoop = schedule;
+      this.reader.listen(() => {
+        // A ring that found nothing: maybe a journal appeared or was cleared.
+        if (!this.reader.ready()) this.housekeepIfDue(true);
+        schedule();
+      });
+      schedule();
+    });
+  }
+}
+
+function earlier(a: Timer, b: Timer): boolean {
+  return a.at < b.at || (a.at === b.at && a.id < b.id);
+}
+
+/** Follows journals until the signal aborts: a frame handler on an EventLoop, for tools and tests. */
+export async function follow(reader: JournalReader, onFrame: (frame: Frame) => void, opts: { signal?: AbortSignal; mode?: WaitMode } = {}): Promise<void> {
+  const loop = new EventLoop({ reader, mode: opts.mode ?? 'loop' });
+  loop.onFrame(onFrame);
+  await loop.run(opts.signal);
+}

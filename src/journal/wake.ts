@@ -1,0 +1,344 @@
+/**
+ * How a waiting reader learns of a new frame without polling (formats in format.ts).
+ *
+ * Every reader that may sleep owns a slot in the KF_HOME's wake table and lists that slot in the
+ * control block of each journal it follows. To sleep, it reads its slot's word, sets `sleeping`,
+ * re-checks its journals, and waits: blocked in futex(2) on the word (journal-driven processes:
+ * the strategy runner, the ledger), or in the event loop on its FIFO (network-driven processes:
+ * gateways, the master, tools). After each commit a writer loads its followers' `sleeping` flags
+ * (a few memory reads; no system call while nobody sleeps) and wakes each sleeper exactly once:
+ * it clears the flag with a compare-and-swap, then bumps the word and calls futex wake, or writes
+ * one byte to the FIFO.
+ *
+ * No lost wake-ups: the reader stores `sleeping` and then re-checks the commit words; the writer
+ * stores a commit word and then loads `sleeping`. Both are sequentially consistent Atomics, so at
+ * least one sees the other; a reader about to block on an already-bumped word returns at once.
+ *
+ * Self-healing: a reader killed while asleep leaves `sleeping` set; the next commit clears it while
+ * waking nobody, and it stays clear, so a dead reader costs one wake in all. Its slot is reclaimed
+ * by the next reader that finds its pid gone (start time compared, against recycled pids), and the
+ * slot's generation changes so the old follower entries are recognised and dropped.
+ *
+ * A reader without write access to KF_HOME (a read-only copy, another user) cannot register: it
+ * polls instead (see reader.ts).
+ */
+import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { join } from 'node:path';
+import { startTimeOf, isRunning } from '../util/process.js';
+import {
+  CONTROL_ENTRIES,
+  CONTROL_MAGIC,
+  CONTROL_SIZE,
+  CONTROL_VERSION,
+  Control,
+  WAKE_HEADER_SIZE,
+  WAKE_MAGIC,
+  WAKE_SLOTS,
+  WAKE_SLOT_SIZE,
+  WAKE_TABLE_SIZE,
+  WAKE_VERSION,
+  WakeMode,
+  WakeSlot,
+  controlFileName,
+  entryGeneration,
+  entrySlot,
+  followerEntry,
+} from './format.js';
+import { native } from './native.js';
+
+const I32 = 4;
+const slotWord = (slot: number, field: number) => (WAKE_HEADER_SIZE + slot * WAKE_SLOT_SIZE + field) >>> 2;
+
+/** Maps a small shared file of `size` bytes, creating it; undefined if it cannot be written. */
+function mapShared(file: string, size: number): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o600);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (fstatSync(fd).size < size) ftruncateSync(fd, size);
+    return native().map(fd, size, true);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The KF_HOME's wake table, mapped once per process. */
+export class WakeTable {
+  private static readonly tables = new Map<string, WakeTable | null>();
+  readonly i32: Int32Array;
+  private readonly buf: Buffer;
+  /** Writer side: open FIFOs of event-loop readers, by slot, with the generation they belong to. */
+  private readonly fifos = new Map<number, { generation: number; fd: number }>();
+
+  private constructor(
+    readonly dir: string,
+    buf: Buffer,
+  ) {
+    this.buf = buf;
+    this.i32 = new Int32Array(buf.buffer, buf.byteOffset, WAKE_TABLE_SIZE >>> 2);
+    if (Atomics.load(this.i32, 0) !== WAKE_MAGIC || Atomics.load(this.i32, 1) !== WAKE_VERSION) {
+      // A new table (all zero), or one of another version: (re)initialise. Live readers of an
+      // incompatible version would have had to be stopped for this version to run at all.
+      Atomics.store(this.i32, 2, WAKE_SLOTS);
+      Atomics.store(this.i32, 3, WAKE_SLOT_SIZE);
+      Atomics.store(this.i32, 1, WAKE_VERSION);
+      Atomics.store(this.i32, 0, WAKE_MAGIC);
+    }
+  }
+
+  /** The table of the journal root `root` ($KF_HOME/journal); undefined if it is not writable. */
+  static of(root: string): WakeTable | undefined {
+    let table = WakeTable.tables.get(root);
+    if (table === undefined) {
+      const dir = join(root, 'wake');
+      let buf: Buffer | undefined;
+      try {
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        buf = mapShared(join(dir, 'table'), WAKE_TABLE_SIZE);
+      } catch {
+        buf = undefined;
+      }
+      table = buf ? new WakeTable(dir, buf) : null;
+      WakeTable.tables.set(root, table);
+    }
+    return table ?? undefined;
+  }
+
+  fifoPath(slot: number): string {
+    return join(this.dir, `${slot}.fifo`);
+  }
+
+  /** Claims a free slot (or one whose owner died) for this process; undefined if all are taken. */
+  claim(mode: number): ReaderSlot | undefined {
+    const me = process.pid;
+    const myStart = BigInt(startTimeOf(me) || '0');
+    for (let slot = 0; slot < WAKE_SLOTS; slot++) {
+      const pidAt = slotWord(slot, WakeSlot.pid);
+      const owner = Atomics.load(this.i32, pidAt);
+      if (owner !== 0 && this.ownerAlive(slot, owner)) continue;
+      // Negative while claiming: others see a live claimer and leave the slot alone.
+      if (Atomics.compareExchange(this.i32, pidAt, owner, -me) !== owner) continue;
+      const genAt = slotWord(slot, WakeSlot.generation);
+      let generation = (Atomics.add(this.i32, genAt, 1) + 1) & 0x1fffff;
+      if (generation === 0) generation = (Atomics.add(this.i32, genAt, 1) + 1) & 0x1fffff; // entries are never 0
+      new DataView(this.buf.buffer, this.buf.byteOffset).setBigInt64(WAKE_HEADER_SIZE + slot * WAKE_SLOT_SIZE + WakeSlot.startTime, myStart, true);
+      Atomics.store(this.i32, slotWord(slot, WakeSlot.sleeping), 0);
+      Atomics.store(this.i32, slotWord(slot, WakeSlot.mode), mode);
+      Atomics.store(this.i32, pidAt, me);
+      return new ReaderSlot(this, slot, generation);
+    }
+    return undefined;
+  }
+
+  private ownerAlive(slot: number, owner: number): boolean {
+    const pid = Math.abs(owner);
+    if (pid === process.pid) return true; // our own (another reader of this process)
+    if (!isRunning(pid)) return false;
+    if (owner < 0) return true; // being claimed by a live process
+    const recorded = new DataView(this.buf.buffer, this.buf.byteOffset).getBigInt64(WAKE_HEADER_SIZE + slot * WAKE_SLOT_SIZE + WakeSlot.startTime, true);
+    const actual = startTimeOf(pid);
+    return recorded === 0n || actual === '' || BigInt(actual) === recorded;
+  }
+
+  /** Whether the slot's owner process runs (a cold-path check: a system call and a /proc read). */
+  ownerRunning(slot: number): boolean {
+    const owner = Atomics.load(this.i32, slotWord(slot, WakeSlot.pid));
+    return owner !== 0 && this.ownerAlive(slot, owner);
+  }
+
+  /** Whether the follower `entry` still names the slot's current owner. */
+  isCurrent(entry: number): boolean {
+    const slot = entrySlot(entry);
+    return (Atomics.load(this.i32, slotWord(slot, WakeSlot.generation)) & 0x1fffff) === entryGeneration(entry) && Atomics.load(this.i32, slotWord(slot, WakeSlot.pid)) > 0;
+  }
+
+  /** Whether the reader of `entry` sleeps (the writer's per-commit check: one load). */
+  sleeping(entry: number): boolean {
+    return Atomics.load(this.i32, slotWord(entrySlot(entry), WakeSlot.sleeping)) !== 0;
+  }
+
+  /**
+   * Wakes the reader of `entry` if it still sleeps; false if the entry is stale (its slot changed
+   * owner), so the caller can drop it.
+   */
+  wake(entry: number): boolean {
+    if (!this.isCurrent(entry)) return false;
+    const slot = entrySlot(entry);
+    // Only the first commit after the reader fell asleep wakes it.
+    if (Atomics.compareExchange(this.i32, slotWord(slot, WakeSlot.sleeping), 1, 0) !== 1) return true;
+    if (Atomics.load(this.i32, slotWord(slot, WakeSlot.mode)) === WakeMode.fifo) this.ringFifo(slot, entryGeneration(entry));
+    else {
+      Atomics.add(this.i32, slotWord(slot, WakeSlot.word), 1);
+      native().futexWake(this.i32, slotWord(slot, WakeSlot.word) * I32, 1);
+    }
+    return true;
+  }
+
+  private ringFifo(slot: number, generation: number): void {
+    let f = this.fifos.get(slot);
+    if (f && f.generation !== generation) {
+      closeSync(f.fd);
+      this.fifos.delete(slot);
+      f = undefined;
+    }
+    if (!f) {
+      try {
+        f = { generation, fd: openSync(this.fifoPath(slot), constants.O_WRONLY | constants.O_NONBLOCK) };
+      } catch {
+        return; // ENXIO: its reader has not opened it (yet, or any more)
+      }
+      this.fifos.set(slot, f);
+    }
+    try {
+      writeSync(f.fd, RING, 0, 1);
+    } catch (err) {
+      // EAGAIN: the pipe is full of unread rings, this one is covered. EPIPE: the reader is gone.
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') {
+        closeSync(f.fd);
+        this.fifos.delete(slot);
+      }
+    }
+  }
+}
+
+const RING = Buffer.from([1]);
+
+/** A reader's own slot: its futex word and sleeping flag. */
+export class ReaderSlot {
+  readonly entry: number;
+  private readonly wordAt: number;
+  private readonly sleepingAt: number;
+  private released = false;
+
+  constructor(
+    readonly table: WakeTable,
+    readonly slot: number,
+    readonly generation: number,
+  ) {
+    this.entry = followerEntry(slot, generation);
+    this.wordAt = slotWord(slot, WakeSlot.word);
+    this.sleepingAt = slotWord(slot, WakeSlot.sleeping);
+  }
+
+  /** Step 1 of sleeping: returns the word's value to wait on, and announces the sleep. */
+  announce(): number {
+    const word = Atomics.load(this.table.i32, this.wordAt);
+    Atomics.store(this.table.i32, this.sleepingAt, 1);
+    return word;
+  }
+
+  /** Step 2b: a frame turned up after all; no wake-up needed. */
+  cancel(): void {
+    Atomics.store(this.table.i32, this.sleepingAt, 0);
+  }
+
+  /** Step 2a (futex mode): blocks until woken or `timeoutNs`; 0 woken, 1 timed out, 2 interrupted. */
+  block(word: number, timeoutNs: number): number {
+    const result = native().futexWait(this.table.i32, this.wordAt * I32, word, timeoutNs);
+    Atomics.store(this.table.i32, this.sleepingAt, 0);
+    return result;
+  }
+
+  /**
+   * Event-loop mode: calls `onRing` whenever a writer rings this slot's FIFO. The FIFO is opened
+   * read-write so it never reports end-of-file when no writer has it open.
+   */
+  listen(onRing: () => void): { close(): void } {
+    const path = this.table.fifoPath(this.slot);
+    try {
+      native().mkfifo(path, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+    const socket = new Socket({ fd, readable: true, writable: false });
+    socket.unref(); // a waiting reader alone must not keep a process alive
+    socket.on('data', onRing);
+    socket.on('error', () => socket.destroy());
+    return { close: () => socket.destroy() };
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    Atomics.store(this.table.i32, this.sleepingAt, 0);
+    Atomics.compareExchange(this.table.i32, slotWord(this.slot, WakeSlot.pid), process.pid, 0);
+  }
+}
+
+/** A journal's control block: who follows it. Writers and readers map it; readers add themselves. */
+export class ControlBlock {
+  readonly i32: Int32Array;
+  private readonly buf: Buffer;
+
+  private constructor(buf: Buffer) {
+    this.buf = buf;
+    this.i32 = new Int32Array(buf.buffer, buf.byteOffset, CONTROL_SIZE >>> 2);
+    if (Atomics.load(this.i32, Control.magic >>> 2) !== CONTROL_MAGIC || Atomics.load(this.i32, Control.version >>> 2) !== CONTROL_VERSION) {
+      this.i32.fill(0);
+      Atomics.store(this.i32, Control.version >>> 2, CONTROL_VERSION);
+      Atomics.store(this.i32, Control.magic >>> 2, CONTROL_MAGIC);
+    }
+  }
+
+  /** Opens (creating) the control block of journal `dest` in `dir`; undefined if not writable. */
+  static open(dir: string, dest: number): ControlBlock | undefined {
+    const buf = mapShared(join(dir, controlFileName(dest)), CONTROL_SIZE);
+    return buf ? new ControlBlock(buf) : undefined;
+  }
+
+  /** Adds `entry` as a follower (once); false if the block is full. */
+  follow(entry: number, table: WakeTable): boolean {
+    const base = Control.entries >>> 2;
+    let free = -1;
+    for (let i = 0; i < CONTROL_ENTRIES; i++) {
+      const e = Atomics.load(this.i32, base + i);
+      if (e === entry) return true;
+      if (free < 0 && (e === 0 || !table.isCurrent(e))) {
+        if (Atomics.compareExchange(this.i32, base + i, e, entry) === e) free = i;
+      }
+    }
+    if (free < 0) return false;
+    for (;;) {
+      const used = Atomics.load(this.i32, Control.entriesUsed >>> 2);
+      if (used > free || Atomics.compareExchange(this.i32, Control.entriesUsed >>> 2, used, free + 1) === used) return true;
+    }
+  }
+
+  unfollow(entry: number): void {
+    const base = Control.entries >>> 2;
+    const used = Atomics.load(this.i32, Control.entriesUsed >>> 2);
+    for (let i = 0; i < used; i++) Atomics.compareExchange(this.i32, base + i, entry, 0);
+  }
+
+  /**
+   * The writer's check after each commit: wakes the followers that sleep. Costs one load when
+   * nobody follows, and one more per follower while they are awake.
+   */
+  wakeSleepers(table: WakeTable): void {
+    const i32 = this.i32;
+    const used = Atomics.load(i32, Control.entriesUsed >>> 2);
+    for (let i = 0; i < used; i++) {
+      const e = Atomics.load(i32, (Control.entries >>> 2) + i);
+      if (e !== 0 && table.sleeping(e) && !table.wake(e)) Atomics.compareExchange(i32, (Control.entries >>> 2) + i, e, 0);
+    }
+  }
+
+  /** Drops entries whose readers are gone or whose slot changed owner (a writer calls this at start). */
+  prune(table: WakeTable): void {
+    const used = Atomics.load(this.i32, Control.entriesUsed >>> 2);
+    for (let i = 0; i < used; i++) {
+      const e = Atomics.load(this.i32, (Control.entries >>> 2) + i);
+      if (e !== 0 && (!table.isCurrent(e) || !table.ownerRunning(entrySlot(e)))) Atomics.compareExchange(this.i32, (Control.entries >>> 2) + i, e, 0);
+    }
+  }
+
+  /** Keeps the mapping referenced (the Int32Array alone would keep it too; this documents it). */
+  get mapping(): Buffer {
+    return this.buf;
+  }
+}
