@@ -8,8 +8,16 @@
  *   futexWake(buf, offset, count)        wakes up to count waiters on that word; returns how many
  *   watch(buf, offset, callback)         a thread that waits on that word and calls back on the
  *                                        event loop each time it changes; returns a close function
+ *   loopWatch(buf, offset)               a thread that bumps and wakes that word when Node's event
+ *                                        loop has I/O, while the main thread is blocked on it:
+ *                                        returns f(op): f(1) arm before blocking, f(0) disarm, f(2)
+ *                                        stop
+ *   loopPending()                        whether Node's event loop has I/O watchers not yet in epoll
  *   flock(fd)                            tries an exclusive lock: true, or false if another holds it
  *   mkfifo(path, mode)                   creates a named pipe (the doorbell of an event-loop reader)
+ *   populate(buf, offset, length)        faults that range of a writable mapping in, on a worker
+ *                                        thread (MADV_POPULATE_WRITE), so the writer's stores do
+ *                                        not stop for page faults
  *
  * Futexes here are shared (not FUTEX_PRIVATE): the word lives in a MAP_SHARED file mapping, so a
  * wake by one process reaches a waiter in another, whatever address each mapped it at.
@@ -17,6 +25,8 @@
  */
 #define _GNU_SOURCE
 #include <node_api.h>
+#include <uv.h>
+#include <poll.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -247,6 +257,133 @@ static napi_value watch(napi_env env, napi_callback_info info) {
   return close_fn;
 }
 
+/* ---- loopWatch: wake a futex sleeper when Node's event loop has I/O ----------------------------
+ *
+ * A journal-driven process blocks its main thread in futex(2) on its wake word. So that sockets,
+ * signals, IPC and finished thread-pool work are not left waiting, a helper thread polls the
+ * event loop's backend (epoll) descriptor while the main thread is blocked ("armed"), and bumps
+ * and wakes the same word as soon as the event loop has something to do. libuv documents this use
+ * of uv_backend_fd: poll in one thread, run the loop's callbacks in another.
+ */
+
+typedef struct {
+  int32_t* word;
+  napi_ref keep;
+  int backend_fd;
+  atomic_int armed;
+  atomic_int running;
+  pthread_t thread;
+  int joined;
+} loopwatch_t;
+
+static void* loopwatch_thread(void* arg) {
+  loopwatch_t* w = arg;
+  while (atomic_load(&w->running)) {
+#if KFTS_SUPPORTED
+    if (atomic_load(&w->armed) == 0) {
+      struct timespec second = {1, 0};
+      futex((int32_t*)&w->armed, FUTEX_WAIT_PRIVATE, 0, &second);
+      continue;
+    }
+#endif
+    struct pollfd pfd = {w->backend_fd, POLLIN, 0};
+    int n = poll(&pfd, 1, 1000);
+    if (n > 0 && atomic_exchange(&w->armed, 0) == 1) {
+      __atomic_add_fetch(w->word, 1, __ATOMIC_SEQ_CST);
+#if KFTS_SUPPORTED
+      futex(w->word, FUTEX_WAKE, 1 << 30, NULL);
+#endif
+    }
+  }
+  return NULL;
+}
+
+static void loopwatch_stop(napi_env env, loopwatch_t* w) {
+  if (w->joined) return;
+  w->joined = 1;
+  atomic_store(&w->running, 0);
+  atomic_store(&w->armed, 1);
+#if KFTS_SUPPORTED
+  futex((int32_t*)&w->armed, FUTEX_WAKE_PRIVATE, 1, NULL);
+#endif
+  pthread_join(w->thread, NULL);
+  if (env) napi_delete_reference(env, w->keep);
+}
+
+static napi_value loopwatch_call(napi_env env, napi_callback_info info) {
+  loopwatch_t* w;
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, (void**)&w));
+  int32_t op = 0;
+  if (argc > 0) napi_get_value_int32(env, argv[0], &op);
+  if (op == 1) {
+    /* arm: the caller is about to block */
+    atomic_store(&w->armed, 1);
+#if KFTS_SUPPORTED
+    futex((int32_t*)&w->armed, FUTEX_WAKE_PRIVATE, 1, NULL);
+#endif
+  } else if (op == 0) {
+    atomic_store(&w->armed, 0);
+  } else {
+    loopwatch_stop(env, w);
+  }
+  return NULL;
+}
+
+static void loopwatch_finalize(napi_env env, void* data, void* hint) {
+  (void)hint;
+  loopwatch_t* w = data;
+  loopwatch_stop(env, w);
+  free(w);
+}
+
+static napi_value loop_watch(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t* word = word_arg(env, argv[0], argv[1]);
+  if (!word) return NULL;
+  uv_loop_t* loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  loopwatch_t* w = calloc(1, sizeof *w);
+  if (!w) return throw_errno(env, "loopWatch", ENOMEM);
+  w->word = word;
+  w->backend_fd = uv_backend_fd(loop);
+  atomic_store(&w->running, 1);
+  CHECK(napi_create_reference(env, argv[0], 1, &w->keep));
+  int err = pthread_create(&w->thread, NULL, loopwatch_thread, w);
+  if (err) {
+    napi_delete_reference(env, w->keep);
+    free(w);
+    return throw_errno(env, "loopWatch: pthread_create", err);
+  }
+  napi_value fn;
+  CHECK(napi_create_function(env, "loopWatch", NAPI_AUTO_LENGTH, loopwatch_call, w, &fn));
+  CHECK(napi_add_finalizer(env, fn, w, loopwatch_finalize, NULL, NULL));
+  return fn;
+}
+
+/*
+ * Whether Node's event loop has I/O watchers started since its last poll phase: libuv adds them to
+ * epoll only at its next poll phase, and until then their events cannot wake a thread blocked in
+ * futex (the loop watch polls epoll). A private field of uv_loop_t, read through the headers of the
+ * very Node this addon is built against (node-gyp), so its layout matches.
+ */
+static napi_value loop_pending(napi_env env, napi_callback_info info) {
+  (void)info;
+  uv_loop_t* loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+#if UV_VERSION_HEX >= 0x012d00 && !defined(_WIN32)
+  bool pending = loop->watcher_queue.next != &loop->watcher_queue;
+#else
+  bool pending = false;
+#endif
+  napi_value out;
+  CHECK(napi_get_boolean(env, pending, &out));
+  return out;
+}
+
 /* ---- map: MAP_SHARED file mappings as Buffers ------------------------------------------------ */
 
 typedef struct {
@@ -294,6 +431,66 @@ static napi_value map(napi_env env, napi_callback_info info) {
   return buf;
 }
 
+/* ---- populate: fault a range of a mapping in, off the JS thread ------------------------------- */
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+typedef struct {
+  napi_async_work work;
+  napi_ref keep;
+  char* addr;
+  size_t length;
+} populate_t;
+
+static void populate_execute(napi_env env, void* data) {
+  (void)env;
+  populate_t* p = data;
+  /* Page-align the start (madvise wants it); the range is inside the caller's mapping. */
+  uintptr_t start = (uintptr_t)p->addr & ~(uintptr_t)4095;
+  size_t length = p->length + ((uintptr_t)p->addr - start);
+  madvise((void*)start, length, MADV_POPULATE_WRITE);
+}
+
+static void populate_complete(napi_env env, napi_status status, void* data) {
+  (void)status;
+  populate_t* p = data;
+  napi_delete_reference(env, p->keep);
+  napi_delete_async_work(env, p->work);
+  free(p);
+}
+
+static napi_value populate(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void* data;
+  size_t length;
+  bool is_buffer = false;
+  CHECK(napi_is_buffer(env, argv[0], &is_buffer));
+  if (!is_buffer) {
+    napi_throw_type_error(env, NULL, "kfts: populate expects a Buffer");
+    return NULL;
+  }
+  CHECK(napi_get_buffer_info(env, argv[0], &data, &length));
+  int64_t offset, count;
+  CHECK(napi_get_value_int64(env, argv[1], &offset));
+  CHECK(napi_get_value_int64(env, argv[2], &count));
+  if (offset < 0 || count <= 0 || (size_t)offset >= length) return NULL;
+  if ((size_t)(offset + count) > length) count = (int64_t)(length - (size_t)offset);
+  populate_t* p = calloc(1, sizeof *p);
+  if (!p) return throw_errno(env, "populate", ENOMEM);
+  p->addr = (char*)data + offset;
+  p->length = (size_t)count;
+  napi_value name;
+  CHECK(napi_create_string_utf8(env, "kfts.populate", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_reference(env, argv[0], 1, &p->keep));
+  CHECK(napi_create_async_work(env, NULL, name, populate_execute, populate_complete, p, &p->work));
+  CHECK(napi_queue_async_work(env, p->work));
+  return NULL;
+}
+
 /* ---- flock ------------------------------------------------------------------------------------ */
 
 static napi_value try_flock(napi_env env, napi_callback_info info) {
@@ -335,6 +532,9 @@ static napi_value init(napi_env env, napi_value exports) {
     {"map", NULL, map, NULL, NULL, NULL, napi_enumerable, NULL},
     {"flock", NULL, try_flock, NULL, NULL, NULL, napi_enumerable, NULL},
     {"mkfifo", NULL, make_fifo, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"populate", NULL, populate, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"loopWatch", NULL, loop_watch, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"loopPending", NULL, loop_pending, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   napi_value supported;

@@ -1,20 +1,22 @@
 /**
  * One side of a one-hop latency measurement, run as its own process by journal.bench.ts:
- *   hop.ts <transport>-<role> <json options>
- * transport: journal | uds | redis; role: writer | reader.
+ *   hop.js <transport>-<role> <json options>
+ * transport: journal | uds | redis; role: writer | reader. The journal reader waits in the
+ * EventLoop mode given (block: futex; loop: the FIFO doorbell; spin).
  *
- * Writers send `count` 128-byte messages at `rate` per second (busy-paced on hrtime), each stamped
- * with the journal clock. Readers print "ready", optionally measure their own CPU while idle
- * ("idle <pct>"), then one JSON line of latency percentiles (us) once `count` messages arrived.
- * Both sides use nowNs(), the clock all processes share.
+ * Writers send `count` 128-byte messages at `rate` per second (busy-paced), each stamped with the
+ * journal clock (a frame's gen_time, or 8 bytes in the message). Readers print "ready", optionally
+ * measure their own CPU while idle ("idle <pct>"), then one JSON line of latency percentiles (us)
+ * once `count` messages arrived. Both sides read CLOCK_MONOTONIC, which all processes share.
  */
+import { writeSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { setImmediate as yieldNow, setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { nowNs } from '../../src/journal/clock.js';
-import { parseLocation } from '../../src/journal/location.js';
+import { nowNs, useHomeClock } from '../../src/journal/clock.js';
+import { journalRoot, parseLocation } from '../../src/journal/location.js';
 import { EventLoop } from '../../src/journal/loop.js';
-import { JournalReader } from '../../src/journal/reader.js';
+import { JournalReader, type WaitMode } from '../../src/journal/reader.js';
 import { JournalWriter } from '../../src/journal/writer.js';
 import { createLogger } from '../../src/util/log.js';
 
@@ -25,7 +27,7 @@ interface Options {
   rate: number;
   warmup: number;
   idleMs: number;
-  spin: boolean;
+  wait: WaitMode;
   socket: string;
   redisPort: number;
 }
@@ -35,6 +37,8 @@ const opts = JSON.parse(json) as Options;
 const MSG = 128;
 const PAYLOAD = MSG - 32;
 const log = createLogger({ name: 'bench', level: 'warning', fd: 2 });
+// Every transport's stamps on the same clock (the journal's processes anchor it this way too).
+useHomeClock(journalRoot(opts.home));
 
 function report(samples: Float64Array, n: number): void {
   const s = samples.subarray(0, n).sort();
@@ -92,6 +96,21 @@ async function paced(send: (i: number) => void | Promise<void>): Promise<void> {
   }
 }
 
+/** A journal-driven reader: the process's thread is the event loop's (as in the ledger). */
+async function journalReader(): Promise<void> {
+  const r = new JournalReader({ home: opts.home, log });
+  r.join(parseLocation(opts.location), 0, nowNs());
+  const loop = new EventLoop({ reader: r, mode: opts.wait });
+  const add = collector(() => loop.stop());
+  loop.onFrame((f) => add(f.genTime));
+  const following = loop.run();
+  process.stdout.write('ready\n');
+  await measureIdle();
+  process.stdout.write('measuring\n');
+  await following;
+  r.close();
+}
+
 switch (mode) {
   case 'journal-writer': {
     const w = JournalWriter.open({ home: opts.home, location: parseLocation(opts.location), pageSize: 64 << 20, log });
@@ -104,27 +123,18 @@ switch (mode) {
     w.close();
     break;
   }
-  case 'journal-reader': {
-    const r = new JournalReader({ home: opts.home, log });
-    r.join(parseLocation(opts.location), 0, nowNs());
-    const loop = new EventLoop({ reader: r, mode: opts.spin ? 'spin' : 'block' });
-    const add = collector(() => loop.stop());
-    loop.onFrame((f) => add(f.genTime));
-    const following = loop.run();
-    process.stdout.write('ready\n');
-    await measureIdle();
-    process.stdout.write('measuring\n');
-    await following;
-    r.close();
+  case 'journal-reader':
+    await journalReader();
     break;
-  }
   case 'uds-writer': {
+    // The lean socket hop: one write(2) per message on the socket's descriptor.
     const socket = createConnection({ path: opts.socket, noDelay: true });
     await new Promise((resolve) => socket.once('connect', resolve));
+    const fd = (socket as unknown as { _handle: { fd: number } })._handle.fd;
     const msg = Buffer.alloc(MSG, 7);
     await paced(() => {
       msg.writeBigInt64LE(nowNs(), 0);
-      socket.write(msg);
+      writeSync(fd, msg);
     });
     socket.end();
     break;
@@ -133,13 +143,23 @@ switch (mode) {
     let done: () => void = () => {};
     const finished = new Promise<void>((resolve) => (done = resolve));
     const add = collector(() => done());
-    let pending: Buffer = Buffer.alloc(0);
+    // One 'data' handler; a message that arrives split is reassembled in one reused buffer.
+    const partial = Buffer.alloc(MSG);
+    let have = 0;
     const server = createServer((s: Socket) => {
       s.on('data', (chunk: Buffer) => {
-        pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
         let at = 0;
-        for (; at + MSG <= pending.length; at += MSG) add(pending.readBigInt64LE(at));
-        pending = pending.subarray(at);
+        if (have > 0) {
+          const take = Math.min(MSG - have, chunk.length);
+          chunk.copy(partial, have, 0, take);
+          have += take;
+          at = take;
+          if (have < MSG) return;
+          add(partial.readBigInt64LE(0));
+          have = 0;
+        }
+        for (; at + MSG <= chunk.length; at += MSG) add(chunk.readBigInt64LE(at));
+        if (at < chunk.length) have = chunk.copy(partial, 0, at);
       });
     });
     await new Promise<void>((resolve) => server.listen(opts.socket, resolve));

@@ -1,11 +1,16 @@
 /**
  * bench:journal — what the journal costs, against what a Node team would otherwise use, in one run.
+ * Runs compiled JavaScript (npm run build:bench), as production does.
  *
  * (a) append throughput in one process, 128-byte frames, vs fs.writeSync of the same bytes;
- * (b) one hop writer process -> reader process, p50/p99/p99.9 at 1k and 100k frames/s, default
- *     (adaptive) mode, and the reader's CPU while idle; (c) the same with readers spinning (-x);
- * (d) the same hop over a Unix socket and over Redis Streams (XADD / XREAD BLOCK, redis-server
- *     started here), as ratios. Ends with one line of JSON.
+ * (b) one hop writer process -> reader process at 1k frames/s, p50/p99/p99.9, for each way a
+ *     reader waits: futex (journal-driven processes: ledger, strategies), the FIFO doorbell
+ *     (network-driven processes: gateways, master), and spinning (-x); each reader's CPU while idle;
+ *     the futex hop also at 100k frames/s;
+ * (c) the same hop over a lean Unix socket (one write(2) per message, one 'data' handler) and over
+ *     Redis Streams (XADD / XREAD BLOCK; redis-server started here, installed if possible).
+ * The hops run in rounds, interleaved (futex, doorbell, socket, ...), and each figure is the median
+ * over rounds: the machine's noise falls on every transport alike. Ends with one line of JSON.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -19,11 +24,12 @@ import { JournalWriter } from '../../src/journal/writer.js';
 import { defineLayout } from '../../src/model/layout.js';
 import { createLogger } from '../../src/util/log.js';
 
-const HOP = fileURLToPath(new URL('./hop.ts', import.meta.url));
+const HOP = fileURLToPath(new URL('./hop.js', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'kfts-bench-'));
 const log = createLogger({ name: 'bench', level: 'warning', fd: 2 });
 const say = (line: string) => process.stderr.write(line + '\n');
 process.on('exit', () => rmSync(home, { recursive: true, force: true }));
+const ROUNDS = Number(process.env.KF_BENCH_ROUNDS ?? 3);
 
 // ---- (a) append throughput -------------------------------------------------------------------
 /** A 96-byte payload of twelve 8-byte fields: with the 32-byte header, a 128-byte frame. */
@@ -49,6 +55,7 @@ async function appendRun(n: number, id: number): Promise<number> {
   }
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   w.close();
+  await sleep(50); // let a page preparation in flight finish before its directory goes
   rmSync(join(home, 'journal', 'md', `append${id}`), { recursive: true, force: true });
   return n / s;
 }
@@ -73,7 +80,7 @@ const appendRates: number[] = [];
 for (const i of [1, 2, 3]) appendRates.push(await appendRun(2_000_000, i));
 const appendRate = median(appendRates);
 const fsRate = median([1, 2, 3].map(() => fsWriteRun(300_000)));
-say(`    journal append   ${(appendRate / 1e6).toFixed(2)} M frames/s`);
+say(`    journal append   ${(appendRate / 1e6).toFixed(2)} M frames/s   (runs: ${appendRates.map((r) => (r / 1e6).toFixed(2)).join(', ')})`);
 say(`    fs.writeSync     ${(fsRate / 1e6).toFixed(2)} M frames/s   (journal is ${(appendRate / fsRate).toFixed(1)}x)`);
 
 // ---- hops between processes ------------------------------------------------------------------
@@ -83,7 +90,7 @@ interface Proc {
 }
 
 function start(mode: string, opts: object): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', HOP, mode, JSON.stringify(opts)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [HOP, mode, JSON.stringify(opts)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const seen: string[] = [];
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
   createInterface({ input: child.stdout! }).on('line', (l) => {
@@ -108,8 +115,11 @@ interface HopResult {
   idle?: number;
 }
 
+type Transport = 'futex' | 'doorbell' | 'spin' | 'uds' | 'redis';
+
 let runId = 0;
-async function hop(transport: 'journal' | 'uds' | 'redis', rate: number, count: number, extra: { spin?: boolean; idleMs?: number; redisPort?: number } = {}): Promise<HopResult> {
+async function hop(transport: Transport, rate: number, count: number, extra: { idleMs?: number; redisPort?: number } = {}): Promise<HopResult> {
+  const kind = transport === 'uds' || transport === 'redis' ? transport : 'journal';
   const opts = {
     home,
     location: `md/hop${++runId}/hop${runId}/live`,
@@ -118,22 +128,22 @@ async function hop(transport: 'journal' | 'uds' | 'redis', rate: number, count: 
     rate,
     warmup: Math.min(2000, Math.floor(count / 10)),
     idleMs: extra.idleMs ?? 0,
-    spin: extra.spin ?? false,
+    wait: transport === 'futex' ? 'block' : transport === 'doorbell' ? 'loop' : 'spin',
     redisPort: extra.redisPort ?? 0,
   };
   // The journal writer must exist before its reader joins; the socket/redis readers listen first.
   let writer: Proc | undefined;
-  if (transport === 'journal') {
-    writer = start(`${transport}-writer`, opts);
+  if (kind === 'journal') {
+    writer = start('journal-writer', opts);
     await writer.line(/^ready$/);
   }
-  const reader = start(`${transport}-reader`, opts);
+  const reader = start(`${kind}-reader`, opts);
   await reader.line(/^ready$/);
   if (!writer) {
-    writer = start(`${transport}-writer`, opts);
+    writer = start(`${kind}-writer`, opts);
     await writer.line(/^ready$/);
   }
-  await sleep(200); // let the doorbell / connection settle before the idle measurement
+  await sleep(200); // let the reader settle into its wait before the idle measurement
   const idle = opts.idleMs > 0 ? Number((await reader.line(/^idle /)).split(' ')[1]) : undefined;
   await reader.line(/^measuring$/);
   writer.child.stdin!.write('go\n');
@@ -143,66 +153,95 @@ async function hop(transport: 'journal' | 'uds' | 'redis', rate: number, count: 
   return idle === undefined ? result : { ...result, idle };
 }
 
+/** Median of each figure over rounds. */
+function combine(results: HopResult[]): HopResult {
+  const m = (k: keyof HopResult) => median(results.map((r) => r[k] as number));
+  const idles = results.filter((r) => r.idle !== undefined).map((r) => r.idle!);
+  return { n: results.reduce((s, r) => s + r.n, 0), p50: m('p50'), p99: m('p99'), p999: m('p999'), max: Math.max(...results.map((r) => r.max)), ...(idles.length ? { idle: median(idles) } : {}) };
+}
+
 const fmt = (r: HopResult) => `p50 ${r.p50.toFixed(1)}  p99 ${r.p99.toFixed(1)}  p99.9 ${r.p999.toFixed(1)}  max ${r.max.toFixed(0)} us` + (r.idle !== undefined ? `   idle CPU ${r.idle.toFixed(2)}%` : '');
 
-say('(b) one hop, default (adaptive) mode');
-const j1k = await hop('journal', 1_000, 6_000, { idleMs: 5_000 });
-say(`    1k/s    ${fmt(j1k)}`);
-const j100k = await hop('journal', 100_000, 300_000);
-say(`    100k/s  ${fmt(j100k)}`);
-say('(c) one hop, -x spin mode');
-const s1k = await hop('journal', 1_000, 6_000, { spin: true, idleMs: 2_000 });
-say(`    1k/s    ${fmt(s1k)}`);
-const s100k = await hop('journal', 100_000, 300_000, { spin: true });
-say(`    100k/s  ${fmt(s100k)}`);
-say('(d) baselines: the same hop over a Unix socket and Redis Streams');
-const u1k = await hop('uds', 1_000, 6_000, { idleMs: 2_000 });
-say(`    uds 1k/s    ${fmt(u1k)}`);
-const u100k = await hop('uds', 100_000, 300_000);
-say(`    uds 100k/s  ${fmt(u100k)}`);
+/** redis-server from PATH, or installed with apt-get when this user can; else why not. */
+function findRedis(): { bin?: string; why?: string } {
+  const which = () => spawnSync('sh', ['-c', 'command -v redis-server']).stdout.toString().trim();
+  let bin = which();
+  if (!bin && process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v apt-get']).status === 0) {
+    say('    redis-server not found: installing it (apt-get install -y redis-server)');
+    spawnSync('apt-get', ['install', '-y', '-q', 'redis-server'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    bin = which();
+  }
+  return bin ? { bin } : { why: 'redis-server is not installed and cannot be installed here (apt-get install -y redis-server as root)' };
+}
 
-let r1k: HopResult | undefined;
-const redisBin = spawnSync('sh', ['-c', 'command -v redis-server']).stdout.toString().trim();
-if (redisBin) {
+const COUNT = 6_000;
+const rounds: Record<'futex' | 'doorbell' | 'uds', HopResult[]> = { futex: [], doorbell: [], uds: [] };
+say(`(b) one hop at 1k/s, ${ROUNDS} rounds interleaved (futex, doorbell, Unix socket), medians`);
+for (let r = 0; r < ROUNDS; r++) {
+  const idleMs = r === 0 ? 5_000 : 0;
+  rounds.futex.push(await hop('futex', 1_000, COUNT, { idleMs }));
+  rounds.doorbell.push(await hop('doorbell', 1_000, COUNT, { idleMs }));
+  rounds.uds.push(await hop('uds', 1_000, COUNT, { idleMs: r === 0 ? 2_000 : 0 }));
+  say(`    round ${r + 1}: futex p50 ${rounds.futex[r]!.p50.toFixed(1)}, doorbell ${rounds.doorbell[r]!.p50.toFixed(1)}, socket ${rounds.uds[r]!.p50.toFixed(1)} us`);
+}
+const futex = combine(rounds.futex);
+const doorbell = combine(rounds.doorbell);
+const uds = combine(rounds.uds);
+say(`    futex (ledger, strategies)     ${fmt(futex)}`);
+say(`    doorbell (gateways, master)    ${fmt(doorbell)}`);
+say(`    lean Unix socket               ${fmt(uds)}`);
+const futex100k = await hop('futex', 100_000, 300_000);
+say(`    futex at 100k/s                ${fmt(futex100k)}`);
+say('(c) -x: readers spin');
+const spin = await hop('spin', 1_000, COUNT, { idleMs: 2_000 });
+say(`    spin 1k/s                      ${fmt(spin)}`);
+
+let redis: HopResult | undefined;
+const redisFound = findRedis();
+if (redisFound.bin) {
   const port = 16379 + (process.pid % 1000);
-  const redis = spawn(redisBin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const server = spawn(redisFound.bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   for (let i = 0; i < 100 && spawnSync('sh', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`], { shell: '/bin/bash' }).status !== 0; i++) await sleep(50);
   try {
-    r1k = await hop('redis', 1_000, 6_000, { redisPort: port, idleMs: 2_000 });
-    say(`    redis 1k/s  ${fmt(r1k)}   (XADD round trips cap one client near 10-20k/s: 1k/s only)`);
+    redis = await hop('redis', 1_000, COUNT, { redisPort: port, idleMs: 2_000 });
+    say(`    Redis Streams 1k/s             ${fmt(redis)}`);
   } finally {
-    redis.kill();
+    server.kill();
   }
 } else {
-  say('    redis-server not found: apt-get install -y redis-server to include the Redis Streams baseline');
+  say(`    Redis Streams: no figure: ${redisFound.why}`);
 }
 
 const ratio = (a: number | undefined, b: number) => (a === undefined ? null : Number((a / b).toFixed(2)));
 say('');
-say(`journal vs Unix socket, p50 at 1k/s: ${ratio(u1k.p50, j1k.p50)}x lower; vs Redis Streams: ${ratio(r1k?.p50, j1k.p50) ?? 'n/a'}x lower`);
+say(`futex hop vs lean Unix socket: p50 ${ratio(uds.p50, futex.p50)}x lower, p99 ${ratio(uds.p99, futex.p99)}x lower; doorbell p50 ${ratio(uds.p50, doorbell.p50)}x lower; vs Redis Streams p50 ${ratio(redis?.p50, futex.p50) ?? 'n/a'}x lower`);
 const round = (x: number, d = 2) => Number(x.toFixed(d));
 console.log(
   JSON.stringify({
     append_frames_per_s: Math.round(appendRate),
     fs_write_frames_per_s: Math.round(fsRate),
     append_vs_fs_write: round(appendRate / fsRate),
-    hop_p50_us: round(j1k.p50),
-    hop_p99_us: round(j1k.p99),
-    hop_p999_us: round(j1k.p999),
-    hop_100k_p50_us: round(j100k.p50),
-    hop_100k_p99_us: round(j100k.p99),
-    hop_100k_p999_us: round(j100k.p999),
-    idle_cpu_pct: round(j1k.idle ?? NaN),
-    spin_hop_p50_us: round(s1k.p50),
-    spin_hop_p99_us: round(s1k.p99),
-    spin_hop_100k_p50_us: round(s100k.p50),
-    spin_idle_cpu_pct: round(s1k.idle ?? NaN),
-    uds_hop_p50_us: round(u1k.p50),
-    uds_hop_p99_us: round(u1k.p99),
-    uds_hop_100k_p50_us: round(u100k.p50),
-    redis_hop_p50_us: r1k ? round(r1k.p50) : null,
-    redis_hop_p99_us: r1k ? round(r1k.p99) : null,
-    uds_over_journal_p50: ratio(u1k.p50, j1k.p50),
-    redis_over_journal_p50: ratio(r1k?.p50, j1k.p50),
+    hop_p50_us: round(futex.p50),
+    hop_p99_us: round(futex.p99),
+    hop_p999_us: round(futex.p999),
+    idle_cpu_pct: round(futex.idle ?? NaN),
+    hop_100k_p50_us: round(futex100k.p50),
+    hop_100k_p99_us: round(futex100k.p99),
+    doorbell_hop_p50_us: round(doorbell.p50),
+    doorbell_hop_p99_us: round(doorbell.p99),
+    doorbell_idle_cpu_pct: round(doorbell.idle ?? NaN),
+    spin_hop_p50_us: round(spin.p50),
+    spin_hop_p99_us: round(spin.p99),
+    uds_hop_p50_us: round(uds.p50),
+    uds_hop_p99_us: round(uds.p99),
+    uds_idle_cpu_pct: round(uds.idle ?? NaN),
+    redis_hop_p50_us: redis ? round(redis.p50) : null,
+    redis_hop_p99_us: redis ? round(redis.p99) : null,
+    redis_missing: redis ? undefined : redisFound.why,
+    uds_over_futex_p50: ratio(uds.p50, futex.p50),
+    uds_over_futex_p99: ratio(uds.p99, futex.p99),
+    uds_over_doorbell_p50: ratio(uds.p50, doorbell.p50),
+    redis_over_futex_p50: ratio(redis?.p50, futex.p50),
+    rounds: ROUNDS,
   }),
 );

@@ -9,9 +9,10 @@
  *
  * How it waits when there is nothing to do (`mode`):
  * - 'block' (the ledger, strategies): spins briefly after the last event, then blocks the thread
- *   in futex(2) until a writer commits, the next timer is due, or `capMs` passes; then lets Node's
- *   event loop turn (sockets, signals, PM2) and blocks again. The fastest wake-up; Node's own
- *   callbacks wait up to `capMs`.
+ *   in futex(2) until a writer commits, a timer (its own or Node's) is due, or Node's event loop
+ *   has I/O (a helper thread watches it: sockets, signals, PM2 IPC are served at once); then
+ *   lets Node's event loop turn, and blocks again. While events flow without pause, Node's event
+ *   loop still turns every `capMs`. The fastest wake-up, and nothing to do costs nothing.
  * - 'loop' (gateways, the master, tools): sleeps in Node's event loop until a writer rings the
  *   reader's FIFO or a timer is due; sockets are served at once.
  * - 'spin' (`kfc -x`): never sleeps; one core busy, the lowest latency.
@@ -23,12 +24,13 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { nowNs } from './clock.js';
+import { native } from './native.js';
 import { POLL_INTERVAL_MS, type Frame, type JournalReader, type WaitMode } from './reader.js';
 
 export interface EventLoopOptions {
   reader: JournalReader;
   mode: WaitMode;
-  /** 'block': the longest the thread stays blocked before Node's event loop turns (default 5 ms). */
+  /** While events flow without pause, Node's event loop turns at least this often (default 5 ms). */
   capMs?: number;
   /** After the last event, look for the next one this long before sleeping (default 50 us). */
   spinUs?: number;
@@ -36,7 +38,14 @@ export interface EventLoopOptions {
   batch?: number;
   /** How often an idle loop looks for journals that appeared, were cleared or moved on (250 ms). */
   housekeepingMs?: number;
+  /**
+   * 'block': a blocked loop lets Node's event loop turn at least this often (default 50 ms), for
+   * Node's own timers (setTimeout), which the futex cannot see; I/O wakes it at once. The loop's
+   * timers (addTimer) are exact: processes built on the loop use those.
+   */
+  nodeTimerSlackMs?: number;
 }
+
 
 interface Timer {
   id: number;
@@ -52,6 +61,7 @@ export class EventLoop {
   private readonly spinMs: number;
   private readonly batch: number;
   private readonly housekeepingMs: number;
+  private readonly nodeTimerSlackMs: number;
   private handler: (frame: Frame) => void = () => {};
   /** Min-heap by due time, then id (first added first). */
   private readonly timers: Timer[] = [];
@@ -69,6 +79,7 @@ export class EventLoop {
     this.spinMs = (opts.spinUs ?? 50) / 1000;
     this.batch = opts.batch ?? 4096;
     this.housekeepingMs = opts.housekeepingMs ?? 250;
+    this.nodeTimerSlackMs = opts.nodeTimerSlackMs ?? 50;
   }
 
   /** Receives every frame, in gen_time order. */
@@ -213,8 +224,10 @@ export class EventLoop {
   private async runBlocking(): Promise<void> {
     const spin = this.mode === 'spin';
     let turned = performance.now();
+    let busy = false; // an event came since the last wait: spinning may catch the next one
     while (!this.stopped) {
       const n = this.drain(this.batch);
+      if (n > 0) busy = true;
       if (this.stopped) break;
       const capMs = this.capNs / 1e6;
       if (n >= this.batch || performance.now() - turned >= capMs) {
@@ -223,22 +236,32 @@ export class EventLoop {
         continue;
       }
       if (n > 0) continue;
-      // Nothing now: spin a little (a burst often continues), then wait.
-      if (this.spinFor(spin ? 1 : this.spinMs)) continue;
+      // Nothing now: right after events, spin a little (a burst often continues); then wait.
+      if ((spin || busy) && this.spinFor(spin ? 1 : this.spinMs)) continue;
+      busy = false;
       if (spin) {
         this.housekeepIfDue(false);
         await yieldToEventLoop();
         turned = performance.now();
         continue;
       }
+      // Before blocking, let Node's event loop run a whole iteration: I/O watchers started since
+      // its last poll phase (a connection accepted, a socket opened in a callback) join epoll only
+      // in a poll phase, and only what is in epoll can wake the blocked thread (the loop watch).
+      await turnEventLoop();
+      for (let i = 0; i < 8 && native().loopPending(); i++) await turnEventLoop();
+      turned = performance.now();
+      if (this.stopped) break;
+      if (this.spinFor(0)) continue;
+      // Block until a frame, our next timer, or the slack for Node's own timers (which the futex
+      // cannot see); Node's I/O wakes us at once.
       const timerAt = this.nextTimerAt();
-      const timeout = timerAt === undefined ? this.capNs : Math.max(0, Math.min(this.capNs, Number(timerAt - nowNs())));
+      let timeout = Math.min(this.housekeepingMs, this.nodeTimerSlackMs) * 1e6;
+      if (timerAt !== undefined) timeout = Math.max(0, Math.min(timeout, Number(timerAt - nowNs())));
       const woken = this.reader.block(timeout);
-      this.housekeepIfDue(woken && !this.reader.ready());
-      if (!woken) {
-        await yieldToEventLoop();
-        turned = performance.now();
-      }
+      // Woken with nothing to read: Node's I/O (served by the turn above, next time round), a
+      // ring that found nothing (a journal's first page, a cleared journal: look now), a timeout.
+      if (!this.reader.ready()) this.housekeepIfDue(woken);
     }
   }
 
@@ -294,6 +317,11 @@ export class EventLoop {
       schedule();
     });
   }
+}
+
+/** Resolves after Node's event loop went through one more full iteration (its poll phase included). */
+function turnEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 function earlier(a: Timer, b: Timer): boolean {

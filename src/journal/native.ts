@@ -3,7 +3,10 @@
  * mappings, futex wait/wake on a word in a mapping, a thread that watches such a word, and flock.
  * See the C file for what each call does. Loaded once, on first use.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { JournalError } from './errors.js';
 
 export interface Native {
@@ -16,22 +19,42 @@ export interface Native {
   futexWake(buf: Buffer | Int32Array, byteOffset: number, count: number): number;
   /** Calls `onChange` on the event loop each time the word changes; returns the stop function. */
   watch(buf: Buffer | Int32Array, byteOffset: number, onChange: () => void): () => void;
+  /**
+   * Starts a thread that bumps and futex-wakes the word while "armed" as soon as Node's event loop
+   * has I/O (sockets, signals, IPC, thread-pool results). Returns control(op): 1 arm (about to
+   * block), 0 disarm, 2 stop.
+   */
+  loopWatch(buf: Buffer | Int32Array, byteOffset: number): (op: 0 | 1 | 2) => void;
+  /** Whether Node's event loop has I/O watchers that join epoll only at its next poll phase. */
+  loopPending(): boolean;
   /** An exclusive, non-blocking flock: false when another open file description holds it. */
   flock(fd: number): boolean;
+  /** Faults `length` bytes of a writable mapping in, on a worker thread; returns at once. */
+  populate(buf: Buffer, offset: number, length: number): void;
   /** Creates a FIFO (named pipe); throws with the errno's name in `code` (EEXIST, ...). */
   mkfifo(path: string, mode: number): void;
 }
 
 let loaded: Native | undefined;
 
+/** build/Release/kfts.node of the package this file belongs to (src/, dist/ or dist-bench/src/). */
+function addonPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 4; up++, dir = dirname(dir)) {
+    const candidate = join(dir, 'build', 'Release', 'kfts.node');
+    if (existsSync(candidate)) return candidate;
+  }
+  return fileURLToPath(new URL('../../build/Release/kfts.node', import.meta.url));
+}
+
 export function native(): Native {
   if (loaded) return loaded;
-  const file = new URL('../../build/Release/kfts.node', import.meta.url);
+  const file = addonPath();
   try {
-    loaded = createRequire(import.meta.url)(file.pathname) as Native;
+    loaded = createRequire(import.meta.url)(file) as Native;
   } catch (err) {
     throw new JournalError(
-      `the native addon ${file.pathname} cannot be loaded (${(err as Error).message.split('\n')[0]}); build it with npm ci (needs python3, make and g++)`,
+      `the native addon ${file} cannot be loaded (${(err as Error).message.split('\n')[0]}); build it with npm ci (needs python3, make and g++)`,
       'no-addon',
     );
   }

@@ -213,6 +213,7 @@ export class ReaderSlot {
   private readonly wordAt: number;
   private readonly sleepingAt: number;
   private released = false;
+  private loopWatch: ((op: 0 | 1 | 2) => void) | undefined;
 
   constructor(
     readonly table: WakeTable,
@@ -236,9 +237,15 @@ export class ReaderSlot {
     Atomics.store(this.table.i32, this.sleepingAt, 0);
   }
 
-  /** Step 2a (futex mode): blocks until woken or `timeoutNs`; 0 woken, 1 timed out, 2 interrupted. */
+  /**
+   * Step 2a (futex mode): blocks until a writer or Node's event loop (I/O ready: see loopWatch in
+   * native/kfts.c) wakes it, or `timeoutNs`; 0 woken, 1 timed out, 2 interrupted.
+   */
   block(word: number, timeoutNs: number): number {
+    this.loopWatch ??= native().loopWatch(this.table.i32, this.wordAt * I32);
+    this.loopWatch(1);
     const result = native().futexWait(this.table.i32, this.wordAt * I32, word, timeoutNs);
+    this.loopWatch(0);
     Atomics.store(this.table.i32, this.sleepingAt, 0);
     return result;
   }
@@ -265,6 +272,7 @@ export class ReaderSlot {
   release(): void {
     if (this.released) return;
     this.released = true;
+    this.loopWatch?.(2);
     Atomics.store(this.table.i32, this.sleepingAt, 0);
     Atomics.compareExchange(this.table.i32, slotWord(this.slot, WakeSlot.pid), process.pid, 0);
   }

@@ -20,6 +20,7 @@ import { FRAME_HEADER_SIZE, FrameHeader, MAX_FRAME_SIZE, PAGE_HEADER_SIZE, align
 import { acquireWriterLock } from './lock.js';
 import { journalDir, journalRoot, type Location } from './location.js';
 import { createPage, isPreparingFile, listPageIds, mapPreparedPage, openPage, preparePage, scanPage, type MappedPage } from './page.js';
+import { native } from './native.js';
 import { ControlBlock, WakeTable } from './wake.js';
 
 export interface WriterOptions {
@@ -61,6 +62,13 @@ function deletePages(dir: string, dest: number): number {
 }
 
 const TORN_SCAN = 4096;
+/**
+ * The writer keeps this much of its page faulted in ahead of its position, by a worker thread
+ * (native populate): a first write to a page of a shared file mapping costs a page fault of
+ * several microseconds (the file system marks the page dirty), 1/32 of that per 128-byte frame.
+ */
+const POPULATE_AHEAD = 4 << 20;
+const POPULATE_STEP = 1 << 20;
 
 export class JournalWriter {
   readonly dir: string;
@@ -80,9 +88,12 @@ export class JournalWriter {
   private readonly wake: WakeTable | undefined;
   private readonly releaseLock: () => void;
   private closed = false;
-  /** Past this offset the next page is prepared in the background (see preparePage): at once,
+  /** Past this offset, maintain() runs: it populates ahead and prepares the next page. */
+  private maintainAt = Number.POSITIVE_INFINITY;
+  /** Offset up to which population of the current page was requested. */
+  private populatedTo = 0;
+  /** The next page is prepared in the background (see preparePage) as soon as a page is in use,
    * since preparing 64 MB takes ~160 ms of background I/O and a busy writer fills a page fast. */
-  private prepareAt = Number.POSITIVE_INFINITY;
   private preparing: { id: number; tmp?: string } | undefined;
 
   static open(opts: WriterOptions): JournalWriter {
@@ -148,8 +159,21 @@ export class JournalWriter {
   private setPage(page: MappedPage): void {
     this.page = page;
     this.pos = PAGE_HEADER_SIZE;
-    this.prepareAt = PAGE_HEADER_SIZE;
+    this.populatedTo = 0;
+    this.maintainAt = 0;
     if (page.beginTime > this.lastGenTime) this.lastGenTime = page.beginTime;
+  }
+
+  /** Off the per-frame path: keeps the page populated ahead, and the next page prepared. */
+  private maintain(): void {
+    const size = this.page.pageSize;
+    const want = Math.min(size, this.pos + POPULATE_AHEAD);
+    if (want > this.populatedTo) {
+      native().populate(this.page.buf, this.populatedTo, want - this.populatedTo);
+      this.populatedTo = want;
+    }
+    if (this.preparing?.id !== this.page.id + 1) this.prepareNextPage();
+    this.maintainAt = this.populatedTo >= size ? Number.POSITIVE_INFINITY : this.populatedTo - POPULATE_AHEAD + POPULATE_STEP;
   }
 
   /** A gen_time for a new frame or page: now, but never before the last one. */
@@ -160,7 +184,6 @@ export class JournalWriter {
 
   /** Starts preparing the next page off the event loop's thread; called once per page. */
   private prepareNextPage(): void {
-    this.prepareAt = Number.POSITIVE_INFINITY;
     const job: { id: number; tmp?: string } = { id: this.page.id + 1 };
     this.preparing = job;
     preparePage(this.dir, this.location.uid, this.dest, job.id, this.pageSize).then(
@@ -271,7 +294,7 @@ export class JournalWriter {
     Atomics.store(page.i32, at >>> 2, length);
     this.pos = next;
     if (this.control !== undefined) this.control.wakeSleepers(this.wake!);
-    if (next > this.prepareAt) this.prepareNextPage();
+    if (next > this.maintainAt) this.maintain();
     return gen;
   }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -117,6 +118,30 @@ describe('journal across processes', { timeout: 240_000 }, () => {
     assert.deepEqual({ code, signal }, { code: 0, signal: null }, reader.stderr());
     assert.equal((await result(reader)).received, 0);
     w.close();
+  });
+
+  it('a loop blocked in futex serves its sockets at once (Node\'s I/O wakes it)', async () => {
+    const home = tmpHome();
+    const echo = runFixture('blocked-echo.ts', [home]);
+    try {
+      const port = Number((await echo.line(/^port \d+$/)).split(' ')[1]);
+      const socket = createConnection({ port, host: '127.0.0.1' });
+      await new Promise((resolve) => socket.once('connect', resolve));
+      // Nothing but the socket can wake the blocked thread for 60 s: each echo comes back only
+      // if Node's event loop I/O wakes it.
+      for (let i = 0; i < 5; i++) {
+        await sleep(50); // blocked again by now
+        const started = performance.now();
+        const answer = new Promise<string>((resolve) => socket.once('data', (d) => resolve(d.toString())));
+        socket.write(`ping ${i}`);
+        assert.equal(await answer, `ping ${i}`);
+        assert.ok(performance.now() - started < 10_000, 'answered long before the 60 s timeouts');
+      }
+      socket.destroy();
+    } finally {
+      echo.proc.kill('SIGTERM');
+      await echo.exited;
+    }
   });
 
   it('a reader killed while asleep costs its writer one wake-up, and its slot is reclaimed', async () => {
