@@ -3,7 +3,7 @@
  * nothing is lost when a process exits) on stdout, where PM2 captures them, and the same lines in
  * $KF_HOME/log/<name>.log. Levels are the guide's: trace, debug, info, warning, error.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';
@@ -48,8 +48,13 @@ export function createLogger(opts: LoggerOptions): Logger {
   const level = pinoLevel(opts.level ?? 'info');
   const streams: { stream: NodeJS.WritableStream; level: string }[] = [{ stream: prettyStream(opts.fd ?? 1), level }];
   if (opts.dir) {
-    mkdirSync(opts.dir, { recursive: true });
-    streams.push({ stream: prettyStream(join(opts.dir, `${opts.name}.log`)), level });
+    // Logs name orders and accounts: the user's alone (0700 directory, 0600 file, even one an
+    // older version created with looser modes).
+    mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
+    const file = join(opts.dir, `${opts.name}.log`);
+    closeSync(openSync(file, 'a', 0o600));
+    chmodSync(file, 0o600);
+    streams.push({ stream: prettyStream(file), level });
   }
   return pino({ name: opts.name, level, base: undefined }, pino.multistream(streams as never));
 }

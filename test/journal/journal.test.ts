@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readdirSync, statSync, truncateSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { nowNs } from '../../src/journal/clock.js';
@@ -432,5 +432,54 @@ describe('journal', () => {
       r.close();
       w.close();
     });
+  });
+});
+
+describe('journal read path', () => {
+  it('makes no file-system call while waiting (ready, peek, next), only in housekeeping', async () => {
+    const fs = (await import('node:fs')).default as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const { syncBuiltinESMExports } = await import('node:module');
+    const home = tmpHome();
+    const written = Locations.md('binance');
+    const w = JournalWriter.open({ home, location: written, pageSize: PAGE, log: recordingLogger() });
+    const r = new JournalReader({ home, log: recordingLogger() });
+    r.join(written); // has frames, then none
+    r.join(Locations.md('nobody')); // no journal at all yet
+    writeSeq(w, 0, 3);
+    const names = ['openSync', 'statSync', 'fstatSync', 'readdirSync', 'existsSync', 'readSync', 'readFileSync', 'lstatSync', 'accessSync'];
+    const saved = new Map(names.map((n) => [n, fs[n]!]));
+    let calls = 0;
+    for (const n of names) fs[n] = (...args: unknown[]) => (calls++, saved.get(n)!(...args));
+    syncBuiltinESMExports();
+    try {
+      let frames = 0;
+      for (let i = 0; i < 10_000; i++) {
+        r.ready();
+        r.peekTime();
+        if (r.next()) frames++;
+      }
+      assert.equal(frames, 3);
+      assert.equal(calls, 0, 'no file-system call on the read path');
+      r.housekeep();
+      assert.ok(calls > 0, 'housekeeping does look at the files (the counting works)');
+    } finally {
+      for (const n of names) fs[n] = saved.get(n)!;
+      syncBuiltinESMExports();
+      r.close();
+      w.close();
+    }
+  });
+
+  it('a writer resuming a 64 MB page does not read or write the whole page', () => {
+    const home = tmpHome();
+    const loc = Locations.md('binance');
+    JournalWriter.open({ home, location: loc, log: recordingLogger() }).close(); // default md page: 64 MB
+    const rssFile = () => Number(/^RssFile:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
+    const before = rssFile();
+    const w = JournalWriter.open({ home, location: loc, log: recordingLogger() });
+    const grew = rssFile() - before;
+    w.close();
+    // Zeroing or scanning the tail would map all 64 MB; populate-ahead maps at most a few MB.
+    assert.ok(grew < 16 << 20, `resuming mapped ${(grew / 1048576).toFixed(1)} MB of the page`);
   });
 });
