@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { pino } from 'pino';
-import type { Logger } from '../src/util/log.js';
+import { LineLogger, type Logger } from '../src/util/log.js';
 
 /** A fresh KF_HOME, removed when the test file ends. */
 export function tmpHome(prefix = 'kfts-'): string {
@@ -30,10 +29,10 @@ export interface RecordingLogger extends Logger {
   messages(minLevel?: number): string[];
 }
 
-/** A real pino logger whose output is kept in memory for assertions. */
+/** The project's logger at trace level, its lines kept in memory for assertions. */
 export function recordingLogger(): RecordingLogger {
   const lines: { level: number; msg: string }[] = [];
-  const logger = pino({ level: 'trace', base: undefined }, { write: (s: string) => void lines.push(JSON.parse(s)) }) as unknown as RecordingLogger;
+  const logger = new LineLogger('test', 'trace', [(_line, level, msg) => void lines.push({ level, msg })]) as unknown as RecordingLogger;
   logger.lines = lines;
   logger.messages = (minLevel = 0) => lines.filter((l) => l.level >= minLevel).map((l) => l.msg);
   return logger;
