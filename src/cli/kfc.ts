@@ -54,12 +54,12 @@ function masterOptions(opts: { port?: string; host?: string }): { host: string; 
 }
 
 /** Runs a registered process (ledger, md, td, strategy) to its end and exits with its code. */
-async function runProcess(cmd: Command, location: Location, name: string, makeHooks: (log: Logger) => Promise<ServiceHooks> | ServiceHooks): Promise<void> {
+async function runProcess(cmd: Command, location: Location, name: string, wait: 'block' | 'loop', makeHooks: (log: Logger) => Promise<ServiceHooks> | ServiceHooks): Promise<void> {
   const g = globals(cmd);
   const log = processLogger(g, name);
   const hooks = await makeHooks(log);
   const { runService } = await import('../runtime/service.js');
-  const code = await runService({ home: g.home, location, log, master: masterOptions(cmd.optsWithGlobals()), lowLatency: g.lowLatency }, hooks);
+  const code = await runService({ home: g.home, location, log, master: masterOptions(cmd.optsWithGlobals()), lowLatency: g.lowLatency, wait }, hooks);
   process.exit(code);
 }
 
@@ -98,7 +98,7 @@ export function buildProgram(): Command {
     .description('run the ledger: books per account and strategy, pre-trade risk')
     .action(async (_opts, cmd: Command) => {
       const { ledgerHooks } = await import('../ledger/ledger-process.js');
-      await runProcess(cmd, Locations.ledger(), 'ledger', () => ledgerHooks());
+      await runProcess(cmd, Locations.ledger(), 'ledger', 'block', () => ledgerHooks());
     });
 
   program
@@ -108,7 +108,7 @@ export function buildProgram(): Command {
     .action(async (opts: { source: string }, cmd: Command) => {
       const location = locationOrError(() => Locations.md(opts.source));
       const { gatewayHooks } = await import('../gateway/gateway-process.js');
-      await runProcess(cmd, location, `md_${opts.source}`, () => gatewayHooks('md', opts.source));
+      await runProcess(cmd, location, `md_${opts.source}`, 'loop', () => gatewayHooks('md', opts.source));
     });
 
   program
@@ -119,7 +119,7 @@ export function buildProgram(): Command {
     .action(async (opts: { source: string; account: string }, cmd: Command) => {
       const location = locationOrError(() => Locations.td(opts.source, opts.account));
       const { gatewayHooks } = await import('../gateway/gateway-process.js');
-      await runProcess(cmd, location, `td_${opts.source}_${opts.account}`, () => gatewayHooks('td', opts.source, opts.account));
+      await runProcess(cmd, location, `td_${opts.source}_${opts.account}`, 'loop', () => gatewayHooks('td', opts.source, opts.account));
     });
 
   program
@@ -129,11 +129,11 @@ export function buildProgram(): Command {
     .requiredOption('-p, --path <file>', 'strategy file (.ts or .js)')
     .action(async (opts: { name: string; path: string }, cmd: Command) => {
       const location = locationOrError(() => Locations.strategy(opts.name));
-      const { loadStrategy } = await import('../strategy/loader.js');
+      const { loadStrategy, strategyBuildDir } = await import('../strategy/loader.js');
       const { strategyHooks } = await import('../strategy/strategy-process.js');
       // Load before registering: a broken file fails fast, in one line.
-      const strategy = await loadStrategy(opts.path);
-      await runProcess(cmd, location, `strategy_${opts.name}`, () => strategyHooks(opts.name, strategy));
+      const strategy = await loadStrategy(opts.path, strategyBuildDir(globals(cmd).home, opts.name));
+      await runProcess(cmd, location, `strategy_${opts.name}`, 'block', () => strategyHooks(opts.name, strategy));
     });
 
   program

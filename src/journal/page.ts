@@ -2,7 +2,8 @@
  * Page files: create, open, validate and map them (format in format.ts).
  */
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, readdirSync, readSync, renameSync, writeSync } from 'node:fs';
-import { open as openAsync } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { close as closeCb, open as openCb, write as writeCb } from 'node:fs';
 import { join } from 'node:path';
 import { native } from './native.js';
 import { MsgType } from '../model/events.js';
@@ -126,16 +127,22 @@ const ZEROS = Buffer.alloc(1 << 20);
  */
 export async function preparePage(dir: string, source: number, dest: number, pageId: number, pageSize: number): Promise<string> {
   const tmp = preparingFileName(join(dir, pageFileName(dest, pageId)));
-  const handle = await openAsync(tmp, 'w+', 0o600);
+  // Callback fs through promisify: node:fs/promises would load modules (readline, streams) that
+  // every process would then carry in memory for this one use.
+  const fd = await openAsync(tmp, 'w+', 0o600);
   try {
-    for (let at = 0; at < pageSize; at += ZEROS.length) await handle.write(ZEROS, 0, Math.min(ZEROS.length, pageSize - at), at);
+    for (let at = 0; at < pageSize; at += ZEROS.length) await writeAsync(fd, ZEROS, 0, Math.min(ZEROS.length, pageSize - at), at);
     const header = pageHeader(source, dest, pageId, pageSize, 0n);
-    await handle.write(header, 0, header.length, 0);
+    await writeAsync(fd, header, 0, header.length, 0);
   } finally {
-    await handle.close();
+    await closeAsync(fd);
   }
   return tmp;
 }
+
+const openAsync = promisify(openCb);
+const writeAsync = promisify(writeCb) as unknown as (fd: number, buf: Buffer, offset: number, length: number, position: number) => Promise<{ bytesWritten: number }>;
+const closeAsync = promisify(closeCb);
 
 /** Maps a prepared page (see preparePage), stamps its begin time, and returns it (not renamed yet). */
 export function mapPreparedPage(tmp: string, pageId: number, pageSize: number, beginTime: bigint): MappedPage {

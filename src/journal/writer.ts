@@ -63,12 +63,16 @@ function deletePages(dir: string, dest: number): number {
 
 const TORN_SCAN = 4096;
 /**
- * The writer keeps this much of its page faulted in ahead of its position, by a worker thread
- * (native populate): a first write to a page of a shared file mapping costs a page fault of
- * several microseconds (the file system marks the page dirty), 1/32 of that per 128-byte frame.
+ * The writer keeps part of its page faulted in ahead of its position, by a worker thread (native
+ * populate): a first write to a page of a shared file mapping costs a page fault of several
+ * microseconds (the file system allocates and marks the page), 1/32 of that per 128-byte frame.
+ * The window starts small (an idle process should not carry megabytes of journal in memory) and
+ * doubles while the writer catches up with it fast, up to POPULATE_MAX.
  */
-const POPULATE_AHEAD = 4 << 20;
-const POPULATE_STEP = 1 << 20;
+const POPULATE_MIN = 256 << 10;
+const POPULATE_MAX = 4 << 20;
+/** Crossing the window faster than this means a busy writer: widen it. */
+const POPULATE_BUSY_MS = 100;
 
 export class JournalWriter {
   readonly dir: string;
@@ -90,8 +94,10 @@ export class JournalWriter {
   private closed = false;
   /** Past this offset, maintain() runs: it populates ahead and prepares the next page. */
   private maintainAt = Number.POSITIVE_INFINITY;
-  /** Offset up to which population of the current page was requested. */
+  /** Offset up to which population of the current page was requested, and how far ahead. */
   private populatedTo = 0;
+  private populateAhead = POPULATE_MIN;
+  private lastMaintain = 0;
   /** The next page is prepared in the background (see preparePage) as soon as a page is in use,
    * since preparing 64 MB takes ~160 ms of background I/O and a busy writer fills a page fast. */
   private preparing: { id: number; tmp?: string } | undefined;
@@ -166,14 +172,18 @@ export class JournalWriter {
 
   /** Off the per-frame path: keeps the page populated ahead, and the next page prepared. */
   private maintain(): void {
+    const now = performance.now();
+    if (this.populatedTo > 0 && now - this.lastMaintain < POPULATE_BUSY_MS) this.populateAhead = Math.min(POPULATE_MAX, this.populateAhead * 2);
+    this.lastMaintain = now;
     const size = this.page.pageSize;
-    const want = Math.min(size, this.pos + POPULATE_AHEAD);
+    const want = Math.min(size, this.pos + this.populateAhead);
     if (want > this.populatedTo) {
       native().populate(this.page.buf, this.populatedTo, want - this.populatedTo);
       this.populatedTo = want;
     }
     if (this.preparing?.id !== this.page.id + 1) this.prepareNextPage();
-    this.maintainAt = this.populatedTo >= size ? Number.POSITIVE_INFINITY : this.populatedTo - POPULATE_AHEAD + POPULATE_STEP;
+    // Next time: when half the window ahead is used.
+    this.maintainAt = this.populatedTo >= size ? Number.POSITIVE_INFINITY : this.populatedTo - this.populateAhead / 2;
   }
 
   /** A gen_time for a new frame or page: now, but never before the last one. */

@@ -1,28 +1,45 @@
 /**
- * The ledger process (`kfc ledger`): registers like every process and stops in the services phase.
- * Books per account and strategy, pre-trade risk and state rebuild arrive with the order path;
- * for now it keeps the list of trading gateways it will hold books for.
+ * The ledger process (`kfc ledger`): registers like every process, follows the journals of every
+ * trading gateway, market-data gateway and strategy (those registered before it and those that
+ * register later) on its event loop, and stops in the services phase. Books per account and
+ * strategy, pre-trade risk and state rebuild build on this loop.
  */
-import type { ServiceHooks } from '../runtime/service.js';
+import { parseLocation, type Location } from '../journal/location.js';
+import type { ServiceContext, ServiceHooks } from '../runtime/service.js';
+
+/** Whose journals the ledger reads: gateways and strategies. */
+function followed(location: string): Location | undefined {
+  try {
+    const l = parseLocation(location);
+    return l.category === 'system' ? undefined : l;
+  } catch {
+    return undefined;
+  }
+}
 
 export function ledgerHooks(): ServiceHooks {
-  const gateways = new Set<string>();
-  const track = (location: string) => {
-    if (location.startsWith('td/')) gateways.add(location);
+  let frames = 0;
+  const join = (ctx: ServiceContext, location: string) => {
+    const l = followed(location);
+    if (l) ctx.reader.join(l);
   };
   return {
     start(ctx) {
-      for (const p of ctx.master.registry) track(p.location);
-      ctx.log.info(`ledger: ${gateways.size} trading gateways registered${gateways.size ? `: ${[...gateways].join(', ')}` : ''}`);
+      ctx.loop.onFrame(() => {
+        frames++;
+      });
+      for (const p of ctx.master.registry) join(ctx, p.location);
+      ctx.log.info(`ledger: following ${ctx.reader.journals.length} journals${ctx.reader.journals.length ? `: ${ctx.reader.journals.map((l) => l.path).join(', ')}` : ''}`);
     },
     registry(ctx, change, p) {
-      if (!p.location.startsWith('td/')) return;
-      if (change === 'register') gateways.add(p.location);
-      else gateways.delete(p.location);
-      ctx.log.info(`ledger: trading gateway ${p.location} ${change === 'register' ? 'joined' : 'left'}`);
+      if (!followed(p.location)) return;
+      // A process that left keeps its journal: its last frames are still read; it is followed
+      // again (same cursor) when it comes back.
+      if (change === 'register') join(ctx, p.location);
+      ctx.log.info(`ledger: ${p.location} ${change === 'register' ? 'joined' : 'left'}`);
     },
     stop(ctx) {
-      ctx.log.info(`ledger: final state written (${gateways.size} trading gateways known)`);
+      ctx.log.info(`ledger: final state written (${frames} frames read from ${ctx.reader.journals.length} journals)`);
     },
   };
 }

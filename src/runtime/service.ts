@@ -3,14 +3,17 @@
  *
  *   wait for the master -> register -> open own journal (CLEAR_JOURNAL=1: emptied now, under its
  *   lock, never before the master accepted this process) -> SessionStart
- *   -> start hook -> tell PM2 "ready" -> ... -> stop (SIGINT, SIGTERM or the master's order)
- *   -> stop hook -> SessionEnd -> close journal -> deregister -> exit 0
+ *   -> start hook -> event loop runs (frames of the journals the hooks joined, and timers)
+ *   -> tell PM2 "ready" -> ... -> stop (SIGINT, SIGTERM, the master's order, an event-loop error)
+ *   -> stop hook -> event loop stops -> SessionEnd -> close journal -> deregister -> exit 0
  *
  * What a process does in between lives in its hooks; this file is the only place that knows the
  * order above.
  */
 import { nowNs } from '../journal/clock.js';
 import { journalDir, type Location } from '../journal/location.js';
+import { EventLoop } from '../journal/loop.js';
+import { JournalReader, type WaitMode } from '../journal/reader.js';
 import { JournalWriter } from '../journal/writer.js';
 import { MsgType, SessionEnd, SessionStart } from '../model/events.js';
 import type { Logger } from '../util/log.js';
@@ -25,6 +28,10 @@ export interface ServiceContext {
   readonly master: MasterClient;
   /** Readers spin instead of sleeping (kfc -x). */
   readonly lowLatency: boolean;
+  /** The journals this process follows (join them in the start hook)... */
+  readonly reader: JournalReader;
+  /** ...and the loop that delivers their frames and its timers, in time order. */
+  readonly loop: EventLoop;
 }
 
 export interface ServiceHooks {
@@ -43,6 +50,11 @@ export interface ServiceOptions {
   master: { host: string; port: number };
   lowLatency?: boolean;
   stopTimeoutMs?: number;
+  /**
+   * How the event loop waits: 'block' for journal-driven processes (ledger, strategies: futex),
+   * 'loop' for network-driven ones (gateways: the doorbell); -x makes it spin either way.
+   */
+  wait: Exclude<WaitMode, 'spin'>;
 }
 
 /**
@@ -98,7 +110,10 @@ export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Pro
     await master.close();
     throw err;
   }
-  ctx = { home, location, log, journal, master, lowLatency: opts.lowLatency ?? false };
+  const lowLatency = opts.lowLatency ?? false;
+  const reader = new JournalReader({ home, log });
+  const loop = new EventLoop({ reader, mode: lowLatency ? 'spin' : opts.wait });
+  ctx = { home, location, log, journal, master, lowLatency, reader, loop };
   const session = SessionStart.empty();
   session.pid = process.pid;
   session.start_time = nowNs();
@@ -107,10 +122,15 @@ export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Pro
   try {
     await hooks.start?.(ctx);
   } catch (err) {
+    reader.close();
     journal.close();
     await master.close();
     throw err;
   }
+  const looping = loop.run().catch((err: Error) => {
+    log.error(`${location.path}: event loop failed: ${err.message}`);
+    requestStop(`event loop failed: ${err.message}`);
+  });
   process.send?.('ready');
   log.info(`${location.path} ready (pid ${process.pid}, master ${master.address})`);
 
@@ -134,6 +154,9 @@ export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Pro
       clearTimeout(timer);
     }
   }
+  loop.stop();
+  await looping;
+  reader.close();
   const end = SessionEnd.empty();
   end.pid = process.pid;
   end.end_time = nowNs();

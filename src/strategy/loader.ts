@@ -1,9 +1,16 @@
 /**
- * Loading a user's strategy file (.ts through tsx, or .js/.mjs) and checking its shape. A file
- * that is missing, does not compile or throws while loading is a one-line error, not a stack.
+ * Loading a user's strategy file (.ts or .js) and checking its shape. A file that is missing,
+ * does not compile or throws while loading is a one-line error, not a stack.
+ *
+ * TypeScript is compiled once, at start, with esbuild (bundling the strategy's own relative
+ * imports; packages stay imports, pointed at the files they resolve to from the strategy's
+ * directory), into `$KF_HOME/strategy/default/<name>/build/`, and the result is imported. No
+ * loader thread stays in the process (a TypeScript loader hook runs in a thread of its own, with
+ * its own heap: 30 MB more per strategy).
  */
-import { existsSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, extname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
@@ -28,7 +35,54 @@ export interface Strategy {
 
 const LIFECYCLE = ['preStart', 'postStart', 'preStop', 'postStop'] as const;
 
-export async function loadStrategy(path: string): Promise<Strategy> {
+/** Compiles a TypeScript strategy to one ES module in `outDir`; returns its path. */
+async function compile(file: string, outDir: string, shownAs: string): Promise<string> {
+  const esbuild = await import('esbuild');
+  const out = join(outDir, `${basename(file, extname(file))}.mjs`);
+  const fromStrategy = createRequire(file);
+  try {
+    await esbuild.build({
+      entryPoints: [file],
+      outfile: out,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      sourcemap: 'inline',
+      logLevel: 'silent',
+      plugins: [
+        {
+          name: 'packages-from-the-strategy-directory',
+          setup(build) {
+            // A package import is left to Node, but as the file it resolves to from where the
+            // strategy lives: the compiled module lives elsewhere (KF_HOME).
+            build.onResolve({ filter: /^[^./]|^\.[^./]|^\.\.[^/]/ }, (args) => {
+              if (args.path.startsWith('node:') || isAbsolute(args.path)) return { path: args.path, external: true };
+              try {
+                return { path: pathToFileURL(fromStrategy.resolve(args.path)).href, external: true };
+              } catch {
+                return { path: args.path, external: true }; // a builtin, or Node's own error at import
+              }
+            });
+          },
+        },
+      ],
+    });
+  } catch (err) {
+    const first = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } }[] }).errors?.[0];
+    if (!first) throw new UserError(`strategy file ${shownAs} failed to compile: ${(err as Error).message.split('\n')[0]}`);
+    const where = first.location ? `${resolve(first.location.file)}:${first.location.line}:${first.location.column + 1}: ` : '';
+    throw new UserError(`strategy file ${shownAs} failed to compile: ${where}${first.text}`);
+  } finally {
+    await esbuild.stop();
+  }
+  return out;
+}
+
+/**
+ * Loads a strategy file; `buildDir` receives the compiled form of a .ts file (under KF_HOME).
+ */
+export async function loadStrategy(path: string, buildDir: string): Promise<Strategy> {
   const file = resolve(path);
   if (!existsSync(file)) throw new UserError(`strategy file ${file} not found: check the -p path`);
   const ext = extname(file);
@@ -37,11 +91,13 @@ export async function loadStrategy(path: string): Promise<Strategy> {
     throw new UserError(`strategy file ${file} must be .ts or .js (got "${ext || 'no extension'}")`);
   }
   let mod: Record<string, unknown>;
+  let target = file;
+  if (typescript) {
+    mkdirSync(buildDir, { recursive: true, mode: 0o700 });
+    target = await compile(file, buildDir, path);
+  }
   try {
-    // tsImport loads the file as an ES module wherever it lives (a plain register() would treat a
-    // .ts file outside a "type": "module" package as CommonJS).
-    const url = pathToFileURL(file).href;
-    mod = (typescript ? await (await import('tsx/esm/api')).tsImport(url, import.meta.url) : await import(url)) as Record<string, unknown>;
+    mod = (await import(pathToFileURL(target).href)) as Record<string, unknown>;
   } catch (err) {
     const message = (err as Error).message?.split('\n')[0] ?? String(err);
     throw new UserError(`strategy file ${path} failed to load: ${message}`);
@@ -54,6 +110,11 @@ export async function loadStrategy(path: string): Promise<Strategy> {
   return strategy;
 }
 
+/** Where a strategy's compiled form goes: `$KF_HOME/strategy/default/<name>/build`. */
+export function strategyBuildDir(home: string, name: string): string {
+  return join(home, 'strategy', 'default', name, 'build');
+}
+
 /** Calls lifecycle callback `name` if the strategy has it; a throw is logged with its name. */
 export async function callLifecycle(strategy: Strategy, name: (typeof LIFECYCLE)[number], ctx: StrategyContext): Promise<void> {
   const fn = strategy[name];
@@ -64,3 +125,4 @@ export async function callLifecycle(strategy: Strategy, name: (typeof LIFECYCLE)
     throw new UserError(`strategy ${ctx.name}: ${name} threw: ${(err as Error).message}`);
   }
 }
+

@@ -11,7 +11,8 @@ export function strategyHooks(name: string, strategy: Strategy): ServiceHooks {
   let sctx: StrategyContext | undefined;
   return {
     async start(ctx) {
-      sctx = { name, log: ctx.log, now: nowNs };
+      // The time of the event being handled; before the first event, the clock.
+      sctx = { name, log: ctx.log, now: () => ctx.loop.now() || nowNs() };
       await callLifecycle(strategy, 'preStart', sctx);
       await callLifecycle(strategy, 'postStart', sctx);
     },
