@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Locations } from '../../src/journal/location.js';
+import { JournalReader } from '../../src/journal/reader.js';
+import { MsgType, SessionStart } from '../../src/model/events.js';
+import { kfcProcess, kfcRun, type KfcEnv } from '../fixtures/kfc.js';
+import { freePort, recordingLogger, tmpHome } from '../helpers.js';
+
+/** The pids in the SessionStart frames of a process's journal, in order. */
+function sessions(home: string): number[] {
+  const r = new JournalReader({ home, log: recordingLogger() });
+  r.join(Locations.md('binance'));
+  const pids: number[] = [];
+  for (let f = r.next(); f; f = r.next()) if (f.msgType === MsgType.SessionStart) pids.push(f.decode(SessionStart).pid);
+  r.close();
+  return pids;
+}
+
+describe('CLEAR_JOURNAL', { timeout: 120_000 }, () => {
+  it('a duplicate process with CLEAR_JOURNAL=1 is refused before it touches the live journal; a restart clears it', async () => {
+    const e: KfcEnv = { KF_HOME: tmpHome(), KF_MASTER_PORT: String(await freePort()) };
+    const master = kfcProcess(['master'], e);
+    await master.line(/master listening on/);
+    const md = kfcProcess(['md', '-s', 'binance'], e);
+    await md.line(/md\/binance\/binance\/live ready/);
+    assert.deepEqual(sessions(e.KF_HOME), [md.proc.pid]);
+
+    const duplicate = await kfcRun(['md', '-s', 'binance'], { ...e, CLEAR_JOURNAL: '1' });
+    assert.equal(duplicate.status, 2, duplicate.stderr);
+    assert.match(duplicate.stderr, /already registered by pid/);
+    assert.deepEqual(sessions(e.KF_HOME), [md.proc.pid], 'the live writer\'s journal is intact');
+
+    md.proc.kill('SIGINT');
+    assert.equal((await md.exited).code, 0);
+    const restarted = kfcProcess(['md', '-s', 'binance'], { ...e, CLEAR_JOURNAL: '1' });
+    await restarted.line(/md\/binance\/binance\/live ready/);
+    assert.deepEqual(sessions(e.KF_HOME), [restarted.proc.pid], 'cleared, then this session');
+    assert.equal((await kfcRun(['shutdown'], e)).status, 0);
+    assert.equal((await restarted.exited).code, 0);
+    assert.equal((await master.exited).code, 0);
+  });
+});
