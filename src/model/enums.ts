@@ -69,5 +69,20 @@ export type OrderActionFlag = (typeof OrderActionFlag)[keyof typeof OrderActionF
 export const InstrumentStatus = { Trading: 0, Halted: 1, Break: 2 } as const;
 export type InstrumentStatus = (typeof InstrumentStatus)[keyof typeof InstrumentStatus];
 
-/** What a Subscribe asks for: a bit set. */
-export const MarketData = { Quote: 1, Depth: 2, Transaction: 4, All: 7 } as const;
+/**
+ * What a Subscribe asks for: a bit set. Quote: best bid/ask (bookTicker); Depth: the top N of a
+ * maintained order book; Transaction: public trades; AggTrade: aggregated public trades (delivered
+ * as Transaction events with `aggregate` set); Bar: klines of one interval; Ticker: 24 h statistics.
+ */
+export const MarketData = { Quote: 1, Depth: 2, Transaction: 4, AggTrade: 8, Bar: 16, Ticker: 32 } as const;
+export type MarketData = (typeof MarketData)[keyof typeof MarketData];
+export const ALL_MARKET_DATA = 63;
+export const marketDataNames = (bits: number): string[] => Object.entries(MarketData).filter(([, v]) => (bits & v) !== 0).map(([k]) => k);
+
+/** A Depth event's book: whole and current, or being rebuilt (its levels are the last good ones). */
+export const BookState = { Live: 0, Stale: 1 } as const;
+export type BookState = (typeof BookState)[keyof typeof BookState];
+
+/** Binance kline intervals, as Binance names them. */
+export const BAR_INTERVALS = ['1s', '1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M'] as const;
+export type BarInterval = (typeof BAR_INTERVALS)[number];

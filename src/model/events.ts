@@ -28,6 +28,10 @@ const ROUTE = [
 /** Levels carried by a Depth event (Binance partial depth streams go to 20). */
 export const DEPTH_LEVELS = 20;
 
+/**
+ * Market events: `data_time` is the exchange's event time (ns; 0 when the exchange gives none, as
+ * Binance's bookTicker); the receive time is the frame's trigger_time.
+ */
 export const Quote = defineLayout('Quote', [
   ['symbol', SYMBOL],
   ['exchange', EXCHANGE],
@@ -40,6 +44,7 @@ export const Quote = defineLayout('Quote', [
   ['ask_volume', 'decimal'],
 ] as const);
 
+/** The top levels of a maintained order book; `state` Stale while it is being rebuilt (BookState). */
 export const Depth = defineLayout('Depth', [
   ['symbol', SYMBOL],
   ['exchange', EXCHANGE],
@@ -48,20 +53,76 @@ export const Depth = defineLayout('Depth', [
   ['update_id', 'i64'],
   ['bid_levels', 'u8'],
   ['ask_levels', 'u8'],
+  ['state', 'u8'],
   ['bid_price', { array: 'decimal', length: DEPTH_LEVELS }],
   ['bid_volume', { array: 'decimal', length: DEPTH_LEVELS }],
   ['ask_price', { array: 'decimal', length: DEPTH_LEVELS }],
   ['ask_volume', { array: 'decimal', length: DEPTH_LEVELS }],
 ] as const);
 
+/** A public trade, or an aggregated trade (`aggregate`: trade_id is the aggregate id). */
 export const Transaction = defineLayout('Transaction', [
   ['symbol', SYMBOL],
   ['exchange', EXCHANGE],
   ['data_time', 'time'],
+  /** When the trade happened (exchange time, ns). */
+  ['trade_time', 'time'],
   ['trade_id', 'i64'],
+  ['first_trade_id', 'i64'],
+  ['last_trade_id', 'i64'],
   ['price', 'decimal'],
   ['volume', 'decimal'],
   ['buyer_is_maker', 'bool'],
+  ['aggregate', 'bool'],
+] as const);
+
+/** A kline (candlestick) of one interval; `closed` once the interval is over. */
+export const Bar = defineLayout('Bar', [
+  ['symbol', SYMBOL],
+  ['exchange', EXCHANGE],
+  ['interval', { str: 8 }],
+  ['data_time', 'time'],
+  ['start_time', 'time'],
+  ['end_time', 'time'],
+  ['open', 'decimal'],
+  ['high', 'decimal'],
+  ['low', 'decimal'],
+  ['close', 'decimal'],
+  ['volume', 'decimal'],
+  ['quote_volume', 'decimal'],
+  ['taker_buy_volume', 'decimal'],
+  ['taker_buy_quote_volume', 'decimal'],
+  ['trade_count', 'i64'],
+  ['first_trade_id', 'i64'],
+  ['last_trade_id', 'i64'],
+  ['closed', 'bool'],
+] as const);
+
+/** Rolling 24-hour statistics (Binance's 24hrTicker). */
+export const Ticker = defineLayout('Ticker', [
+  ['symbol', SYMBOL],
+  ['exchange', EXCHANGE],
+  ['data_time', 'time'],
+  ['open_time', 'time'],
+  ['close_time', 'time'],
+  ['open_price', 'decimal'],
+  ['high_price', 'decimal'],
+  ['low_price', 'decimal'],
+  ['last_price', 'decimal'],
+  ['last_volume', 'decimal'],
+  ['volume', 'decimal'],
+  ['quote_volume', 'decimal'],
+  ['weighted_avg_price', 'decimal'],
+  ['price_change', 'decimal'],
+  /** Percent, exact as Binance prints it (3 decimals). */
+  ['price_change_percent', 'decimal'],
+  ['bid_price', 'decimal'],
+  ['bid_volume', 'decimal'],
+  ['ask_price', 'decimal'],
+  ['ask_volume', 'decimal'],
+  ['first_trade_id', 'i64'],
+  ['last_trade_id', 'i64'],
+  ['trade_count', 'i64'],
 ] as const);
 
 export const Instrument = defineLayout('Instrument', [
@@ -163,18 +224,38 @@ export const Asset = defineLayout('Asset', [
   ['locked', 'decimal'],
 ] as const);
 
+/** A gateway's connection state (enums.BrokerState); `message` says why (a ban, a bad key). */
 export const BrokerStateUpdate = defineLayout('BrokerState', [
   ['update_time', 'time'],
   ['source', SOURCE],
   ['account', ACCOUNT],
   ['state', 'u8'],
+  ['message', MESSAGE],
 ] as const);
 
+/**
+ * A process asks a market-data gateway (`source`) for market data of one symbol (Unsubscribe, the
+ * same layout, withdraws it). `data` is a MarketData bit set; `depth_levels` (1..20) with Depth,
+ * `bar_interval` and `bar_partial` (in-progress bars too) with Bar.
+ */
 export const Subscribe = defineLayout('Subscribe', [
   ['source', SOURCE],
   ['exchange', EXCHANGE],
   ['symbol', SYMBOL],
   ['data', 'u32'],
+  ['depth_levels', 'u8'],
+  ['bar_partial', 'bool'],
+  ['bar_interval', { str: 8 }],
+] as const);
+
+/** A subscription a gateway cannot serve (unknown symbol, ...), for the process that asked. */
+export const SubscribeError = defineLayout('SubscribeError', [
+  ['requester', 'u32'],
+  ['source', SOURCE],
+  ['symbol', SYMBOL],
+  ['data', 'u32'],
+  ['error_id', 'i32'],
+  ['error_msg', MESSAGE],
 ] as const);
 
 export const OrderActionError = defineLayout('OrderActionError', [
@@ -220,6 +301,8 @@ export const MsgType = {
   Quote: 101,
   Transaction: 103,
   Depth: 104,
+  Bar: 110,
+  Ticker: 111,
   OrderInput: 201,
   OrderAction: 202,
   Order: 203,
@@ -229,6 +312,8 @@ export const MsgType = {
   Instrument: 209,
   OrderActionError: 213,
   Subscribe: 302,
+  Unsubscribe: 303,
+  SubscribeError: 304,
   BrokerState: 401,
   PageEnd: 10000,
   SessionStart: 10001,
@@ -244,6 +329,8 @@ export const LAYOUTS: ReadonlyMap<number, Layout<any>> = new Map<number, Layout<
   [MsgType.Quote, Quote],
   [MsgType.Transaction, Transaction],
   [MsgType.Depth, Depth],
+  [MsgType.Bar, Bar],
+  [MsgType.Ticker, Ticker],
   [MsgType.OrderInput, OrderInput],
   [MsgType.OrderAction, OrderAction],
   [MsgType.Order, Order],
@@ -253,6 +340,8 @@ export const LAYOUTS: ReadonlyMap<number, Layout<any>> = new Map<number, Layout<
   [MsgType.Instrument, Instrument],
   [MsgType.OrderActionError, OrderActionError],
   [MsgType.Subscribe, Subscribe],
+  [MsgType.Unsubscribe, Subscribe],
+  [MsgType.SubscribeError, SubscribeError],
   [MsgType.BrokerState, BrokerStateUpdate],
   [MsgType.PageEnd, PageEnd],
   [MsgType.SessionStart, SessionStart],
@@ -278,6 +367,9 @@ export function parseMsgType(text: string): number | undefined {
 export type QuoteEvent = ReturnType<typeof Quote.empty>;
 export type DepthEvent = ReturnType<typeof Depth.empty>;
 export type TransactionEvent = ReturnType<typeof Transaction.empty>;
+export type BarEvent = ReturnType<typeof Bar.empty>;
+export type TickerEvent = ReturnType<typeof Ticker.empty>;
+export type SubscribeErrorEvent = ReturnType<typeof SubscribeError.empty>;
 export type InstrumentEvent = ReturnType<typeof Instrument.empty>;
 export type OrderInputEvent = ReturnType<typeof OrderInput.empty>;
 export type OrderActionEvent = ReturnType<typeof OrderAction.empty>;
