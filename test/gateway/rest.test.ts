@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { hmacCredentials } from '../../src/gateway/binance/common/credentials.js';
+import { BinanceApiError, RateLimited, UnknownOutcome, Unreachable } from '../../src/gateway/binance/common/errors.js';
+import { BinanceRest } from '../../src/gateway/binance/common/rest.js';
+import { DEMO_ACCOUNT, startSimServer } from '../../src/sim/sim-server.js';
+import { freePort, recordingLogger } from '../helpers.js';
+
+let server: Server;
+let base = '';
+const admin = (path: string) => fetch(`${base}/admin/${path}`, { method: 'POST' }).then((r) => r.json());
+
+before(async () => {
+  ({ server } = await startSimServer({ host: '127.0.0.1', port: 0, market: false }));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+after(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+const demo = () => new BinanceRest({ base, credentials: hmacCredentials(DEMO_ACCOUNT.apiKey, DEMO_ACCOUNT.hmacSecret!), log: recordingLogger() });
+
+describe('Binance REST client (against kfc sim)', () => {
+  it('syncs the clock, signs requests, and tracks the weight used', async () => {
+    const rest = demo();
+    const offset = await rest.syncTime();
+    assert.ok(Math.abs(offset) < 1000, `offset ${offset} ms to a local server`);
+    const account = await rest.call<{ balances: { asset: string; free: string }[] }>('GET', '/api/v3/account', {}, { signed: true });
+    assert.ok(account.balances.some((b) => b.asset === 'USDT'));
+    assert.ok(rest.usage.weight1m >= 20, 'X-MBX-USED-WEIGHT-1M read');
+  });
+
+  it('a clock off by more than recvWindow: -1021, resync, one retry that succeeds', async () => {
+    const log = recordingLogger();
+    const rest = new BinanceRest({ base, credentials: hmacCredentials(DEMO_ACCOUNT.apiKey, DEMO_ACCOUNT.hmacSecret!), log });
+    rest.offsetMs = -60_000;
+    const account = await rest.call<{ balances: unknown[] }>('GET', '/api/v3/account', {}, { signed: true });
+    assert.ok(Array.isArray(account.balances));
+    assert.ok(Math.abs(rest.offsetMs) < 1000);
+    assert.ok(log.messages().some((m) => /-1021.*resynced.*retrying GET \/api\/v3\/account once/.test(m)));
+  });
+
+  it('classifies refusals, unknown outcomes, rate limits and unreachable servers', async () => {
+    const bad = new BinanceRest({ base, credentials: hmacCredentials('no-such-key-xxxx', 'secret'), log: recordingLogger() });
+    await assert.rejects(bad.call('GET', '/api/v3/account', {}, { signed: true }), (e: unknown) => e instanceof BinanceApiError && e.code === -2015 && e.status === 401);
+
+    const rest = demo();
+    await admin('fail?count=1&status=503');
+    await assert.rejects(rest.call('POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'BUY', type: 'MARKET', quantity: '0.001' }, { signed: true, order: true }), UnknownOutcome);
+
+    await admin('fail?count=1&status=429');
+    await assert.rejects(rest.call('GET', '/api/v3/depth', { symbol: 'BTCUSDT' }), (e: unknown) => e instanceof RateLimited && e.status === 429);
+    // While blocked: orders are refused without being sent; reads wait it out.
+    await assert.rejects(rest.call('GET', '/api/v3/openOrders', {}, { signed: true, order: true }), RateLimited);
+    assert.ok(rest.budgetDelayMs(1) > 0);
+    const depth = await rest.call<{ lastUpdateId: number }>('GET', '/api/v3/depth', { symbol: 'BTCUSDT' });
+    assert.equal(typeof depth.lastUpdateId, 'number');
+
+    const nobody = new BinanceRest({ base: `http://127.0.0.1:${await freePort()}`, log: recordingLogger() });
+    await assert.rejects(nobody.call('GET', '/api/v3/time'), (e: unknown) => e instanceof Unreachable && /cannot reach .*ECONNREFUSED/.test(e.message));
+  });
+});
