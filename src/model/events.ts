@@ -146,7 +146,7 @@ export const Instrument = defineLayout('Instrument', [
 ] as const);
 
 export const OrderInput = defineLayout('OrderInput', [
-  ['order_id', 'i64'],
+  ['order_id', 'u64'],
   ['insert_time', 'time'],
   ...ROUTE,
   ['price', 'decimal'],
@@ -160,14 +160,14 @@ export const OrderInput = defineLayout('OrderInput', [
 ] as const);
 
 export const OrderAction = defineLayout('OrderAction', [
-  ['order_action_id', 'i64'],
-  ['order_id', 'i64'],
+  ['order_action_id', 'u64'],
+  ['order_id', 'u64'],
   ['insert_time', 'time'],
   ['action_flag', 'u8'],
 ] as const);
 
 export const Order = defineLayout('Order', [
-  ['order_id', 'i64'],
+  ['order_id', 'u64'],
   ['insert_time', 'time'],
   ['update_time', 'time'],
   ['ex_order_id', EX_ID],
@@ -190,7 +190,7 @@ export const Order = defineLayout('Order', [
 
 export const Trade = defineLayout('Trade', [
   ['trade_id', 'i64'],
-  ['order_id', 'i64'],
+  ['order_id', 'u64'],
   ['trade_time', 'time'],
   ['ex_order_id', EX_ID],
   ['ex_trade_id', EX_ID],
@@ -259,8 +259,8 @@ export const SubscribeError = defineLayout('SubscribeError', [
 ] as const);
 
 export const OrderActionError = defineLayout('OrderActionError', [
-  ['order_id', 'i64'],
-  ['order_action_id', 'i64'],
+  ['order_id', 'u64'],
+  ['order_action_id', 'u64'],
   ['error_id', 'i32'],
   ['error_msg', MESSAGE],
 ] as const);

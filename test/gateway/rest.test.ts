@@ -62,3 +62,18 @@ describe('Binance REST client (against kfc sim)', () => {
     await assert.rejects(nobody.call('GET', '/api/v3/time'), (e: unknown) => e instanceof Unreachable && /cannot reach .*ECONNREFUSED/.test(e.message));
   });
 });
+
+describe('client order ids', () => {
+  it('map to and from journal order ids, and refuse what is not ours', async () => {
+    const { clientOrderIdOf, orderIdOf, ownerOf } = await import('../../src/gateway/binance/common/ids.js');
+    for (const id of [1n, 42n, (0xdeadbeefn << 32n) | 7n, (1n << 64n) - 1n]) {
+      const c = clientOrderIdOf(id);
+      assert.match(c, /^[A-Za-z0-9_-]{1,36}$/);
+      assert.equal(orderIdOf(c), id);
+    }
+    assert.equal(ownerOf((0xdeadbeefn << 32n) | 7n), 0xdeadbeef);
+    for (const other of ['', 'kf', 'web_123', 'KF12', 'kf-1', 'kf' + 'z'.repeat(14), 'x'.repeat(36)]) assert.equal(orderIdOf(other), undefined, other);
+    assert.throws(() => clientOrderIdOf(0n));
+    assert.throws(() => clientOrderIdOf(1n << 64n));
+  });
+});
