@@ -22,7 +22,7 @@ const admin = async (path: string) => {
   assert.equal(res.status, 200, await res.text());
 };
 const limit = async (side: string, qty: string, price: string) => {
-  const query = `symbol=BTCUSDT&side=${side}&type=LIMIT&timeInForce=GTC&quantity=${qty}&price=${price}&timestamp=${Date.now()}`;
+  const query = `symbol=BTCUSDT&side=${side}&type=LIMIT&timeInForce=GTC&quantity=${qty}&price=${price}&selfTradePreventionMode=NONE&timestamp=${Date.now()}`;
   const res = await fetch(`http://${base}/api/v3/order?${query}&signature=${hmacSignature(DEMO_ACCOUNT.hmacSecret!, query)}`, { method: 'POST', headers: { 'X-MBX-APIKEY': DEMO_ACCOUNT.apiKey } });
   assert.equal(res.status, 200, await res.text());
 };

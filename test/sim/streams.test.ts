@@ -18,7 +18,7 @@ after(() => {
 });
 
 async function order(params: Record<string, string>): Promise<{ status: number; body: any }> {
-  const query = new URLSearchParams({ symbol: 'BTCUSDT', ...params, timestamp: String(Date.now()) }).toString();
+  const query = new URLSearchParams({ symbol: 'BTCUSDT', selfTradePreventionMode: 'NONE', ...params, timestamp: String(Date.now()) }).toString();
   const res = await fetch(`http://127.0.0.1:${port}/api/v3/order?${query}&signature=${hmacSignature(DEMO_ACCOUNT.hmacSecret!, query)}`, {
     method: 'POST',
     headers: { 'X-MBX-APIKEY': DEMO_ACCOUNT.apiKey },

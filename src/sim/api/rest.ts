@@ -8,7 +8,7 @@ import type { KeyObject } from 'node:crypto';
 import { mul, type Decimal } from '../../model/decimal.js';
 import { amount } from './wire.js';
 import type { MatchingEngine } from '../engine/engine.js';
-import { ExchangeError, type EngineEvent, type SimFill, type SimOrder, type SymbolSpec } from '../engine/types.js';
+import { ExchangeError, STP_MODES, type EngineEvent, type SimFill, type SimOrder, type SymbolSpec } from '../engine/types.js';
 import type { Faults } from './faults.js';
 import { Tape } from '../engine/tape.js';
 import { ticker24hJson } from './ticker.js';
@@ -56,7 +56,7 @@ interface Route {
   handle: (p: Params, account: SimAccount | undefined) => unknown;
 }
 
-const ORDER_PARAMS = ['symbol', 'side', 'type', 'timeInForce', 'quantity', 'quoteOrderQty', 'price', 'newClientOrderId', 'newOrderRespType'] as const;
+const ORDER_PARAMS = ['symbol', 'side', 'type', 'timeInForce', 'quantity', 'quoteOrderQty', 'price', 'newClientOrderId', 'newOrderRespType', 'selfTradePreventionMode'] as const;
 const ORDER_REF = ['symbol', 'orderId', 'origClientOrderId'] as const;
 const SIGNED = ['timestamp', 'recvWindow', 'signature'];
 
@@ -254,6 +254,7 @@ export class RestApi {
     }
     const clientOrderId = p.matching('newClientOrderId', CLIENT_ORDER_ID) ?? `sim${this.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
     const respType = p.oneOf('newOrderRespType', ['ACK', 'RESULT', 'FULL'] as const, 'FULL');
+    const stp = p.has('selfTradePreventionMode') ? p.oneOf('selfTradePreventionMode', STP_MODES) : undefined;
     if (test) return {};
     const { order, fills, events } = this.engine.placeOrder({
       account: account.name,
@@ -265,6 +266,7 @@ export class RestApi {
       ...(quoteOrderQty !== undefined && quantity === undefined ? { quoteOrderQty } : {}),
       ...(price !== undefined ? { price } : {}),
       clientOrderId,
+      ...(stp ? { selfTradePreventionMode: stp } : {}),
     });
     this.opts.onEvents?.(events);
     const ack = { symbol, orderId: order.orderId, orderListId: -1, clientOrderId: order.clientOrderId, transactTime: order.time };
