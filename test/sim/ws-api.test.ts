@@ -56,7 +56,11 @@ class Client {
 describe('sim WS API', { timeout: 60_000 }, () => {
   it('answers ping and time', async () => {
     const c = await Client.open();
-    assert.deepEqual(await c.call('ping'), { id: 'r1', status: 200, result: {} });
+    const pong = await c.call('ping');
+    assert.deepEqual([pong.id, pong.status, pong.result], ['r1', 200, {}]);
+    assert.deepEqual(pong.rateLimits.map((l: any) => [l.rateLimitType, l.interval, l.limit]), [['REQUEST_WEIGHT', 'MINUTE', 6000]]);
+    assert.ok(pong.rateLimits[0].count >= 3, 'the connection (2) and the ping (1) counted');
+    assert.deepEqual(await c.call('ping', { returnRateLimits: false }), { id: 'r2', status: 200, result: {} });
     assert.ok(Math.abs((await c.call('time')).result.serverTime - Date.now()) < 5000);
     c.ws.close();
   });
