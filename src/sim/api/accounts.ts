@@ -39,7 +39,8 @@ export class Accounts {
 
 /** timestamp/recvWindow and the signature of a signed request, with Binance's errors. */
 export function checkSigned(account: SimAccount, params: Params, payload: string, signature: string | undefined, now: number): void {
-  const timestamp = params.integer('timestamp', 0, Number.MAX_SAFE_INTEGER);
+  const ts = params.optional('timestamp');
+  const timestamp = ts !== undefined && /^\d{1,16}$/.test(ts) ? Number(ts) : undefined;
   if (timestamp === undefined) throw new ExchangeError(-1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.");
   const recvWindow = params.has('recvWindow') ? Number(params.required('recvWindow')) : 5000;
   if (!(recvWindow > 0 && recvWindow <= 60_000)) throw new ExchangeError(-1131, 'recvWindow must be less than 60000');
