@@ -13,6 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Decimal } from '../../model/decimal.js';
 import type { MatchingEngine } from '../engine/engine.js';
 import type { Tape, AggTrade } from '../engine/tape.js';
+import { openTimeOf } from '../engine/klines.js';
 import type { EngineEvent } from '../engine/types.js';
 import { DepthWindow } from './depth-window.js';
 import type { Faults } from './faults.js';
@@ -100,6 +101,7 @@ export class MarketStreams {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.wss.emit('connection', ws, req);
       const client: Client = { socket: ws, combined, streams: new Set(streams.filter((s) => this.parse(s))), second: 0, messages: 0 };
+      this.startKlines(client.streams);
       this.clients.add(client);
       ws.on('message', (data, isBinary) => {
         if (this.counted(client)) this.control(client, isBinary ? '' : data.toString());
@@ -159,6 +161,7 @@ export class MarketStreams {
           if (req.method === 'SUBSCRIBE') client.streams.add(p);
           else client.streams.delete(p);
         }
+        if (req.method === 'SUBSCRIBE') this.startKlines(names);
         reply({ result: null, id });
         return;
       }
@@ -263,6 +266,14 @@ export class MarketStreams {
     this.send(name, tickerStreamEvent(this.opts.tape, this.opts.engine, symbol, this.now()));
   }
 
+  /** A kline stream starts with the kline open at subscription: it is pushed, and closed, from there on. */
+  private startKlines(streams: Iterable<string>): void {
+    for (const stream of streams) {
+      const name = this.parse(stream);
+      if (name?.kind === 'kline' && !this.klineSent.has(stream)) this.klineSent.set(stream, openTimeOf(name.interval, this.now(), name.offset));
+    }
+  }
+
   /** The @kline streams: the current kline every second (1s) or two (others); a closed one once, with x true. */
   private sendKlines(evenSecond: boolean): void {
     const live = new Set<string>();
@@ -274,7 +285,7 @@ export class MarketStreams {
       if (name?.kind !== 'kline' || (name.interval !== '1s' && !evenSecond)) continue;
       const store = this.opts.tape.klines(name.symbol);
       const current = store.query(name.interval, now, { limit: 1, offset: name.offset }).at(-1);
-      if (!current) continue;
+      if (!current) continue; // no trade yet
       const sent = this.klineSent.get(stream);
       if (sent !== undefined && sent < current.openTime) {
         const closed = store.query(name.interval, now, { startTime: sent, limit: 1, offset: name.offset })[0];
