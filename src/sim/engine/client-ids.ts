@@ -4,7 +4,12 @@ import { randomBytes } from 'node:crypto';
 /** The pattern Binance's error text gives for `newClientOrderId`. */
 export const CLIENT_ORDER_ID = /^[a-zA-Z0-9-_]{1,36}$/;
 
-/** A fresh id of 22 characters from CLIENT_ORDER_ID's alphabet, like the ones Binance generates. */
+// A random prefix per process and a counter: unique, 22 characters like Binance's, and cheap
+// (cancels make one each; drawing random bytes per id showed in the engine's profile).
+const prefix = randomBytes(9).toString('base64url');
+let counter = 0;
+
+/** A fresh id of 22 characters from CLIENT_ORDER_ID's alphabet. */
 export function generateClientOrderId(): string {
-  return randomBytes(17).toString('base64url').slice(0, 22);
+  return prefix + (counter++).toString(36).padStart(10, '0');
 }

@@ -162,7 +162,8 @@ export class MatchingEngine {
     const tif = req.type === 'LIMIT' ? (req.timeInForce ?? 'GTC') : 'GTC';
     if (book.openByClientId.has(Book.clientKey(req.account, req.clientOrderId))) throw new ExchangeError(-2010, 'Duplicate order sent.');
     const market = req.type === 'MARKET';
-    const taker: Taker = { side: req.side, account: req.account, stp, ...(market ? {} : { limit: price }) };
+    // The look-ahead's view of this order (FOK, market and quote orders only: a GTC limit needs none).
+    const taker: Taker = market ? { side: req.side, account: req.account, stp } : { side: req.side, account: req.account, stp, limit: price };
     if (req.type === 'LIMIT_MAKER' && this.crosses(book, req.side, price)) throw new ExchangeError(-2010, 'Order would immediately match and take.');
     const qty = byQuote ? this.quoteQuantity(book, taker, req.quoteOrderQty!) : plan.qty;
 
@@ -349,10 +350,10 @@ export class MatchingEngine {
     const takerTrade = this.money.settle(spec, taker, { tradeId, price, qty, quote, rate: this.opts.takerRate, isMaker: false, time });
     book.recordTrade(makerTrade);
     book.recordTrade(takerTrade);
-    for (const o of [maker, taker]) o.status = remainingOf(o) === ZERO ? 'FILLED' : 'PARTIALLY_FILLED';
+    maker.status = remainingOf(maker) === ZERO ? 'FILLED' : 'PARTIALLY_FILLED';
+    taker.status = remainingOf(taker) === ZERO ? 'FILLED' : 'PARTIALLY_FILLED';
     level.qty -= qty;
     out.touched.add(maker.account);
-    const fillOf = (t: SimTrade): SimFill => ({ price, qty, quoteQty: quote, commission: t.commission, commissionAsset: t.commissionAsset, tradeId, isMaker: t.isMaker });
     const takerFill = fillOf(takerTrade);
     out.fills.push(takerFill);
     book.updateId++;
@@ -363,6 +364,7 @@ export class MatchingEngine {
       { kind: 'execution', order: { ...maker }, execution: 'TRADE', fill: fillOf(makerTrade), time },
     );
   }
+
 
   /**
    * Self-trade prevention between `taker` and its own `maker`, by the taker's mode: the maker, the
@@ -418,6 +420,11 @@ export class MatchingEngine {
       out.events.push({ kind: 'balances', account, balances, time: out.time });
     }
   }
+}
+
+/** A side's view of a trade, as its execution report and the FULL response show it. */
+function fillOf(t: SimTrade): SimFill {
+  return { price: t.price, qty: t.qty, quoteQty: t.quoteQty, commission: t.commission, commissionAsset: t.commissionAsset, tradeId: t.id, isMaker: t.isMaker };
 }
 
 function expiryReasonOf(order: SimOrder): ExpiryReason {
