@@ -2,25 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatDecimal as f, parseDecimal as d } from '../../src/model/decimal.js';
 import { MatchingEngine } from '../../src/sim/engine/engine.js';
-import { ExchangeError, type NewOrderRequest, type SymbolSpec } from '../../src/sim/engine/types.js';
+import { ExchangeError, type NewOrderRequest } from '../../src/sim/engine/types.js';
+import { BTCUSDT } from './specs.js';
 
-const BTCUSDT: SymbolSpec = {
-  symbol: 'BTCUSDT',
-  baseAsset: 'BTC',
-  quoteAsset: 'USDT',
-  basePrecision: 8,
-  quotePrecision: 8,
-  minPrice: d('0.01'),
-  maxPrice: d('1000000'),
-  tickSize: d('0.01'),
-  minQty: d('0.00001'),
-  maxQty: d('9000'),
-  stepSize: d('0.00001'),
-  minNotional: d('5'),
-  maxNotional: d('9000000'),
-  applyMinToMarket: true,
-  applyMaxToMarket: false,
-};
 
 function engine(): MatchingEngine {
   let t = 1_700_000_000_000;

@@ -4,16 +4,11 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { parseDecimal as d } from '../../src/model/decimal.js';
 import { MatchingEngine } from '../../src/sim/engine/engine.js';
-import type { SymbolSpec } from '../../src/sim/engine/types.js';
+import { BTCUSDT } from './specs.js';
 import { RestApi, type SimAccount } from '../../src/sim/api/rest.js';
 import { ed25519Signature, hmacSignature } from '../../src/sim/api/signing.js';
 
-const SPEC: SymbolSpec = {
-  symbol: 'BTCUSDT', baseAsset: 'BTC', quoteAsset: 'USDT', basePrecision: 8, quotePrecision: 8,
-  minPrice: d('0.01'), maxPrice: d('1000000'), tickSize: d('0.01'),
-  minQty: d('0.00001'), maxQty: d('9000'), stepSize: d('0.00001'),
-  minNotional: d('5'), maxNotional: d('9000000'), applyMinToMarket: true, applyMaxToMarket: false,
-};
+const SPEC = BTCUSDT;
 
 const ed = generateKeyPairSync('ed25519');
 const HMAC: SimAccount = { name: 'hmac', apiKey: 'hmac-key', hmacSecret: 'hmac-secret', makerCommission: 10, takerCommission: 10 };
