@@ -63,8 +63,9 @@ async function timed(n: number, request: (i: number) => Promise<Response>): Prom
   return samples.sort((a, b) => a - b);
 }
 const order = (i: number) => {
-  // Alternating buys and sells at one price: each sell fills the previous buy, the book stays small.
-  const query = `symbol=BTCUSDT&side=${i % 2 ? 'SELL' : 'BUY'}&type=LIMIT&timeInForce=GTC&quantity=0.001&price=60000&newOrderRespType=RESULT&timestamp=${Date.now()}`;
+  // Alternating buys and sells at one price: each sell fills the previous buy, the book stays small
+  // (the same account on both sides: self-trade prevention off, so they trade).
+  const query = `symbol=BTCUSDT&side=${i % 2 ? 'SELL' : 'BUY'}&type=LIMIT&timeInForce=GTC&quantity=0.001&price=60000&newOrderRespType=RESULT&selfTradePreventionMode=NONE&timestamp=${Date.now()}`;
   return fetch(`${base}/api/v3/order?${query}&signature=${hmacSignature(DEMO_ACCOUNT.hmacSecret!, query)}`, { method: 'POST', headers: { 'X-MBX-APIKEY': DEMO_ACCOUNT.apiKey } });
 };
 await timed(500, order);

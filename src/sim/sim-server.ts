@@ -14,7 +14,8 @@ import { RestApi, type SimAccount } from './api/rest.js';
 import { MarketStreams } from './api/streams.js';
 import { WsApi } from './api/ws-api.js';
 import { Faults } from './api/faults.js';
-import { Tape } from './engine/tape.js';
+import { Tape, type TapeRetention } from './engine/tape.js';
+import type { Retention } from './engine/book.js';
 import type { HeartbeatOptions } from './api/heartbeat.js';
 import { SyntheticMarket } from './market/synthetic.js';
 
@@ -61,25 +62,40 @@ export interface SimServerOptions {
   deposits?: Record<string, Record<string, string>>;
   /** Symbols and their starting prices (default: BTCUSDT and ETHUSDT). */
   symbols?: { specs: SymbolSpec[]; startPrices: Record<string, string> };
+  /** How much is kept of what is done (see README: bounded windows); defaults fit myTrades, GET order and reconciliation. */
+  retention?: Retention & TapeRetention;
+  /** The exchange's clock (tests that run hours of market in seconds). */
+  now?: () => number;
   /** The moving synthetic market; false for a still book. */
   market?: { seed: number; rate?: number; volatility?: number; levels?: number; takerProbability?: number } | false;
 }
 
 export const START_PRICES: Record<string, string> = { BTCUSDT: '60000', ETHUSDT: '3000' };
 
-export async function startSimServer(opts: SimServerOptions): Promise<{ server: Server; engine: MatchingEngine; market: SyntheticMarket | undefined }> {
-  const engine = new MatchingEngine(opts.symbols?.specs ?? DEFAULT_SYMBOLS, { makerRate: d('0.001'), takerRate: d('0.001') });
+export interface SimServer {
+  server: Server;
+  engine: MatchingEngine;
+  market: SyntheticMarket | undefined;
+  /** The REST API (and through it the shared limits). */
+  rest: RestApi;
+  tape: Tape;
+}
+
+export async function startSimServer(opts: SimServerOptions): Promise<SimServer> {
+  const now = opts.now ?? Date.now;
+  const retention = opts.retention ?? {};
+  const engine = new MatchingEngine(opts.symbols?.specs ?? DEFAULT_SYMBOLS, { makerRate: d('0.001'), takerRate: d('0.001'), now, retention });
   engine.deposit(DEMO_ACCOUNT.name, 'USDT', d('100000'));
   engine.deposit(DEMO_ACCOUNT.name, 'BTC', d('1'));
   engine.deposit(DEMO_ACCOUNT.name, 'ETH', d('10'));
   for (const [account, assets] of Object.entries(opts.deposits ?? {})) for (const [asset, value] of Object.entries(assets)) engine.deposit(account, asset, d(value));
-  const faults = new Faults();
-  const tape = new Tape();
-  const streams = new MarketStreams({ engine, faults, tape, ...(opts.heartbeat ? { heartbeat: opts.heartbeat } : {}) });
+  const faults = new Faults(now);
+  const tape = new Tape(now, retention);
+  const streams = new MarketStreams({ engine, faults, tape, now, ...(opts.heartbeat ? { heartbeat: opts.heartbeat } : {}) });
   let wsApi: WsApi | undefined;
   const publish = (events: EngineEvent[]) => {
-    tape.record(events);
-    streams.publish(events);
+    const aggTrades = tape.record(events);
+    streams.publish(events, aggTrades);
     wsApi?.publish(events);
   };
   const rest = new RestApi({
@@ -88,6 +104,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<{ server: 
     onEvents: publish,
     faults,
     tape,
+    now,
     ...(opts.orderLimit !== undefined ? { orderLimit: opts.orderLimit } : {}),
     ...(opts.weightLimit !== undefined ? { weightLimit: opts.weightLimit } : {}),
   });
@@ -125,5 +142,5 @@ export async function startSimServer(opts: SimServerOptions): Promise<{ server: 
     server.listen(opts.port, opts.host, resolve);
   });
   market?.start();
-  return { server, engine, market };
+  return { server, engine, market, rest, tape };
 }

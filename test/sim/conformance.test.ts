@@ -51,7 +51,7 @@ describe('conformance: the binance SDK against the sim', { timeout: 60_000 }, ()
     });
     await ws.subscribeSpotDiffBookDepth('BTCUSDT', 100);
     await ws.subscribeSpotTrades('BTCUSDT');
-    const order = (side: 'BUY' | 'SELL', quantity: number, price: number) => rest.submitNewOrder({ symbol: 'BTCUSDT', side, type: 'LIMIT', timeInForce: 'GTC', quantity, price });
+    const order = (side: 'BUY' | 'SELL', quantity: number, price: number) => rest.submitNewOrder({ symbol: 'BTCUSDT', side, type: 'LIMIT', timeInForce: 'GTC', quantity, price, selfTradePreventionMode: 'NONE' });
     await order('BUY', 0.01, 49000);
     await order('SELL', 0.02, 51000);
     const snapshot = await rest.getOrderBook({ symbol: 'BTCUSDT', limit: 1000 });

@@ -1,26 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatDecimal as f, parseDecimal as d, ZERO } from '../../src/model/decimal.js';
+import { formatDecimal as f, parseDecimal as d } from '../../src/model/decimal.js';
 import { MatchingEngine } from '../../src/sim/engine/engine.js';
-import { ExchangeError, type NewOrderRequest, type SymbolSpec } from '../../src/sim/engine/types.js';
+import { ExchangeError, type NewOrderRequest } from '../../src/sim/engine/types.js';
+import { BTCUSDT } from './specs.js';
 
-const BTCUSDT: SymbolSpec = {
-  symbol: 'BTCUSDT',
-  baseAsset: 'BTC',
-  quoteAsset: 'USDT',
-  basePrecision: 8,
-  quotePrecision: 8,
-  minPrice: d('0.01'),
-  maxPrice: d('1000000'),
-  tickSize: d('0.01'),
-  minQty: d('0.00001'),
-  maxQty: d('9000'),
-  stepSize: d('0.00001'),
-  minNotional: d('5'),
-  maxNotional: d('9000000'),
-  applyMinToMarket: true,
-  applyMaxToMarket: false,
-};
 
 function engine(): MatchingEngine {
   let t = 1_700_000_000_000;
@@ -164,48 +148,5 @@ describe('matching engine', () => {
       ['NEW:bob', 'book', 'trade', 'TRADE:bob', 'TRADE:alice', 'balances:bob', 'balances:alice'],
     );
   });
-
-  it('conserves every asset over 5000 random orders and cancels; balances never go negative', () => {
-    const e = engine();
-    let seed = 12345;
-    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
-    const accounts = ['alice', 'bob', 'carol'];
-    const totals = { BTC: e.totalOf('BTC'), USDT: e.totalOf('USDT') };
-    const open: { account: string; orderId: number }[] = [];
-    for (let i = 0; i < 5000; i++) {
-      const account = accounts[Math.floor(rand() * 3)]!;
-      if (rand() < 0.2 && open.length > 0) {
-        const [o] = open.splice(Math.floor(rand() * open.length), 1);
-        try {
-          e.cancelOrder(o!.account, 'BTCUSDT', { orderId: o!.orderId });
-        } catch (err) {
-          assert.equal((err as ExchangeError).code, -2011); // already filled
-        }
-        continue;
-      }
-      const side = rand() < 0.5 ? 'BUY' : 'SELL';
-      const price = (100 + Math.floor(rand() * 200) / 100).toFixed(2);
-      const qty = (0.05 + Math.floor(rand() * 10000) / 100000).toFixed(5);
-      const kinds = ['GTC', 'GTC', 'IOC', 'FOK', 'MARKET'] as const;
-      const kind = kinds[Math.floor(rand() * kinds.length)]!;
-      try {
-        const r = kind === 'MARKET' ? e.placeOrder(order(account, side, qty)) : e.placeOrder(order(account, side, qty, price, { timeInForce: kind }));
-        if (r.order.isWorking) open.push({ account, orderId: r.order.orderId });
-      } catch (err) {
-        assert.ok(err instanceof ExchangeError && [-2010, -1013].includes(err.code), String(err));
-      }
-    }
-    assert.equal(e.totalOf('BTC'), totals.BTC);
-    assert.equal(e.totalOf('USDT'), totals.USDT);
-    for (const a of accounts) {
-      for (const [asset, b] of e.balances(a)) {
-        assert.ok(b.free >= ZERO && b.locked >= ZERO, `${a} ${asset} ${f(b.free)}/${f(b.locked)}`);
-        const lockedByOrders = e
-          .openOrders(a)
-          .filter((o) => (o.side === 'BUY' ? 'USDT' : 'BTC') === asset)
-          .reduce((s, o) => s + o.locked, ZERO);
-        assert.equal(b.locked, lockedByOrders, `${a} ${asset}: locked equals its open orders' locks`);
-      }
-    }
-  });
+  // The money invariants over random orders, after every operation: engine-money.test.ts.
 });

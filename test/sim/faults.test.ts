@@ -22,7 +22,7 @@ const admin = async (path: string) => {
   assert.equal(res.status, 200, await res.text());
 };
 const limit = async (side: string, qty: string, price: string) => {
-  const query = `symbol=BTCUSDT&side=${side}&type=LIMIT&timeInForce=GTC&quantity=${qty}&price=${price}&timestamp=${Date.now()}`;
+  const query = `symbol=BTCUSDT&side=${side}&type=LIMIT&timeInForce=GTC&quantity=${qty}&price=${price}&selfTradePreventionMode=NONE&timestamp=${Date.now()}`;
   const res = await fetch(`http://${base}/api/v3/order?${query}&signature=${hmacSignature(DEMO_ACCOUNT.hmacSecret!, query)}`, { method: 'POST', headers: { 'X-MBX-APIKEY': DEMO_ACCOUNT.apiKey } });
   assert.equal(res.status, 200, await res.text());
 };
@@ -49,6 +49,29 @@ describe('sim fault injection', { timeout: 60_000 }, () => {
     assert.equal(limited.status, 429);
     assert.equal(limited.headers.get('retry-after'), '1');
     await limited.arrayBuffer();
+  });
+
+  it('validates every admin parameter (400 with the reason) and keeps serving', async () => {
+    const bad = ['fail?status=0', 'fail?status=99999', 'fail?status=200', 'fail?status=abc', 'fail?count=-1', 'fail?count=1e9', 'delay?ms=NaN', 'delay?ms=99999999999', 'pause-stream', 'pause-stream?stream=' + 'x'.repeat(10_000), 'pause-stream?stream=btcusdt%40trade&ms=-5', 'skip-depth?symbol=%00', 'nope'];
+    for (const path of bad) {
+      const res = await fetch(`http://${base}/admin/${path}`, { method: 'POST' });
+      const body = (await res.json()) as { error: string };
+      assert.equal(res.status, 400, `${path.slice(0, 40)}: ${JSON.stringify(body)}`);
+      assert.match(body.error, /^[^\n]{5,200}$/, `${path.slice(0, 40)}: one line with the reason`);
+    }
+    // status=0 used to be stored and crash the next request: the sim still answers.
+    assert.equal((await fetch(`http://${base}/api/v3/ping`)).status, 200);
+  });
+
+  it('refuses admin requests with a foreign Origin (no fault injection from a web page)', async () => {
+    const fromPage = await fetch(`http://${base}/admin/fail?count=5&status=503`, { method: 'POST', headers: { origin: 'https://evil.example' } });
+    assert.equal(fromPage.status, 403);
+    assert.match(((await fromPage.json()) as { error: string }).error, /origin/);
+    const local = await fetch(`http://${base}/admin/fail?count=5&status=503`, { method: 'POST', headers: { origin: 'http://localhost:3000' } });
+    assert.equal(local.status, 403, 'another local page is another site too');
+    assert.equal((await fetch(`http://${base}/api/v3/ping`)).status, 200, 'no fault was injected');
+    const same = await fetch(`http://${base}/admin/reset`, { method: 'POST', headers: { origin: `http://${base}` } });
+    assert.equal(same.status, 200, 'the sim\'s own origin may');
   });
 
   it('delays responses', async () => {

@@ -18,7 +18,7 @@ after(() => {
 });
 
 async function limit(side: string, qty: string, price: string): Promise<Response> {
-  const query = `symbol=BTCUSDT&side=${side}&type=LIMIT&timeInForce=GTC&quantity=${qty}&price=${price}&timestamp=${Date.now()}`;
+  const query = `symbol=BTCUSDT&side=${side}&type=LIMIT&timeInForce=GTC&quantity=${qty}&price=${price}&selfTradePreventionMode=NONE&timestamp=${Date.now()}`;
   return fetch(`http://${base}/api/v3/order?${query}&signature=${hmacSignature(DEMO_ACCOUNT.hmacSecret!, query)}`, { method: 'POST', headers: { 'X-MBX-APIKEY': DEMO_ACCOUNT.apiKey } });
 }
 const get = async (path: string) => (await (await fetch(`http://${base}${path}`)).json()) as any;

@@ -4,16 +4,11 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { parseDecimal as d } from '../../src/model/decimal.js';
 import { MatchingEngine } from '../../src/sim/engine/engine.js';
-import type { SymbolSpec } from '../../src/sim/engine/types.js';
+import { BTCUSDT } from './specs.js';
 import { RestApi, type SimAccount } from '../../src/sim/api/rest.js';
 import { ed25519Signature, hmacSignature } from '../../src/sim/api/signing.js';
 
-const SPEC: SymbolSpec = {
-  symbol: 'BTCUSDT', baseAsset: 'BTC', quoteAsset: 'USDT', basePrecision: 8, quotePrecision: 8,
-  minPrice: d('0.01'), maxPrice: d('1000000'), tickSize: d('0.01'),
-  minQty: d('0.00001'), maxQty: d('9000'), stepSize: d('0.00001'),
-  minNotional: d('5'), maxNotional: d('9000000'), applyMinToMarket: true, applyMaxToMarket: false,
-};
+const SPEC = BTCUSDT;
 
 const ed = generateKeyPairSync('ed25519');
 const HMAC: SimAccount = { name: 'hmac', apiKey: 'hmac-key', hmacSecret: 'hmac-secret', makerCommission: 10, takerCommission: 10 };
@@ -145,20 +140,66 @@ describe('sim REST API', () => {
     }
   });
 
-  it('rejects malformed parameters with Binance\'s messages, never a 500', async () => {
+  it('rejects malformed parameters with Binance\'s messages', async () => {
     const order = (p: Record<string, string>) => signed('POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.1', price: '100', ...p });
     assert.deepEqual(error(await order({ side: 'UP' })), [400, -1100, "Illegal characters found in parameter 'side'; legal range is '^(BUY|SELL)$'."]);
     assert.deepEqual(error(await order({ quantity: '1e3' })), [400, -1100, "Illegal characters found in parameter 'quantity'; legal range is '^([0-9]{1,20})(\\.[0-9]{1,20})?$'."]);
-    assert.deepEqual(error(await order({ price: '-5' }))[1], -1100);
-    assert.deepEqual(error(await order({ symbol: 'ETHUSDT' })), [400, -1121, 'Invalid symbol.']);
-    assert.deepEqual(error(await order({ newClientOrderId: 'has spaces!' }))[1], -1100);
+    assert.deepEqual(error(await order({ quantity: '0.000000001' })), [400, -1111, "Parameter 'quantity' has too much precision."]);
     assert.deepEqual(error(await signed('POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', quantity: '1', price: '100' })), [400, -1102, "Mandatory parameter 'timeInForce' was not sent, was empty/null, or malformed."]);
-    assert.deepEqual(error(await signed('POST', '/api/v3/order', { side: 'BUY', type: 'LIMIT' })), [400, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."]);
     assert.deepEqual(error(await order({ price: '100.001' })), [400, -1013, 'Filter failure: PRICE_FILTER']);
     assert.deepEqual(error(await order({ quantity: '5000', price: '100' })), [400, -2010, 'Account has insufficient balance for requested action.']);
     assert.deepEqual(error(await order({ colour: 'blue' })), [400, -1104, "Not all sent parameters were read; read '8' parameter(s) but was sent '9'."]);
-    assert.deepEqual(error(await call('GET', '/api/v3/depth', { query: 'symbol=BTCUSDT&limit=5&extra=1' }))[1], -1104);
     assert.deepEqual(error(await call('GET', '/api/v3/depth', { query: 'symbol=BTCUSDT&limit=abc' })), [400, -1100, "Illegal characters found in parameter 'limit'; legal range is '^[0-9]{1,20}$'."]);
+    assert.deepEqual(error(await call('GET', '/api/v3/depth', { query: 'symbol=BTCUSDT&limit=5&limit=6' })), [400, -1101, 'Duplicate values for a parameter detected.']);
+  });
+
+  it('answers a table of hostile parameters, in the query and in the body, with Binance\'s code: never a 500', async () => {
+    const big = 'x'.repeat(10_000);
+    const table: [Record<string, string>, number][] = [
+      [{ quantity: '1e400' }, -1100], [{ quantity: 'NaN' }, -1100], [{ quantity: 'Infinity' }, -1100], [{ quantity: '-1' }, -1100],
+      [{ quantity: '' }, -1102], [{ quantity: '99999999999999999999' }, -1100], [{ quantity: '12345678901234567890.12345678' }, -1100], [{ quantity: '1.12345678901234567890' }, -1111],
+      [{ quantity: '0.000000001' }, -1111], [{ quantity: '１' }, -1100], [{ quantity: big }, -1100], [{ quantity: '0.1.2' }, -1100], [{ quantity: ' 1' }, -1100],
+      [{ quantity: '0' }, -1013], [{ price: '0' }, -1013], [{ price: '-0' }, -1100], [{ price: '99999999999999999999.99999999' }, -1100], [{ price: '1e3' }, -1100],
+      [{ side: 'buy' }, -1100], [{ side: '' }, -1102], [{ side: 'ＢＵＹ' }, -1100], [{ side: big }, -1100],
+      [{ symbol: big }, -1121], [{ symbol: '' }, -1102], [{ symbol: 'btcusdt' }, -1121], [{ symbol: 'BTC\u0000USDT' }, -1121],
+      [{ type: 'STOP_LOSS' }, -1100], [{ type: '' }, -1102], [{ timeInForce: 'GTX' }, -1100],
+      [{ newClientOrderId: 'ü' }, -1100], [{ newClientOrderId: 'a'.repeat(37) }, -1100], [{ newClientOrderId: big }, -1100],
+      [{ newOrderRespType: 'FAST' }, -1100], [{ selfTradePreventionMode: 'DECREMENT' }, -1013], [{ selfTradePreventionMode: 'nope' }, -1100],
+      [{ recvWindow: '99999999999999999999' }, -1131], [{ recvWindow: 'NaN' }, -1131], [{ recvWindow: '-1' }, -1131],
+      [{ timestamp: '1e12' }, -1102], [{ timestamp: '99999999999999999999' }, -1102], [{ timestamp: '-5' }, -1102], [{ timestamp: big }, -1102],
+      [{ ['ü']: '1' }, -1104], [{ ['']: '1' }, -1104], [{ [big]: '1' }, -1104],
+      [{ type: 'MARKET', timeInForce: '', price: '', quantity: '' }, -1102], [{ type: 'MARKET', timeInForce: '' }, -1106],
+    ];
+    const base: Record<string, string> = { symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.1', price: '100' };
+    for (const [override, code] of table) {
+      const params = new URLSearchParams({ ...base, ...override, ...(override.timestamp === undefined ? { timestamp: String(Date.now()) } : {}) });
+      for (const k of Object.keys(override)) if (override[k] === '' && base[k] === undefined) params.delete(k);
+      const text = params.toString();
+      const signature = hmacSignature(HMAC.hmacSecret!, text);
+      const inQuery = await call('POST', '/api/v3/order', { query: `${text}&signature=${signature}`, key: HMAC.apiKey });
+      const inBody = await call('POST', '/api/v3/order', { body: `${text}&signature=${signature}`, key: HMAC.apiKey });
+      const what = JSON.stringify(override).slice(0, 80);
+      for (const [where, r] of [['query', inQuery], ['body', inBody]] as const) {
+        assert.ok(r.status >= 400 && r.status < 500, `${what} in the ${where}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+        assert.equal(r.body.code, code, `${what} in the ${where}: ${JSON.stringify(r.body).slice(0, 200)}`);
+      }
+    }
+    // Duplicates in one place are -1101; in query and body, the query's value wins (as on Binance).
+    const ts = String(Date.now());
+    const dup = `symbol=BTCUSDT&side=BUY&side=SELL&type=LIMIT&timeInForce=GTC&quantity=0.1&price=100&timestamp=${ts}`;
+    assert.deepEqual(error(await call('POST', '/api/v3/order', { query: `${dup}&signature=${hmacSignature(HMAC.hmacSecret!, dup)}`, key: HMAC.apiKey })), [400, -1101, 'Duplicate values for a parameter detected.']);
+    const query = `symbol=BTCUSDT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=0.01&price=99000&selfTradePreventionMode=NONE&timestamp=${ts}`;
+    const body = `side=NONSENSE&price=abc&quantity=${'9'.repeat(30)}`;
+    const wins = await call('POST', '/api/v3/order', { query, body: `${body}&signature=${hmacSignature(HMAC.hmacSecret!, query + body)}`, key: HMAC.apiKey });
+    assert.equal(wins.status, 200, JSON.stringify(wins.body));
+    assert.deepEqual([wins.body.side, wins.body.price, wins.body.origQty], ['SELL', '99000.00000000', '0.01000000']);
+    await signed('DELETE', '/api/v3/order', { symbol: 'BTCUSDT', orderId: String(wins.body.orderId) });
+    const loses = `symbol=BTCUSDT&side=NONSENSE&type=LIMIT&timeInForce=GTC&quantity=0.01&price=99000&timestamp=${ts}`;
+    const lost = await call('POST', '/api/v3/order', { query: loses, body: `side=SELL&signature=${hmacSignature(HMAC.hmacSecret!, loses + 'side=SELL')}`, key: HMAC.apiKey });
+    assert.equal(lost.body.code, -1100, 'the query\'s bad value is the one read');
+    // A signature with a broken escape, a body past 64 kB.
+    const broken = await call('GET', '/api/v3/account', { query: `timestamp=${Date.now()}&signature=%E0%A4%A`, key: HMAC.apiKey });
+    assert.deepEqual([broken.status, broken.body.code], [400, -1022]);
     const huge = await call('POST', '/api/v3/order', { body: 'x='.padEnd(100_000, 'y'), key: HMAC.apiKey });
     assert.deepEqual([huge.status, huge.body.code], [413, -1104]);
   });

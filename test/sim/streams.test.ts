@@ -18,7 +18,7 @@ after(() => {
 });
 
 async function order(params: Record<string, string>): Promise<{ status: number; body: any }> {
-  const query = new URLSearchParams({ symbol: 'BTCUSDT', ...params, timestamp: String(Date.now()) }).toString();
+  const query = new URLSearchParams({ symbol: 'BTCUSDT', selfTradePreventionMode: 'NONE', ...params, timestamp: String(Date.now()) }).toString();
   const res = await fetch(`http://127.0.0.1:${port}/api/v3/order?${query}&signature=${hmacSignature(DEMO_ACCOUNT.hmacSecret!, query)}`, {
     method: 'POST',
     headers: { 'X-MBX-APIKEY': DEMO_ACCOUNT.apiKey },
@@ -27,6 +27,22 @@ async function order(params: Record<string, string>): Promise<{ status: number; 
 }
 
 const limit = (side: string, qty: string, price: string) => order({ side, type: 'LIMIT', timeInForce: 'GTC', quantity: qty, price });
+
+/**
+ * Binance closes a stream connection past 5 incoming messages a second (pings and pongs count): a
+ * client sends at most 3 in any second, leaving room for heartbeat pongs.
+ */
+function pacer(perSecond = 3): () => Promise<void> {
+  const sent: number[] = [];
+  return async () => {
+    for (;;) {
+      while (sent.length > 0 && Date.now() - sent[0]! >= 1000) sent.shift();
+      if (sent.length < perSecond) break;
+      await new Promise((r) => setTimeout(r, 1000 - (Date.now() - sent[0]!) + 10));
+    }
+    sent.push(Date.now());
+  };
+}
 
 /** A WebSocket client that keeps every message. */
 async function connect(path: string): Promise<{ ws: WebSocket; messages: any[] }> {
@@ -89,7 +105,9 @@ describe('sim market streams', { timeout: 60_000 }, () => {
 
   it('subscribes, unsubscribes and lists live; answers bad requests with Binance errors', async () => {
     const { ws, messages } = await connect('/ws/btcusdt@trade');
+    const pace = pacer();
     const ask = async (body: string, id: number | null) => {
+      await pace();
       const before = messages.length;
       ws.send(body);
       await waitFor(`an answer to ${body}`, () => messages.slice(before).find((m) => m.id === id && ('result' in m || 'error' in m)));

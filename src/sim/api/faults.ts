@@ -9,6 +9,9 @@
  *   POST /admin/fail?count=N&status=503     answer the next N REST requests with that status
  *   POST /admin/delay?count=N&ms=M          delay the next N REST responses by M ms
  *   POST /admin/reset                       forget every pending fault
+ *
+ * Each parameter is checked (a 400 names the bad one), and a request carrying a foreign Origin
+ * header is refused: a web page open in a browser must not inject faults.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -18,6 +21,27 @@ export interface FaultTargets {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const MAX_MS = 600_000;
+const MAX_COUNT = 1_000_000;
+const STREAM_NAME = /^[a-z0-9]{1,20}@[A-Za-z0-9_@:+-]{1,40}$/;
+const SYMBOL = /^[A-Za-z0-9]{1,20}$/;
+const MAX_PAUSED = 1024;
+
+class AdminError extends Error {}
+
+/** A whole number parameter within [min, max], or its default when absent. */
+function whole(q: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
+  const v = q.get(name);
+  if (v === null) return fallback;
+  if (!/^\d{1,10}$/.test(v) || Number(v) < min || Number(v) > max) throw new AdminError(`${name}=${JSON.stringify(v.slice(0, 40))}: expected a whole number from ${min} to ${max}`);
+  return Number(v);
+}
+
+function text(q: URLSearchParams, name: string, re: RegExp, what: string): string {
+  const v = q.get(name);
+  if (v === null || !re.test(v)) throw new AdminError(`${name}=${JSON.stringify((v ?? '').slice(0, 40))}: expected ${what}`);
+  return v;
+}
 
 export class Faults {
   private failures: { count: number; status: number } = { count: 0, status: 503 };
@@ -62,55 +86,73 @@ export class Faults {
     return this.skips.delete(symbol);
   }
 
-  /** Handles /admin/...; false for other paths. */
+  /** Handles /admin/...; false for other paths. Every parameter is checked: a bad one is a 400 saying why. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = new URL(req.url ?? '/', 'http://sim');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://sim');
+    } catch {
+      return false;
+    }
     if (!url.pathname.startsWith('/admin/')) return false;
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
+      return true;
     };
-    if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return reply(403, { error: 'the admin endpoint answers loopback clients only' }), true;
-    if (req.method !== 'POST') return reply(405, { error: 'use POST' }), true;
-    const num = (name: string, fallback: number) => {
-      const v = Number(url.searchParams.get(name) ?? fallback);
-      return Number.isFinite(v) && v >= 0 ? v : fallback;
-    };
+    if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return reply(403, { error: 'the admin endpoint answers loopback clients only' });
+    // A page in a browser may POST here (no preflight for a simple request); it sends its Origin.
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${req.headers.host}`) return reply(403, { error: `admin requests from origin ${JSON.stringify(origin.slice(0, 100))} are refused: fault injection is for local tools, not web pages` });
+    if (req.method !== 'POST') return reply(405, { error: 'use POST' });
+    try {
+      this.apply(url);
+    } catch (err) {
+      if (err instanceof AdminError) return reply(400, { error: err.message });
+      throw err;
+    }
+    return reply(200, { ok: true });
+  }
+
+  private apply(url: URL): void {
+    const q = url.searchParams;
     switch (url.pathname) {
       case '/admin/drop-connections':
         this.targets?.dropConnections();
-        break;
+        return;
       case '/admin/server-shutdown':
         this.targets?.serverShutdown();
-        break;
+        return;
       case '/admin/pause-stream': {
-        const stream = url.searchParams.get('stream');
-        if (!stream) return reply(400, { error: 'stream=<name> is required' }), true;
-        this.paused.set(stream, this.now() + num('ms', 5000));
-        break;
+        const stream = text(q, 'stream', STREAM_NAME, 'a stream name like btcusdt@trade');
+        for (const [name, until] of this.paused) if (until <= this.now()) this.paused.delete(name);
+        if (this.paused.size >= MAX_PAUSED && !this.paused.has(stream)) throw new AdminError(`at most ${MAX_PAUSED} streams paused at once; POST /admin/reset first`);
+        this.paused.set(stream, this.now() + whole(q, 'ms', 5000, 0, MAX_MS));
+        return;
       }
-      case '/admin/skip-depth': {
-        const symbol = url.searchParams.get('symbol');
-        if (!symbol) return reply(400, { error: 'symbol=<SYMBOL> is required' }), true;
-        this.skips.add(symbol.toUpperCase());
-        break;
+      case '/admin/skip-depth':
+        const symbol = text(q, 'symbol', SYMBOL, 'a symbol like BTCUSDT').toUpperCase();
+        if (this.skips.size >= MAX_PAUSED && !this.skips.has(symbol)) throw new AdminError(`at most ${MAX_PAUSED} symbols pending a skip; POST /admin/reset first`);
+        this.skips.add(symbol);
+        return;
+      case '/admin/fail': {
+        const count = whole(q, 'count', 1, 0, MAX_COUNT);
+        const status = whole(q, 'status', 503, 400, 599);
+        if (status < 429 || (status > 429 && status < 500)) throw new AdminError(`status=${status}: use 429 or a 5xx status (500-599)`);
+        this.failures = { count, status };
+        return;
       }
-      case '/admin/fail':
-        this.failures = { count: num('count', 1), status: num('status', 503) };
-        break;
       case '/admin/delay':
-        this.delays = { count: num('count', 1), ms: num('ms', 1000) };
-        break;
+        this.delays = { count: whole(q, 'count', 1, 0, MAX_COUNT), ms: whole(q, 'ms', 1000, 0, MAX_MS) };
+        return;
       case '/admin/reset':
         this.failures = { count: 0, status: 503 };
         this.delays = { count: 0, ms: 0 };
         this.paused.clear();
         this.skips.clear();
-        break;
+        return;
       default:
-        return reply(404, { error: `no such fault: ${url.pathname}` }), true;
+        throw new AdminError(`no such fault: ${url.pathname.slice(0, 100)} (see the README's list)`);
     }
-    reply(200, { ok: true });
-    return true;
   }
 }

@@ -1,20 +1,42 @@
 /**
- * Request parameters as Binance validates them: mandatory (-1102), legal characters and ranges
- * (-1100), with Binance's exact messages. Values stay strings until a reader asks for a type.
+ * Request parameters as Binance reads and validates them: from the query string and the form body
+ * (the query's value wins when a name is in both; a name twice in one place is -1101), or from a
+ * WS API request's JSON params; mandatory (-1102), legal characters and ranges (-1100), precision
+ * (-1111), with Binance's exact messages. Values stay strings until a reader asks for a type.
  */
-import { DECIMALS, parseDecimal, type Decimal } from '../../model/decimal.js';
+import { DECIMALS, DecimalError, parseDecimal, type Decimal } from '../../model/decimal.js';
 import { ExchangeError } from '../engine/types.js';
 
 const NUMBER_RANGE = '^([0-9]{1,20})(\\.[0-9]{1,20})?$';
+const NUMBER_RE = new RegExp(NUMBER_RANGE);
 
 export class Params {
+  static readonly EMPTY = new Params(new Map());
+
   constructor(private readonly values: Map<string, string>) {}
 
+  /** REST: query string and form body. */
   static parse(query: string, body: string): Params {
     const values = new Map<string, string>();
     for (const text of [query, body]) {
-      if (!text) continue;
-      for (const [k, v] of new URLSearchParams(text)) values.set(k, v);
+      const seen = new Set<string>();
+      for (const [k, v] of new URLSearchParams(text)) {
+        if (seen.has(k)) throw new ExchangeError(-1101, 'Duplicate values for a parameter detected.');
+        seen.add(k);
+        if (!values.has(k)) values.set(k, v); // the query's value wins
+      }
+    }
+    return new Params(values);
+  }
+
+  /** WS API: a JSON object of strings, numbers and booleans (null counts as not sent). */
+  static fromJson(params: Record<string, unknown>): Params {
+    const values = new Map<string, string>();
+    for (const [k, v] of Object.entries(params)) {
+      if (v === null) continue;
+      if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) values.set(k, String(v));
+      else if (typeof v === 'number') throw illegal(k, NUMBER_RANGE);
+      else throw new ExchangeError(-1135, `JSON sent for parameter '${k}' is not valid`);
     }
     return new Params(values);
   }
@@ -45,13 +67,19 @@ export class Params {
     return v as T;
   }
 
+  /** A decimal: Binance's number grammar, at most 8 significant decimals, within the 8-decimal range. */
   decimal(name: string): Decimal | undefined {
     const v = this.optional(name);
     if (v === undefined) return undefined;
-    if (!new RegExp(NUMBER_RANGE).test(v)) throw illegal(name, NUMBER_RANGE);
+    if (!NUMBER_RE.test(v)) throw illegal(name, NUMBER_RANGE);
     const frac = v.split('.')[1] ?? '';
-    if (/[1-9]/.test(frac.slice(DECIMALS))) throw illegal(name, NUMBER_RANGE);
-    return parseDecimal(v, 'down');
+    if (/[1-9]/.test(frac.slice(DECIMALS))) throw new ExchangeError(-1111, `Parameter '${name}' has too much precision.`);
+    try {
+      return parseDecimal(v, 'down');
+    } catch (err) {
+      if (err instanceof DecimalError) throw illegal(name, NUMBER_RANGE); // beyond what 8 decimals in 64 bits hold
+      throw err;
+    }
   }
 
   integer(name: string, min: number, max: number): number | undefined {
@@ -68,8 +96,20 @@ export class Params {
     if (v !== undefined && !re.test(v)) throw illegal(name, re.source);
     return v;
   }
+
+  /** -1106 for a parameter this kind of request must not carry. */
+  notSent(name: string): void {
+    if (this.has(name)) throw new ExchangeError(-1106, `Parameter '${name}' sent when not required.`);
+  }
 }
 
 export function illegal(name: string, range: string): ExchangeError {
   return new ExchangeError(-1100, `Illegal characters found in parameter '${name}'; legal range is '${range}'.`);
+}
+
+/** Binance reads only the parameters an endpoint knows, and refuses a request with others (-1104). */
+export function checkKnownParams(params: Params, known: readonly string[]): void {
+  const names = params.names;
+  const read = names.filter((n) => known.includes(n)).length;
+  if (read !== names.length) throw new ExchangeError(-1104, `Not all sent parameters were read; read '${read}' parameter(s) but was sent '${names.length}'.`);
 }

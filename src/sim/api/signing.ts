@@ -44,13 +44,22 @@ export function restPayload(query: string, body: string): { payload: string; sig
       .split('&')
       .filter((pair) => {
         if (pair.startsWith('signature=')) {
-          signature = decodeURIComponent(pair.slice('signature='.length));
+          signature = decodeComponent(pair.slice('signature='.length));
           return false;
         }
         return true;
       })
       .join('&');
   return { payload: strip(query) + strip(body), signature };
+}
+
+/** Percent-decoding that never throws: a malformed escape stays as sent (and fails the signature check). */
+function decodeComponent(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** The WS API payload: all params but `signature`, sorted by name, k=v joined with '&'. */

@@ -1,59 +1,46 @@
 /**
  * Binance market streams, served by the simulator: raw `/ws/<stream>` and combined
- * `/stream?streams=a/b` (each event wrapped as {stream, data}), with live SUBSCRIBE, UNSUBSCRIBE
- * and LIST_SUBSCRIPTIONS. Streams: `<s>@trade`, `<s>@bookTicker`, `<s>@depth[@100ms]` (diffs with
- * U/u sequencing: 1000 ms or 100 ms) and `<s>@depth<5|10|20>[@100ms]` (partial book).
+ * `/stream?streams=a/b` (each event wrapped as {stream, data}), with live SUBSCRIBE, UNSUBSCRIBE,
+ * LIST_SUBSCRIPTIONS, SET_PROPERTY/GET_PROPERTY (combined). Streams: `<s>@trade`, `<s>@aggTrade`,
+ * `<s>@bookTicker`, `<s>@ticker`, `<s>@depth[@100ms]` (diffs with U/u sequencing),
+ * `<s>@depth<5|10|20>[@100ms]`, `<s>@kline_<interval>[@+hh:mm]` (every 1 s for 1s klines, 2 s
+ * otherwise, `x` true once a kline closes). Binance's connection limits: 5 incoming messages a
+ * second (pings and pongs count; past that the connection is closed), 1024 streams.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Decimal } from '../../model/decimal.js';
-import { amount } from './wire.js';
 import type { MatchingEngine } from '../engine/engine.js';
-import type { EngineEvent, PublicTrade } from '../engine/types.js';
+import type { Tape, AggTrade } from '../engine/tape.js';
+import { openTimeOf } from '../engine/klines.js';
+import type { EngineEvent } from '../engine/types.js';
+import { DepthWindow } from './depth-window.js';
 import type { Faults } from './faults.js';
-import type { Tape } from '../engine/tape.js';
 import { startHeartbeat, type HeartbeatOptions } from './heartbeat.js';
+import { aggTradeEvent, klineEvent, tradeEvent } from './market-json.js';
+import { parseStream, type StreamName } from './stream-names.js';
 import { tickerStreamEvent } from './ticker.js';
+import { amount } from './wire.js';
 
-const STREAM_RE = /^([a-z0-9]+)@(trade|bookTicker|ticker|depth(?:5|10|20)?)(@100ms)?$/;
-
-/** Depth changes gathered over one update interval. */
-class DepthWindow {
-  first = 0;
-  last = 0;
-  readonly bids = new Map<Decimal, Decimal>();
-  readonly asks = new Map<Decimal, Decimal>();
-
-  add(ev: Extract<EngineEvent, { kind: 'book' }>): void {
-    if (this.first === 0) this.first = ev.updateId;
-    this.last = ev.updateId;
-    (ev.side === 'BUY' ? this.bids : this.asks).set(ev.price, ev.qty);
-  }
-
-  take(): { U: number; u: number; b: string[][]; a: string[][] } | undefined {
-    if (this.first === 0) return undefined;
-    const levels = (m: Map<Decimal, Decimal>) => [...m].map(([p, q]) => [amount(p), amount(q)]);
-    const diff = { U: this.first, u: this.last, b: levels(this.bids), a: levels(this.asks) };
-    this.first = 0;
-    this.bids.clear();
-    this.asks.clear();
-    return diff;
-  }
-}
+const MAX_STREAMS = 1024;
+const MAX_MESSAGES_PER_SECOND = 5;
+/** Binance's control-message ids: a 64-bit integer, up to 36 alphanumerics, or null. */
+const CONTROL_ID = /^[a-zA-Z0-9]{1,36}$/;
 
 interface Client {
   socket: WebSocket;
   combined: boolean;
   streams: Set<string>;
+  second: number;
+  messages: number;
 }
 
 export interface StreamsOptions {
   engine: MatchingEngine;
+  tape: Tape;
   now?: () => number;
   faults?: Faults;
-  /** For the @ticker stream (24h statistics). */
-  tape?: Tape;
   heartbeat?: HeartbeatOptions;
 }
 
@@ -64,20 +51,40 @@ export class MarketStreams {
   /** Per symbol: diff windows for the 100 ms and 1000 ms streams, and whether partial depth changed. */
   private readonly windows = new Map<string, { fast: DepthWindow; slow: DepthWindow; partialDirty: boolean }>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private lastBest = new Map<string, string>();
+  private readonly lastBest = new Map<string, string>();
+  /** Per kline stream with subscribers: the open time of the kline last sent. */
+  private readonly klineSent = new Map<string, number>();
+  private ticks = 0;
   private readonly stopHeartbeat: () => void;
 
   constructor(private readonly opts: StreamsOptions) {
     this.now = opts.now ?? Date.now;
     for (const s of opts.engine.symbols) this.windows.set(s.symbol, { fast: new DepthWindow(), slow: new DepthWindow(), partialDirty: false });
-    this.timers.push(setInterval(() => this.flush('fast'), 100), setInterval(() => this.flush('slow'), 1000));
+    this.timers.push(
+      setInterval(() => this.flush('fast'), 100),
+      setInterval(() => {
+        this.flush('slow');
+        this.sendKlines(this.ticks++ % 2 === 0);
+      }, 1000),
+    );
     for (const t of this.timers) t.unref();
     this.stopHeartbeat = startHeartbeat(this.wss, opts.heartbeat);
   }
 
+  private parse(stream: unknown): StreamName | undefined {
+    if (typeof stream !== 'string') return undefined;
+    const name = parseStream(stream);
+    return name && this.windows.has(name.symbol) ? name : undefined;
+  }
+
   /** Takes WebSocket upgrades for /ws/... and /stream; returns false for other paths. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const url = new URL(req.url ?? '/', 'http://sim');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://sim');
+    } catch {
+      return false;
+    }
     let streams: string[];
     let combined: boolean;
     if (url.pathname.startsWith('/ws/') || url.pathname === '/ws') {
@@ -87,34 +94,52 @@ export class MarketStreams {
       combined = true;
       streams = (url.searchParams.get('streams') ?? '').split('/').filter(Boolean);
     } else return false;
+    if (streams.length > MAX_STREAMS) {
+      socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\n\r\nat most ${MAX_STREAMS} streams per connection\n`);
+      return true;
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.wss.emit('connection', ws, req);
-      const client: Client = { socket: ws, combined, streams: new Set(streams.filter((s) => this.valid(s))) };
+      const client: Client = { socket: ws, combined, streams: new Set(streams.filter((s) => this.parse(s))), second: 0, messages: 0 };
+      this.startKlines(client.streams);
       this.clients.add(client);
-      ws.on('message', (data) => this.control(client, data.toString()));
+      ws.on('message', (data, isBinary) => {
+        if (this.counted(client)) this.control(client, isBinary ? '' : data.toString());
+      });
+      ws.on('ping', () => this.counted(client));
+      ws.on('pong', () => this.counted(client));
       ws.on('close', () => this.clients.delete(client));
       ws.on('error', () => ws.terminate());
     });
     return true;
   }
 
-  private valid(stream: string): boolean {
-    const m = STREAM_RE.exec(stream);
-    return m !== null && this.windows.has(m[1]!.toUpperCase());
+  /** Counts an incoming message; past 5 in a second the connection is closed (false). */
+  private counted(client: Client): boolean {
+    const second = Math.floor(this.now() / 1000);
+    if (second !== client.second) {
+      client.second = second;
+      client.messages = 0;
+    }
+    if (++client.messages <= MAX_MESSAGES_PER_SECOND) return true;
+    if (this.clients.delete(client)) client.socket.close(1008, 'too many messages');
+    return false;
   }
 
-  /** SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS, with Binance's error answers. */
+  /** SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS / SET_PROPERTY / GET_PROPERTY, with Binance's error answers. */
   private control(client: Client, text: string): void {
     const reply = (body: unknown) => client.socket.send(JSON.stringify(body));
     let req: { method?: unknown; params?: unknown; id?: unknown };
     try {
       req = JSON.parse(text) as typeof req;
+      if (typeof req !== 'object' || req === null || Array.isArray(req)) throw new Error('expected an object');
     } catch (err) {
-      reply({ error: { code: 3, msg: `Invalid JSON: ${(err as Error).message}` }, id: null });
+      reply({ error: { code: 3, msg: `Invalid JSON: ${(err as Error).message.slice(0, 200)}` }, id: null });
       return;
     }
     const id = req.id ?? null;
-    if (id !== null && !(typeof id === 'number' && Number.isInteger(id) && id >= 0) && typeof id !== 'string') {
+    const validId = id === null || (typeof id === 'number' && Number.isInteger(id) && Math.abs(id) < 2 ** 63) || (typeof id === 'string' && CONTROL_ID.test(id));
+    if (!validId) {
       reply({ error: { code: 2, msg: 'Invalid request: request ID must be an unsigned integer' }, id: null });
       return;
     }
@@ -122,24 +147,47 @@ export class MarketStreams {
     switch (req.method) {
       case 'SUBSCRIBE':
       case 'UNSUBSCRIBE': {
-        const bad = params.find((p) => typeof p !== 'string' || !this.valid(p));
+        const bad = params.find((p) => !this.parse(p));
         if (bad !== undefined) {
-          reply({ error: { code: 2, msg: `Invalid request: invalid stream name ${JSON.stringify(bad)}` }, id });
+          reply({ error: { code: 2, msg: `Invalid request: invalid stream name ${JSON.stringify(bad).slice(0, 200)}` }, id });
           return;
         }
-        for (const p of params as string[]) {
+        const names = params as string[];
+        if (req.method === 'SUBSCRIBE' && new Set([...client.streams, ...names]).size > MAX_STREAMS) {
+          reply({ error: { code: 2, msg: `Invalid request: at most ${MAX_STREAMS} streams per connection` }, id });
+          return;
+        }
+        for (const p of names) {
           if (req.method === 'SUBSCRIBE') client.streams.add(p);
           else client.streams.delete(p);
         }
+        if (req.method === 'SUBSCRIBE') this.startKlines(names);
         reply({ result: null, id });
         return;
       }
       case 'LIST_SUBSCRIPTIONS':
         reply({ result: [...client.streams], id });
         return;
+      case 'SET_PROPERTY':
+        if (params[0] !== 'combined') reply({ error: { code: 2, msg: 'Invalid request: property name must be a string' }, id });
+        else if (typeof params[1] !== 'boolean') reply({ error: { code: 1, msg: 'Invalid value type: expected Boolean' }, id });
+        else {
+          client.combined = params[1];
+          reply({ result: null, id });
+        }
+        return;
+      case 'GET_PROPERTY':
+        if (params[0] !== 'combined') reply({ error: { code: 2, msg: 'Invalid request: property name must be a string' }, id });
+        else reply({ result: client.combined, id });
+        return;
       default:
-        reply({ error: { code: 2, msg: `Invalid request: unknown variant ${JSON.stringify(req.method)}, expected one of SUBSCRIBE, UNSUBSCRIBE, LIST_SUBSCRIPTIONS` }, id });
+        reply({ error: { code: 2, msg: `Invalid request: unknown variant ${JSON.stringify(req.method ?? null).slice(0, 100)}, expected one of SUBSCRIBE, UNSUBSCRIBE, LIST_SUBSCRIPTIONS, SET_PROPERTY, GET_PROPERTY` }, id });
     }
+  }
+
+  private subscribed(stream: string): boolean {
+    for (const c of this.clients) if (c.streams.has(stream)) return true;
+    return false;
   }
 
   private send(stream: string, data: unknown): void {
@@ -153,26 +201,30 @@ export class MarketStreams {
     }
   }
 
-  /** Takes what an engine operation changed and streams it. */
-  publish(events: EngineEvent[]): void {
+  /** Takes what an engine operation changed (and the aggregate trades it made) and streams it. */
+  publish(events: EngineEvent[], aggTrades: AggTrade[] = []): void {
+    if (this.clients.size === 0) {
+      for (const ev of events) if (ev.kind === 'book') this.addDepth(ev);
+      return;
+    }
     const touched = new Set<string>();
     for (const ev of events) {
       if (ev.kind === 'book') {
-        const w = this.windows.get(ev.symbol)!;
-        w.fast.add(ev);
-        w.slow.add(ev);
-        w.partialDirty = true;
+        this.addDepth(ev);
         touched.add(ev.symbol);
       } else if (ev.kind === 'trade') {
-        this.sendTrade(ev.trade);
+        this.send(`${ev.trade.symbol.toLowerCase()}@trade`, tradeEvent(ev.trade, this.now()));
       }
     }
+    for (const a of aggTrades) this.send(`${a.symbol.toLowerCase()}@aggTrade`, aggTradeEvent(a, this.now()));
     for (const symbol of touched) this.sendBookTicker(symbol);
   }
 
-  private sendTrade(t: PublicTrade): void {
-    const s = t.symbol.toLowerCase();
-    this.send(`${s}@trade`, { e: 'trade', E: this.now(), s: t.symbol, t: t.tradeId, p: amount(t.price), q: amount(t.qty), T: t.time, m: t.buyerIsMaker, M: true });
+  private addDepth(ev: Extract<EngineEvent, { kind: 'book' }>): void {
+    const w = this.windows.get(ev.symbol)!;
+    w.fast.add(ev);
+    w.slow.add(ev);
+    w.partialDirty = true;
   }
 
   private sendBookTicker(symbol: string): void {
@@ -197,7 +249,7 @@ export class MarketStreams {
       if (which === 'fast' ? w.partialDirty : true) {
         for (const levels of [5, 10, 20]) {
           const name = `${s}@depth${levels}${suffix}`;
-          if (![...this.clients].some((c) => c.streams.has(name))) continue;
+          if (!this.subscribed(name)) continue;
           const d = this.opts.engine.depth(symbol, levels);
           const side = (l: [Decimal, Decimal][]) => l.map(([p, q]) => [amount(p), amount(q)]);
           this.send(name, { lastUpdateId: d.lastUpdateId, bids: side(d.bids), asks: side(d.asks) });
@@ -210,14 +262,46 @@ export class MarketStreams {
   /** The @ticker stream: rolling 24h statistics, once a second. */
   private sendTicker(symbol: string): void {
     const name = `${symbol.toLowerCase()}@ticker`;
-    if (!this.opts.tape || ![...this.clients].some((c) => c.streams.has(name))) return;
+    if (!this.subscribed(name)) return;
     this.send(name, tickerStreamEvent(this.opts.tape, this.opts.engine, symbol, this.now()));
+  }
+
+  /** A kline stream starts with the kline open at subscription: it is pushed, and closed, from there on. */
+  private startKlines(streams: Iterable<string>): void {
+    for (const stream of streams) {
+      const name = this.parse(stream);
+      if (name?.kind === 'kline' && !this.klineSent.has(stream)) this.klineSent.set(stream, openTimeOf(name.interval, this.now(), name.offset));
+    }
+  }
+
+  /** The @kline streams: the current kline every second (1s) or two (others); a closed one once, with x true. */
+  private sendKlines(evenSecond: boolean): void {
+    const live = new Set<string>();
+    for (const c of this.clients) for (const s of c.streams) if (s.includes('@kline_')) live.add(s);
+    for (const stream of this.klineSent.keys()) if (!live.has(stream)) this.klineSent.delete(stream);
+    const now = this.now();
+    for (const stream of live) {
+      const name = this.parse(stream);
+      if (name?.kind !== 'kline' || (name.interval !== '1s' && !evenSecond)) continue;
+      const store = this.opts.tape.klines(name.symbol);
+      const current = store.query(name.interval, now, { limit: 1, offset: name.offset }).at(-1);
+      if (!current) continue; // no trade yet
+      const sent = this.klineSent.get(stream);
+      if (sent !== undefined && sent < current.openTime) {
+        const closed = store.query(name.interval, now, { startTime: sent, limit: 1, offset: name.offset })[0];
+        if (closed && closed.openTime === sent) this.send(stream, klineEvent(name.symbol, name.interval, closed, true, now));
+      }
+      this.klineSent.set(stream, current.openTime);
+      this.send(stream, klineEvent(name.symbol, name.interval, current, false, now));
+    }
   }
 
   /** Tells every client the server is going away (Binance's serverShutdown event). */
   serverShutdown(): void {
-    const event = JSON.stringify({ e: 'serverShutdown', E: this.now() });
-    for (const c of this.clients) c.socket.send(event);
+    const data = { e: 'serverShutdown', E: this.now() };
+    const raw = JSON.stringify(data);
+    const wrapped = JSON.stringify({ stream: '!serverShutdown', data });
+    for (const c of this.clients) c.socket.send(c.combined ? wrapped : raw);
   }
 
   /** Closes every connection (fault injection). */
@@ -232,5 +316,4 @@ export class MarketStreams {
     this.dropAll();
     this.wss.close();
   }
-
 }

@@ -1,4 +1,92 @@
-/** How the simulator writes exact amounts on the wire: Binance's 8-decimal strings ("0.10000000"). */
+/**
+ * How the simulator writes things on the wire, in Binance's JSON shapes: exact amounts as 8-decimal
+ * strings ("0.10000000"), orders (with STP's and expiry's conditional fields), fills, symbols.
+ */
 import { formatFixed, type Decimal } from '../../model/decimal.js';
+import { AVG_PRICE_MINS } from '../engine/avg-price.js';
+import { DEFAULT_STP, STP_MODES, type PreventedMatch, type SimFill, type SimOrder, type SymbolSpec } from '../engine/types.js';
 
 export const amount = (x: Decimal): string => formatFixed(x, 8);
+
+/** The fields every order response shares (RESULT, cancel, query), with the conditional ones. */
+export function resultFields(o: SimOrder): Record<string, unknown> {
+  return {
+    price: amount(o.price),
+    origQty: amount(o.origQty),
+    executedQty: amount(o.executedQty),
+    origQuoteOrderQty: amount(o.origQuoteOrderQty),
+    cummulativeQuoteQty: amount(o.cummulativeQuoteQty),
+    status: o.status,
+    timeInForce: o.timeInForce,
+    type: o.type,
+    side: o.side,
+    workingTime: o.isWorking ? o.time : -1,
+    selfTradePreventionMode: o.selfTradePreventionMode,
+    ...(o.preventedMatchId !== undefined ? { preventedMatchId: o.preventedMatchId, preventedQuantity: amount(o.preventedQty) } : {}),
+    ...(o.expiryReason !== undefined ? { expiryReason: o.expiryReason } : {}),
+  };
+}
+
+/** GET /api/v3/order and openOrders. */
+export function orderJson(o: SimOrder): unknown {
+  return {
+    symbol: o.symbol,
+    orderId: o.orderId,
+    orderListId: -1,
+    clientOrderId: o.clientOrderId,
+    ...resultFields(o),
+    stopPrice: amount(0n),
+    icebergQty: amount(0n),
+    time: o.time,
+    updateTime: o.updateTime,
+    isWorking: o.isWorking,
+  };
+}
+
+export function fillJson(f: SimFill): unknown {
+  return { price: amount(f.price), qty: amount(f.qty), commission: amount(f.commission), commissionAsset: f.commissionAsset, tradeId: f.tradeId };
+}
+
+export function preventedMatchJson(m: PreventedMatch): unknown {
+  return {
+    preventedMatchId: m.preventedMatchId,
+    makerOrderId: m.makerOrderId,
+    price: amount(m.price),
+    ...(m.takerPreventedQuantity !== undefined ? { takerPreventedQuantity: amount(m.takerPreventedQuantity) } : {}),
+    ...(m.makerPreventedQuantity !== undefined ? { makerPreventedQuantity: amount(m.makerPreventedQuantity) } : {}),
+  };
+}
+
+export function symbolJson(s: SymbolSpec): unknown {
+  return {
+    symbol: s.symbol,
+    status: 'TRADING',
+    baseAsset: s.baseAsset,
+    baseAssetPrecision: s.basePrecision,
+    quoteAsset: s.quoteAsset,
+    quotePrecision: s.quotePrecision,
+    quoteAssetPrecision: s.quotePrecision,
+    orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET'],
+    icebergAllowed: false,
+    ocoAllowed: false,
+    quoteOrderQtyMarketAllowed: true,
+    isSpotTradingAllowed: true,
+    isMarginTradingAllowed: false,
+    filters: [
+      { filterType: 'PRICE_FILTER', minPrice: amount(s.minPrice), maxPrice: amount(s.maxPrice), tickSize: amount(s.tickSize) },
+      { filterType: 'LOT_SIZE', minQty: amount(s.minQty), maxQty: amount(s.maxQty), stepSize: amount(s.stepSize) },
+      {
+        filterType: 'NOTIONAL',
+        minNotional: amount(s.minNotional),
+        applyMinToMarket: s.applyMinToMarket,
+        maxNotional: amount(s.maxNotional),
+        applyMaxToMarket: s.applyMaxToMarket,
+        avgPriceMins: AVG_PRICE_MINS,
+      },
+    ],
+    permissions: [],
+    permissionSets: [['SPOT']],
+    defaultSelfTradePreventionMode: DEFAULT_STP,
+    allowedSelfTradePreventionModes: STP_MODES,
+  };
+}

@@ -1,63 +1,78 @@
 /**
  * The WebSocket API at /ws-api/v3, as Binance serves it since the listenKey endpoints were retired:
- * requests {id, method, params} answered {id, status, result | error}; the user data stream by
- * `userDataStream.subscribe.signature` (any key type) or `session.logon` (Ed25519) then
- * `userDataStream.subscribe`, delivering {subscriptionId, event} with executionReport and
- * outboundAccountPosition in the order the engine produced them; and the order methods
- * (`order.place`, `order.cancel`, `order.status`, `openOrders.status`, `account.status`), which
- * share the REST API's operations and checks.
+ * requests {id, method, params} answered {id, status, result | error, rateLimits}, with the REST
+ * API's request weight (shared per address; a connection costs 2), -1104 for unread parameters and
+ * the same handlers; the user data stream by `userDataStream.subscribe.signature` (any key type) or
+ * `session.logon` (Ed25519) then `userDataStream.subscribe`, delivering {subscriptionId, event}.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Decimal } from '../../model/decimal.js';
-import { amount } from './wire.js';
 import { ExchangeError, type EngineEvent } from '../engine/types.js';
-import { Params } from './params.js';
-import { checkSigned, type RestApi, type SimAccount } from './rest.js';
-import { wsApiPayload } from './signing.js';
+import { checkSigned, type SimAccount } from './accounts.js';
+import type { SimContext } from './context.js';
 import { startHeartbeat, type HeartbeatOptions } from './heartbeat.js';
+import { RateLimitError } from './limits.js';
+import { WS_METHODS, type WsSession } from './ws-methods.js';
+import { Params, checkKnownParams } from './params.js';
+import type { RestApi } from './rest.js';
+import { SIGNED_PARAMS, weightOf } from './routes.js';
+import { wsApiPayload } from './signing.js';
+import { accountPosition, executionReport } from './user-stream.js';
 
+const REQUEST_ID = /^[a-zA-Z0-9-_]{1,36}$/;
+const I64 = 2 ** 63;
 
-interface Session {
+interface Session extends WsSession {
   socket: WebSocket;
-  /** Set by session.logon. */
-  account: SimAccount | undefined;
-  /** subscriptionId -> account name. */
-  subscriptions: Map<number, string>;
-}
-
-interface Request {
-  id: string | number | null;
-  method: string;
-  params: Record<string, string | number | boolean>;
+  client: string;
+  /** Whether responses carry rateLimits unless a request says otherwise (?returnRateLimits=false). */
+  rateLimitsByDefault: boolean;
 }
 
 export interface WsApiOptions {
   rest: RestApi;
-  now?: () => number;
   heartbeat?: HeartbeatOptions;
 }
+
+type RequestId = string | number | null;
 
 export class WsApi {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   private readonly sessions = new Set<Session>();
-  private nextSubscription = 0;
-  private readonly now: () => number;
+  private readonly ctx: SimContext;
   private readonly stopHeartbeat: () => void;
 
-  constructor(private readonly opts: WsApiOptions) {
-    this.now = opts.now ?? Date.now;
+  constructor(opts: WsApiOptions) {
+    this.ctx = opts.rest.context;
     this.stopHeartbeat = startHeartbeat(this.wss, opts.heartbeat);
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    if (new URL(req.url ?? '/', 'http://sim').pathname !== '/ws-api/v3') return false;
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://sim');
+    } catch {
+      return false;
+    }
+    if (url.pathname !== '/ws-api/v3') return false;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.wss.emit('connection', ws, req);
-      const session: Session = { socket: ws, account: undefined, subscriptions: new Map() };
+      const session: Session = {
+        socket: ws,
+        client: req.socket.remoteAddress ?? '',
+        account: undefined,
+        subscriptions: new Map(),
+        nextSubscriptionId: 0,
+        rateLimitsByDefault: url.searchParams.get('returnRateLimits') !== 'false',
+      };
+      try {
+        this.ctx.limits.spend(session.client, 2); // a connection costs 2 weight
+      } catch {
+        // Counted; the requests that follow get the 429.
+      }
       this.sessions.add(session);
-      ws.on('message', (data) => this.request(session, data.toString()));
+      ws.on('message', (data, isBinary) => this.request(session, isBinary ? '' : data.toString()));
       ws.on('close', () => this.sessions.delete(session));
       ws.on('error', () => ws.terminate());
     });
@@ -66,83 +81,69 @@ export class WsApi {
 
   private request(session: Session, text: string): void {
     const send = (body: unknown) => session.socket.send(JSON.stringify(body));
-    let req: Request;
+    let parsed: unknown;
     try {
-      const parsed = JSON.parse(text) as Partial<Request>;
-      if (typeof parsed !== 'object' || parsed === null || typeof parsed.method !== 'string') throw new Error('no method');
-      if (parsed.params !== undefined && (typeof parsed.params !== 'object' || parsed.params === null || Array.isArray(parsed.params))) {
-        send({ id: parsed.id ?? null, status: 400, error: { code: -1135, msg: "Invalid 'params' in JSON request; expected an object." } });
-        return;
-      }
-      req = { id: parsed.id ?? null, method: parsed.method, params: parsed.params ?? {} };
+      parsed = JSON.parse(text);
     } catch {
       send({ id: null, status: 400, error: { code: -1135, msg: 'Invalid JSON request.' } });
       return;
     }
-    try {
-      send({ id: req.id, status: 200, result: this.dispatch(session, req) });
-    } catch (err) {
-      if (err instanceof ExchangeError) send({ id: req.id, status: err.httpStatus, error: { code: err.code, msg: err.message } });
-      else send({ id: req.id, status: 500, error: { code: -1000, msg: 'An unknown error occurred while processing the request.' } });
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      send({ id: null, status: 400, error: { code: -1135, msg: 'Invalid JSON request.' } });
+      return;
     }
-  }
-
-  private dispatch(session: Session, req: Request): unknown {
-    const params = new Params(new Map(Object.entries(req.params).map(([k, v]) => [k, String(v)])));
-    const rest = this.opts.rest;
-    switch (req.method) {
-      case 'ping':
-        return {};
-      case 'time':
-        return { serverTime: this.now() };
-      case 'session.logon': {
-        const account = this.signed(session, req, params, false);
-        if (account.ed25519PublicKey === undefined) throw new ExchangeError(-4056, 'HMAC_SHA256 API key is not supported.');
-        session.account = account;
-        return { apiKey: account.apiKey, authorizedSince: this.now(), connectedSince: this.now(), returnRateLimits: true, serverTime: this.now(), userDataStream: session.subscriptions.size > 0 };
+    const { id: rawId, method, params } = parsed as { id?: unknown; method?: unknown; params?: unknown };
+    const id = requestId(rawId);
+    if (id === undefined) {
+      send({ id: null, status: 400, error: { code: -1100, msg: `Illegal characters found in parameter 'id'; legal range is '${REQUEST_ID.source}'.` } });
+      return;
+    }
+    if (typeof method !== 'string') {
+      send({ id, status: 400, error: { code: -1102, msg: "Mandatory parameter 'method' was not sent, was empty/null, or malformed." } });
+      return;
+    }
+    if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
+      send({ id, status: 400, error: { code: -1135, msg: "Invalid 'params' in JSON request; expected an object." } });
+      return;
+    }
+    const raw = (params ?? {}) as Record<string, unknown>;
+    let showLimits = session.rateLimitsByDefault;
+    let ordersCounted: number | undefined;
+    const rateLimits = () => ({
+      rateLimits: [
+        ...(ordersCounted !== undefined ? [{ rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: this.ctx.limits.orderLimit, count: ordersCounted }] : []),
+        { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: this.ctx.limits.weightLimit, count: this.ctx.limits.weightUsed(session.client) },
+      ],
+    });
+    try {
+      const p = Params.fromJson(raw);
+      if (p.has('returnRateLimits')) showLimits = p.oneOf('returnRateLimits', ['true', 'false'] as const) === 'true';
+      const name = method.startsWith('v3/') ? method.slice(3) : method;
+      const m = Object.hasOwn(WS_METHODS, name) ? WS_METHODS[name]! : undefined;
+      if (!m) throw new ExchangeError(-1020, `Unknown method: '${method.slice(0, 100)}'.`);
+      this.ctx.limits.spend(session.client, weightOf(m, p));
+      checkKnownParams(p, [...m.params, ...(m.auth === 'none' || m.auth === 'session' ? [] : ['apiKey', ...SIGNED_PARAMS]), 'returnRateLimits']);
+      let account: SimAccount | undefined;
+      if (m.auth === 'signed' || m.auth === 'signed-or-session') account = this.signed(session, raw, p, m.auth === 'signed-or-session');
+      if (m.placesOrder) ordersCounted = this.ctx.limits.countOrder(account!.name);
+      const result = m.run(this.ctx, session, p, account!);
+      send({ id, status: 200, result, ...(showLimits ? rateLimits() : {}) });
+    } catch (err) {
+      if (!(err instanceof ExchangeError)) {
+        send({ id, status: 500, error: { code: -1000, msg: 'An unknown error occurred while processing the request.' } });
+        return;
       }
-      case 'userDataStream.subscribe.signature':
-        return this.subscribe(session, this.signed(session, req, params, false));
-      case 'userDataStream.subscribe':
-        if (!session.account) throw new ExchangeError(-2015, 'Invalid API-key, IP, or permissions for action.', 401);
-        return this.subscribe(session, session.account);
-      case 'userDataStream.unsubscribe': {
-        const id = params.integer('subscriptionId', 0, Number.MAX_SAFE_INTEGER);
-        if (id === undefined) session.subscriptions.clear();
-        else session.subscriptions.delete(id);
-        return {};
-      }
-      case 'order.place': {
-        const account = this.signed(session, req, params, true);
-        rest.countOrder(account);
-        return rest.newOrder(params, account, false);
-      }
-      case 'order.cancel':
-        return rest.cancel(params, this.signed(session, req, params, true));
-      case 'order.status':
-        return rest.orderStatus(params, this.signed(session, req, params, true));
-      case 'openOrders.status':
-        return rest.openOrders(params, this.signed(session, req, params, true));
-      case 'account.status':
-        return rest.account(this.signed(session, req, params, true));
-      default:
-        throw new ExchangeError(-1020, `Unknown method: '${req.method}'.`);
+      const data = err instanceof RateLimitError ? { data: { serverTime: this.ctx.now(), retryAfter: err.retryAt } } : {};
+      send({ id, status: err.httpStatus, error: { code: err.code, msg: err.message, ...data }, ...(showLimits ? rateLimits() : {}) });
     }
   }
 
   /** The request's account: its own signature, or (when allowed) the logged-on session's. */
-  private signed(session: Session, req: Request, params: Params, sessionOk: boolean): SimAccount {
-    if (sessionOk && session.account && !params.has('signature')) return session.account;
-    const account = this.opts.rest.accountFor(params.optional('apiKey'));
-    const signature = params.optional('signature');
-    checkSigned(account, params, wsApiPayload(req.params), signature, this.now());
+  private signed(session: Session, raw: Record<string, unknown>, p: Params, sessionOk: boolean): SimAccount {
+    if (sessionOk && session.account && !p.has('signature')) return session.account;
+    const account = this.ctx.accounts.of(p.optional('apiKey'));
+    checkSigned(account, p, wsApiPayload(raw as Record<string, string | number | boolean>), p.optional('signature'), this.ctx.now());
     return account;
-  }
-
-  private subscribe(session: Session, account: SimAccount): unknown {
-    const subscriptionId = this.nextSubscription++;
-    session.subscriptions.set(subscriptionId, account.name);
-    return { subscriptionId };
   }
 
   /** Delivers user data events to the subscriptions of the accounts they concern. */
@@ -153,46 +154,10 @@ export class WsApi {
       let event: unknown;
       if (ev.kind === 'execution') {
         account = ev.order.account;
-        const o = ev.order;
-        const f = ev.fill;
-        event = {
-          e: 'executionReport',
-          E: ev.time,
-          s: o.symbol,
-          c: o.clientOrderId,
-          S: o.side,
-          o: o.type,
-          f: o.timeInForce,
-          q: amount(o.origQty),
-          p: amount(o.price),
-          P: amount(0n),
-          F: amount(0n),
-          g: -1,
-          C: ev.execution === 'CANCELED' ? o.clientOrderId : '',
-          x: ev.execution,
-          X: o.status,
-          r: 'NONE',
-          i: o.orderId,
-          l: amount(f?.qty ?? 0n),
-          z: amount(o.executedQty),
-          L: amount(f?.price ?? 0n),
-          n: amount(f?.commission ?? 0n),
-          N: f?.commissionAsset ?? null,
-          T: ev.time,
-          t: f?.tradeId ?? -1,
-          w: o.isWorking,
-          m: f?.isMaker ?? false,
-          M: false,
-          O: o.time,
-          Z: amount(o.cummulativeQuoteQty),
-          Y: amount(f?.quoteQty ?? 0n),
-          Q: amount(o.origQuoteOrderQty),
-          W: o.isWorking ? o.time : -1,
-          V: 'NONE',
-        };
+        event = executionReport(ev);
       } else if (ev.kind === 'balances') {
         account = ev.account;
-        event = { e: 'outboundAccountPosition', E: ev.time, u: ev.time, B: [...ev.balances].map(([a, b]) => ({ a, f: amount(b.free), l: amount(b.locked) })) };
+        event = accountPosition(ev);
       } else continue;
       for (const s of this.sessions) {
         for (const [subscriptionId, name] of s.subscriptions) if (name === account) s.socket.send(JSON.stringify({ subscriptionId, event }));
@@ -202,7 +167,7 @@ export class WsApi {
 
   /** Binance's serverShutdown event, on every session. */
   serverShutdown(): void {
-    const event = JSON.stringify({ event: { e: 'serverShutdown', E: this.now() } });
+    const event = JSON.stringify({ event: { e: 'serverShutdown', E: this.ctx.now() } });
     for (const s of this.sessions) s.socket.send(event);
   }
 
@@ -213,8 +178,15 @@ export class WsApi {
 
   close(): void {
     this.stopHeartbeat();
-    for (const s of this.sessions) s.socket.terminate();
-    this.sessions.clear();
+    this.dropAll();
     this.wss.close();
   }
+}
+
+/** A request id as Binance accepts it (64-bit integer, up to 36 of [a-zA-Z0-9-_], or null); undefined if not. */
+function requestId(id: unknown): RequestId | undefined {
+  if (id === undefined || id === null) return null;
+  if (typeof id === 'number') return Number.isInteger(id) && Math.abs(id) < I64 ? id : undefined;
+  if (typeof id === 'string') return REQUEST_ID.test(id) ? id : undefined;
+  return undefined;
 }

@@ -1,12 +1,40 @@
 /**
- * The public trade tape per symbol: recent trades (GET /api/v3/trades) and rolling 24-hour
- * statistics (GET /api/v3/ticker/24hr, the @ticker stream), fed by the engine's trade events.
+ * The public market data per symbol, fed by the engine's trade events and bounded whatever the
+ * trade rate: the recent trades (GET /api/v3/trades), aggregate trades (GET aggTrades, the @aggTrade
+ * stream), klines (klines.ts) and the rolling 24-hour statistics derived from the 1m klines (GET
+ * ticker/24hr, the @ticker stream; Binance's rolling windows are minute-precise too).
  */
-import { ZERO, div, mul, roundToStep, type Decimal } from '../../model/decimal.js';
+import { ZERO, div, roundToStep, type Decimal } from '../../model/decimal.js';
+import { KlineStore, summarySince } from './klines.js';
 import type { EngineEvent, PublicTrade } from './types.js';
+import { Window } from './window.js';
 
 const DAY_MS = 86_400_000;
-const RECENT = 1000;
+
+/** How much market data is kept per symbol. */
+export interface TapeRetention {
+  /** Recent trades for GET /api/v3/trades (its limit is at most 1000). Default 1000. */
+  publicTrades?: number;
+  /** Aggregate trades for GET /api/v3/aggTrades. Default 10000. */
+  aggTrades?: number;
+  /** Klines per interval (1m keeps at least 1441, for the 24h ticker). Default 1000. */
+  klines?: number;
+}
+
+export const DEFAULT_TAPE_RETENTION: Required<TapeRetention> = { publicTrades: 1000, aggTrades: 10_000, klines: 1000 };
+
+/** Trades of one taker order at one price and time (Binance's aggregate trade). */
+export interface AggTrade {
+  symbol: string;
+  aggId: number;
+  price: Decimal;
+  qty: Decimal;
+  firstId: number;
+  lastId: number;
+  time: number;
+  buyerIsMaker: boolean;
+  takerOrderId: number;
+}
 
 export interface Ticker24h {
   symbol: string;
@@ -28,60 +56,91 @@ export interface Ticker24h {
   count: number;
 }
 
+class SymbolTape {
+  readonly trades: Window<PublicTrade>;
+  readonly aggTrades: Window<AggTrade>;
+  readonly klines: KlineStore;
+  nextAggId = 0;
+
+  constructor(r: Required<TapeRetention>) {
+    this.trades = new Window(r.publicTrades);
+    this.aggTrades = new Window(r.aggTrades);
+    this.klines = new KlineStore(r.klines);
+  }
+}
+
 export class Tape {
-  private readonly trades = new Map<string, PublicTrade[]>();
+  private readonly symbols = new Map<string, SymbolTape>();
+  private readonly retention: Required<TapeRetention>;
 
-  constructor(private readonly now: () => number = Date.now) {}
-
-  record(events: EngineEvent[]): void {
-    for (const ev of events) {
-      if (ev.kind !== 'trade') continue;
-      let list = this.trades.get(ev.trade.symbol);
-      if (!list) this.trades.set(ev.trade.symbol, (list = []));
-      list.push(ev.trade);
-    }
+  constructor(
+    private readonly now: () => number = Date.now,
+    retention: TapeRetention = {},
+  ) {
+    this.retention = { ...DEFAULT_TAPE_RETENTION, ...retention };
   }
 
-  /** Trades of the last 24 hours, oldest first; older ones are forgotten here. */
-  private window(symbol: string): PublicTrade[] {
-    const list = this.trades.get(symbol) ?? [];
-    const since = this.now() - DAY_MS;
-    let drop = 0;
-    while (drop < list.length && list[drop]!.time < since && list.length - drop > RECENT) drop++;
-    if (drop > 0) list.splice(0, drop);
-    return list.filter((t) => t.time >= since);
+  private of(symbol: string): SymbolTape {
+    let s = this.symbols.get(symbol);
+    if (!s) this.symbols.set(symbol, (s = new SymbolTape(this.retention)));
+    return s;
+  }
+
+  /** Takes an operation's events; returns the aggregate trades they made (complete: one taker order each). */
+  record(events: EngineEvent[]): AggTrade[] {
+    const made: AggTrade[] = [];
+    for (const ev of events) {
+      if (ev.kind !== 'trade') continue;
+      const t = ev.trade;
+      const s = this.of(t.symbol);
+      s.trades.push(t);
+      s.klines.record({ tradeId: t.tradeId, time: t.time, price: t.price, qty: t.qty, takerBuys: !t.buyerIsMaker });
+      const last = made.at(-1);
+      if (last && last.symbol === t.symbol && last.takerOrderId === t.takerOrderId && last.price === t.price && last.time === t.time) {
+        last.qty += t.qty;
+        last.lastId = t.tradeId;
+        continue;
+      }
+      const agg: AggTrade = { symbol: t.symbol, aggId: s.nextAggId++, price: t.price, qty: t.qty, firstId: t.tradeId, lastId: t.tradeId, time: t.time, buyerIsMaker: t.buyerIsMaker, takerOrderId: t.takerOrderId };
+      s.aggTrades.push(agg);
+      made.push(agg);
+    }
+    return made;
   }
 
   recent(symbol: string, limit: number): PublicTrade[] {
-    const list = this.trades.get(symbol) ?? [];
+    const list = this.symbols.get(symbol)?.trades.toArray() ?? [];
     return list.slice(Math.max(0, list.length - limit));
   }
 
+  /** Aggregate trades as GET aggTrades selects them: from an id, or in a time range, or the latest. */
+  aggTrades(symbol: string, q: { fromId?: number; startTime?: number; endTime?: number; limit: number }): AggTrade[] {
+    const list = this.symbols.get(symbol)?.aggTrades.toArray() ?? [];
+    if (q.fromId !== undefined) return list.filter((a) => a.aggId >= q.fromId!).slice(0, q.limit);
+    const inRange = list.filter((a) => (q.startTime === undefined || a.time >= q.startTime) && (q.endTime === undefined || a.time <= q.endTime));
+    return q.startTime !== undefined ? inRange.slice(0, q.limit) : inRange.slice(Math.max(0, inRange.length - q.limit));
+  }
+
+  klines(symbol: string): KlineStore {
+    return this.of(symbol).klines;
+  }
+
   ticker(symbol: string): Ticker24h {
-    const day = this.window(symbol);
     const closeTime = this.now();
-    const first = day[0];
-    const last = day[day.length - 1];
-    let high = ZERO;
-    let low = ZERO;
-    let volume = ZERO;
-    let quoteVolume = ZERO;
-    for (const t of day) {
-      if (high === ZERO || t.price > high) high = t.price;
-      if (low === ZERO || t.price < low) low = t.price;
-      volume += t.qty;
-      quoteVolume += mul(t.price, t.qty, 'half-even');
-    }
-    const open = first?.price ?? ZERO;
-    const lastPrice = last?.price ?? ZERO;
+    const day = summarySince(this.of(symbol).klines, closeTime - DAY_MS, closeTime);
+    const last = this.symbols.get(symbol)?.trades.last();
+    const open = day?.open ?? ZERO;
+    const lastPrice = day ? day.close : ZERO;
+    const volume = day?.volume ?? ZERO;
+    const quoteVolume = day?.quoteVolume ?? ZERO;
     const change = lastPrice - open;
     return {
       symbol,
       openPrice: open,
-      highPrice: high,
-      lowPrice: low,
+      highPrice: day?.high ?? ZERO,
+      lowPrice: day?.low ?? ZERO,
       lastPrice,
-      lastQty: last?.qty ?? ZERO,
+      lastQty: day && last ? last.qty : ZERO,
       volume,
       quoteVolume,
       weightedAvgPrice: volume === ZERO ? ZERO : div(quoteVolume, volume, 'half-even'),
@@ -89,9 +148,20 @@ export class Tape {
       priceChangePercent: open === ZERO ? ZERO : roundToStep(div(change * 100n, open, 'half-even'), 100_000n, 'half-even'),
       openTime: closeTime - DAY_MS,
       closeTime,
-      firstId: first?.tradeId ?? -1,
-      lastId: last?.tradeId ?? -1,
-      count: day.length,
+      firstId: day?.firstId ?? -1,
+      lastId: day?.lastId ?? -1,
+      count: day?.trades ?? 0,
     };
+  }
+
+  /** Sizes of what the tape holds (memory tests). */
+  get retained(): { trades: number; aggTrades: number } {
+    let trades = 0;
+    let aggTrades = 0;
+    for (const s of this.symbols.values()) {
+      trades += s.trades.size;
+      aggTrades += s.aggTrades.size;
+    }
+    return { trades, aggTrades };
   }
 }

@@ -9,7 +9,18 @@ export type SimSide = 'BUY' | 'SELL';
 export type SimOrderType = 'LIMIT' | 'MARKET' | 'LIMIT_MAKER';
 export type SimTimeInForce = 'GTC' | 'IOC' | 'FOK';
 export type SimOrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'REJECTED' | 'EXPIRED' | 'EXPIRED_IN_MATCH';
-export type ExecutionType = 'NEW' | 'CANCELED' | 'REJECTED' | 'TRADE' | 'EXPIRED';
+export type ExecutionType = 'NEW' | 'CANCELED' | 'REJECTED' | 'TRADE' | 'EXPIRED' | 'TRADE_PREVENTION';
+/** Why an order expired (Binance's `expiryReason` / `eR`), for the reasons the sim produces. */
+export type ExpiryReason = 'UNFILLED_IOC_QUANTITY_EXPIRED' | 'UNFILLED_FOK_ORDER_EXPIRED' | 'INSUFFICIENT_LIQUIDITY';
+
+/**
+ * Self-trade prevention (faqs/stp_faq.md): what happens when an order would trade with an order of
+ * the same account. The taker's mode decides. DECREMENT and TRANSFER are not served.
+ */
+export type StpMode = 'NONE' | 'EXPIRE_TAKER' | 'EXPIRE_MAKER' | 'EXPIRE_BOTH';
+export const STP_MODES: readonly StpMode[] = ['NONE', 'EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'];
+/** Binance's usual symbol default (exchangeInfo `defaultSelfTradePreventionMode`). */
+export const DEFAULT_STP: StpMode = 'EXPIRE_MAKER';
 
 /** A symbol and its exchange filters (Binance exchangeInfo). */
 export interface SymbolSpec {
@@ -43,6 +54,8 @@ export interface NewOrderRequest {
   quoteOrderQty?: Decimal;
   price?: Decimal;
   clientOrderId: string;
+  /** Default: DEFAULT_STP. */
+  selfTradePreventionMode?: StpMode;
 }
 
 export interface SimFill {
@@ -77,6 +90,34 @@ export interface SimOrder {
   isWorking: boolean;
   /** What is still locked for this order (quote for BUY, base for SELL). */
   locked: Decimal;
+  selfTradePreventionMode: StpMode;
+  /** Quantity expired by self-trade prevention (origQty - executedQty - preventedQty is what can still trade). */
+  preventedQty: Decimal;
+  /** The prevented match that expired this order, if one did. */
+  preventedMatchId?: number;
+  expiryReason?: ExpiryReason;
+}
+
+/** A match that self-trade prevention stopped (the placement response's `preventedMatches`). */
+export interface PreventedMatch {
+  preventedMatchId: number;
+  makerOrderId: number;
+  price: Decimal;
+  /** Set when the taker expired (EXPIRE_TAKER, EXPIRE_BOTH). */
+  takerPreventedQuantity?: Decimal;
+  /** Set when the maker expired (EXPIRE_MAKER, EXPIRE_BOTH). */
+  makerPreventedQuantity?: Decimal;
+}
+
+/** What a TRADE_PREVENTION execution report adds: the match that did not happen. */
+export interface Prevention {
+  counterOrderId: number;
+  /** Quantity this event expired (executionReport `B`). */
+  lastPreventedQty: Decimal;
+  /** The trade that would have happened without STP (`pl`, `pL`, `pY`). */
+  qty: Decimal;
+  price: Decimal;
+  quoteQty: Decimal;
 }
 
 /** An own trade, as GET /api/v3/myTrades shows it. */
@@ -99,6 +140,8 @@ export interface SimTrade {
 export interface PublicTrade {
   symbol: string;
   tradeId: number;
+  /** The taker order (trades of one taker at one price make one aggregate trade). */
+  takerOrderId: number;
   price: Decimal;
   qty: Decimal;
   time: number;
@@ -116,7 +159,7 @@ export interface Balance {
  * account touched).
  */
 export type EngineEvent =
-  | { kind: 'execution'; order: SimOrder; execution: ExecutionType; fill?: SimFill; time: number }
+  | { kind: 'execution'; order: SimOrder; execution: ExecutionType; fill?: SimFill; time: number; cancelClientOrderId?: string; prevention?: Prevention }
   | { kind: 'balances'; account: string; balances: Map<string, Balance>; time: number }
   | { kind: 'trade'; trade: PublicTrade }
   /** A price level's new total quantity (0: gone), with the book's update id after the change. */

@@ -1,0 +1,50 @@
+/**
+ * What the sim serves under /api/v3, in one table: method, path, request weight, whether it is
+ * signed, the parameters it reads (anything else is -1104), and its handler. Read by the REST API;
+ * the table a README could print is exactly this.
+ */
+import type { SimAccount } from './accounts.js';
+import type { SimContext } from './context.js';
+import { aggTrades, avgPrice, bookTicker, depth, depthWeight, exchangeInfo, klines, ticker24h, trades } from './market-data.js';
+import type { Params } from './params.js';
+import * as trading from './trading.js';
+
+export interface Route {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  /** Request weight (some depend on the parameters, as on Binance). */
+  weight: number | ((p: Params) => number);
+  signed: boolean;
+  /** The parameters the endpoint reads (plus timestamp, recvWindow and signature when signed). */
+  params: readonly string[];
+  /** Counts toward the ORDERS limit (X-MBX-ORDER-COUNT-10S). */
+  placesOrder?: boolean;
+  handle: (ctx: SimContext, p: Params, account: SimAccount) => unknown;
+}
+
+export const SIGNED_PARAMS = ['timestamp', 'recvWindow', 'signature'] as const;
+
+const KLINE_PARAMS = ['symbol', 'interval', 'startTime', 'endTime', 'timeZone', 'limit'];
+
+export const REST_ROUTES: readonly Route[] = [
+  { method: 'GET', path: '/api/v3/ping', weight: 1, signed: false, params: [], handle: () => ({}) },
+  { method: 'GET', path: '/api/v3/time', weight: 1, signed: false, params: [], handle: (ctx) => ({ serverTime: ctx.now() }) },
+  { method: 'GET', path: '/api/v3/exchangeInfo', weight: 20, signed: false, params: ['symbol', 'symbols', 'permissions'], handle: exchangeInfo },
+  { method: 'GET', path: '/api/v3/depth', weight: depthWeight, signed: false, params: ['symbol', 'limit'], handle: depth },
+  { method: 'GET', path: '/api/v3/trades', weight: 25, signed: false, params: ['symbol', 'limit'], handle: trades },
+  { method: 'GET', path: '/api/v3/aggTrades', weight: 4, signed: false, params: ['symbol', 'fromId', 'startTime', 'endTime', 'limit'], handle: aggTrades },
+  { method: 'GET', path: '/api/v3/klines', weight: 2, signed: false, params: KLINE_PARAMS, handle: klines },
+  { method: 'GET', path: '/api/v3/avgPrice', weight: 2, signed: false, params: ['symbol'], handle: avgPrice },
+  { method: 'GET', path: '/api/v3/ticker/bookTicker', weight: (p) => (p.has('symbol') ? 2 : 4), signed: false, params: ['symbol'], handle: bookTicker },
+  { method: 'GET', path: '/api/v3/ticker/24hr', weight: (p) => (p.has('symbol') ? 2 : 80), signed: false, params: ['symbol', 'type'], handle: ticker24h },
+  { method: 'POST', path: '/api/v3/order', weight: 1, signed: true, params: trading.ORDER_PARAMS, placesOrder: true, handle: trading.newOrder },
+  { method: 'POST', path: '/api/v3/order/test', weight: trading.testOrderWeight, signed: true, params: [...trading.ORDER_PARAMS, 'computeCommissionRates'], handle: trading.testOrder },
+  { method: 'GET', path: '/api/v3/order', weight: 4, signed: true, params: trading.ORDER_REF, handle: trading.orderStatus },
+  { method: 'DELETE', path: '/api/v3/order', weight: 1, signed: true, params: [...trading.ORDER_REF, 'newClientOrderId'], handle: trading.cancel },
+  { method: 'GET', path: '/api/v3/openOrders', weight: trading.openOrdersWeight, signed: true, params: ['symbol'], handle: trading.openOrders },
+  { method: 'DELETE', path: '/api/v3/openOrders', weight: 1, signed: true, params: ['symbol'], handle: trading.cancelAll },
+  { method: 'GET', path: '/api/v3/account', weight: 20, signed: true, params: ['omitZeroBalances'], handle: trading.accountInfo },
+  { method: 'GET', path: '/api/v3/myTrades', weight: trading.myTradesWeight, signed: true, params: ['symbol', 'orderId', 'startTime', 'endTime', 'fromId', 'limit'], handle: trading.myTrades },
+];
+
+export const weightOf = (route: { weight: number | ((p: Params) => number) }, p: Params): number => (typeof route.weight === 'number' ? route.weight : route.weight(p));

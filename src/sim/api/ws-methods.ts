@@ -1,0 +1,98 @@
+/**
+ * The WS API's methods in one table, as routes.ts is for REST: weight, the parameters each reads,
+ * how it authenticates, and its handler (most are the REST handlers). User data stream methods
+ * keep Binance's limits: one subscription per account per connection, 1000 active, 65535 in a
+ * connection's life.
+ */
+import { ExchangeError } from '../engine/types.js';
+import type { SimAccount } from './accounts.js';
+import type { SimContext } from './context.js';
+import { aggTrades, avgPrice, bookTicker, depth, depthWeight, exchangeInfo, klines, ticker24h, trades } from './market-data.js';
+import type { Params } from './params.js';
+import * as trading from './trading.js';
+
+export interface WsSession {
+  /** Set by session.logon. */
+  account: SimAccount | undefined;
+  /** subscriptionId -> account name. */
+  subscriptions: Map<number, string>;
+  nextSubscriptionId: number;
+}
+
+export interface WsMethod {
+  weight: number | ((p: Params) => number);
+  params: readonly string[];
+  /** none; signed (apiKey + signature); signed-or-session (or a logged-on session); session (logged on). */
+  auth: 'none' | 'signed' | 'signed-or-session' | 'session';
+  placesOrder?: boolean;
+  run: (ctx: SimContext, session: WsSession, p: Params, account: SimAccount) => unknown;
+}
+
+const MAX_ACTIVE_SUBSCRIPTIONS = 1000;
+const MAX_SUBSCRIPTION_ID = 65_535;
+
+function subscribe(session: WsSession, account: SimAccount): unknown {
+  if ([...session.subscriptions.values()].includes(account.name)) throw new ExchangeError(-2035, 'User Data Stream subscription already active.');
+  if (session.subscriptions.size >= MAX_ACTIVE_SUBSCRIPTIONS || session.nextSubscriptionId > MAX_SUBSCRIPTION_ID) {
+    throw new ExchangeError(-2042, 'Maximum subscription ID reached for this connection.');
+  }
+  const subscriptionId = session.nextSubscriptionId++;
+  session.subscriptions.set(subscriptionId, account.name);
+  return { subscriptionId };
+}
+
+const KLINE_PARAMS = ['symbol', 'interval', 'startTime', 'endTime', 'timeZone', 'limit'];
+
+export const WS_METHODS: Readonly<Record<string, WsMethod>> = {
+  ping: { weight: 1, params: [], auth: 'none', run: () => ({}) },
+  time: { weight: 1, params: [], auth: 'none', run: (ctx) => ({ serverTime: ctx.now() }) },
+  exchangeInfo: { weight: 20, params: ['symbol', 'symbols', 'permissions'], auth: 'none', run: (ctx, _s, p) => exchangeInfo(ctx, p) },
+  depth: { weight: depthWeight, params: ['symbol', 'limit'], auth: 'none', run: (ctx, _s, p) => depth(ctx, p) },
+  'trades.recent': { weight: 25, params: ['symbol', 'limit'], auth: 'none', run: (ctx, _s, p) => trades(ctx, p) },
+  'trades.aggregate': { weight: 4, params: ['symbol', 'fromId', 'startTime', 'endTime', 'limit'], auth: 'none', run: (ctx, _s, p) => aggTrades(ctx, p) },
+  klines: { weight: 2, params: KLINE_PARAMS, auth: 'none', run: (ctx, _s, p) => klines(ctx, p) },
+  avgPrice: { weight: 2, params: ['symbol'], auth: 'none', run: (ctx, _s, p) => avgPrice(ctx, p) },
+  'ticker.24hr': { weight: (p) => (p.has('symbol') ? 2 : 80), params: ['symbol', 'type'], auth: 'none', run: (ctx, _s, p) => ticker24h(ctx, p) },
+  'ticker.book': { weight: (p) => (p.has('symbol') ? 2 : 4), params: ['symbol'], auth: 'none', run: (ctx, _s, p) => bookTicker(ctx, p) },
+  'session.logon': {
+    weight: 2,
+    params: [],
+    auth: 'signed',
+    run: (ctx, session, _p, account) => {
+      if (account.ed25519PublicKey === undefined) throw new ExchangeError(-4056, 'HMAC_SHA256 API key is not supported.');
+      session.account = account;
+      const now = ctx.now();
+      return { apiKey: account.apiKey, authorizedSince: now, connectedSince: now, returnRateLimits: true, serverTime: now, userDataStream: session.subscriptions.size > 0 };
+    },
+  },
+  'userDataStream.subscribe.signature': { weight: 2, params: [], auth: 'signed', run: (_ctx, session, _p, account) => subscribe(session, account) },
+  'userDataStream.subscribe': {
+    weight: 2,
+    params: [],
+    auth: 'session',
+    run: (_ctx, session) => {
+      if (!session.account) throw new ExchangeError(-2015, 'Invalid API-key, IP, or permissions for action.', 401);
+      return subscribe(session, session.account);
+    },
+  },
+  'userDataStream.unsubscribe': {
+    weight: 2,
+    params: ['subscriptionId'],
+    auth: 'none',
+    run: (_ctx, session, p) => {
+      const id = p.integer('subscriptionId', 0, Number.MAX_SAFE_INTEGER);
+      if (id === undefined) session.subscriptions.clear();
+      else session.subscriptions.delete(id);
+      return {};
+    },
+  },
+  'session.subscriptions': { weight: 2, params: [], auth: 'none', run: (_ctx, session) => [...session.subscriptions.keys()].map((subscriptionId) => ({ subscriptionId })) },
+  'order.place': { weight: 1, params: trading.ORDER_PARAMS, auth: 'signed-or-session', placesOrder: true, run: (ctx, _s, p, a) => trading.newOrder(ctx, p, a) },
+  'order.test': { weight: trading.testOrderWeight, params: [...trading.ORDER_PARAMS, 'computeCommissionRates'], auth: 'signed-or-session', run: (ctx, _s, p, a) => trading.testOrder(ctx, p, a) },
+  'order.cancel': { weight: 1, params: [...trading.ORDER_REF, 'newClientOrderId'], auth: 'signed-or-session', run: (ctx, _s, p, a) => trading.cancel(ctx, p, a) },
+  'order.status': { weight: 4, params: trading.ORDER_REF, auth: 'signed-or-session', run: (ctx, _s, p, a) => trading.orderStatus(ctx, p, a) },
+  'openOrders.status': { weight: trading.openOrdersWeight, params: ['symbol'], auth: 'signed-or-session', run: (ctx, _s, p, a) => trading.openOrders(ctx, p, a) },
+  'openOrders.cancelAll': { weight: 1, params: ['symbol'], auth: 'signed-or-session', run: (ctx, _s, p, a) => trading.cancelAll(ctx, p, a) },
+  'account.status': { weight: 20, params: ['omitZeroBalances'], auth: 'signed-or-session', run: (ctx, _s, p, a) => trading.accountInfo(ctx, p, a) },
+  myTrades: { weight: trading.myTradesWeight, params: ['symbol', 'orderId', 'startTime', 'endTime', 'fromId', 'limit'], auth: 'signed-or-session', run: (ctx, _s, p, a) => trading.myTrades(ctx, p, a) },
+};
