@@ -79,7 +79,7 @@ export function buildProgram(): Command {
     .addHelpText('after', '\nThe options above may also follow a command that uses them (kfc status --port 9100), and win there;\nkfc <command> --help lists what each command takes.');
   const command = (name: string, shared: readonly Parameters<typeof withShared>[1][number][]) => withShared(program.command(name), [...shared]);
 
-  const master = command('master', FOR_MASTER).description('run the master: registry, health checks, ordered shutdown, HTTP API');
+  const master = command('master', FOR_MASTER).description('run the master: registry, health checks, ordered shutdown, HTTP API (its token: $KF_HOME/system/master/master/token)');
   addNumberOption(master, '--phase-timeout <ms>', 'how long each shutdown phase waits for its processes', { min: 1, max: 600_000, unit: 'milliseconds' }, 10_000).action(
     async (opts: { phaseTimeout: number }, cmd: Command) => {
       const g = globals(cmd);
@@ -193,7 +193,7 @@ export function buildProgram(): Command {
   );
 
   const shutdown = command('shutdown', FOR_MASTER_CLIENT).description(
-    'stop everything in order: strategies, gateways, ledger, then the master',
+    'stop everything in order: strategies, gateways, ledger, then the master (sends the master token from KF_HOME)',
   );
   addNumberOption(shutdown, '--timeout <seconds>', 'give up waiting after this long', SECONDS, 60).action(async (opts: { timeout: number }, cmd: Command) => {
     const master = masterEndpoint(sharedValues(cmd));

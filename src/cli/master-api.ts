@@ -1,5 +1,10 @@
-/** Talking to a running master over its HTTP API (kfc status, kfc shutdown, run.sh). */
+/**
+ * Talking to a running master over its HTTP API (kfc status, kfc shutdown, run.sh). Every request
+ * carries the master token from KF_HOME when there is one: reads need it only when the master
+ * listens beyond loopback, a shutdown always does (src/master/auth.ts).
+ */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { bearer, readToken, tokenPath } from '../master/auth.js';
 import { UserError } from '../util/errors.js';
 import { isRunning } from '../util/process.js';
 import type { MasterEndpoint } from './options.js';
@@ -14,13 +19,21 @@ export interface ProcessRow {
 }
 
 export async function masterRequest(master: MasterEndpoint, method: 'GET' | 'POST', path: string): Promise<unknown> {
-  const { host, port } = master;
+  const { host, port, home } = master;
+  const token = readToken(home);
   let res: Response;
   try {
-    res = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`, { method });
+    res = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`, { method, headers: bearer(token) });
   } catch (err) {
     const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
     throw new UserError(`cannot reach the master at ${host}:${port} (${code}): is it running? Start it with: kfc master (or scripts/binance_test/run.sh start)`);
+  }
+  if (res.status === 401) {
+    throw new UserError(
+      token
+        ? `the master at ${host}:${port} refused the token in ${tokenPath(home)}: it runs with another KF_HOME; use the same -H or KF_HOME as the master`
+        : `the master at ${host}:${port} needs its token for ${method} ${path}, and there is none at ${tokenPath(home)}: use the same -H or KF_HOME as the master`,
+    );
   }
   if (!res.ok && res.status !== 202) throw new UserError(`the master at ${host}:${port} answered ${res.status} to ${method} ${path}`);
   return res.json();

@@ -62,6 +62,7 @@ export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Pro
   let ctx: ServiceContext | undefined;
   const master = new MasterClient({
     ...opts.master,
+    home,
     log,
     registration: {
       type: 'register',

@@ -3,8 +3,10 @@
  * winning; the sim's --host and --port its own; every number checked, one line and exit code 2.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { tokenPath } from '../../src/master/auth.js';
 import { kfcProcess, kfcRun } from '../fixtures/kfc.js';
 import { freePort, tmpHome } from '../helpers.js';
 
@@ -25,6 +27,7 @@ describe('kfc: options after the command', { timeout: 120_000 }, () => {
     const master = kfcProcess(['master', '--port', port, '--host', '127.0.0.1', '-H', home, '-l', 'info'], env);
     after(() => void (master.proc.exitCode === null && master.proc.kill('SIGKILL')));
     await master.line(new RegExp(`master listening on 127\\.0\\.0\\.1:${port} \\(KF_HOME ${home}\\)`));
+    assert.ok(existsSync(tokenPath(home)), 'the master used -H given after its name');
 
     // The command's own -l wins over the global one: warning hides the ledger's info lines.
     const ledger = kfcProcess(['-l', 'info', '--port', env.KF_MASTER_PORT, 'ledger', '--port', port, '--host', '127.0.0.1', '-H', home, '-l', 'warning'], env);
@@ -34,6 +37,7 @@ describe('kfc: options after the command', { timeout: 120_000 }, () => {
     assert.equal(status.status, 0, status.stderr);
     assert.match(status.stdout, new RegExp(`system/service/ledger/live\\s+${ledger.proc.pid}\\s+ready`));
 
+    // shutdown needs the token from the master's KF_HOME: -H after the name must reach it.
     const down = await kfcRun(['shutdown', '--port', port, '--host', '127.0.0.1', '-H', home], env);
     assert.equal(down.status, 0, down.stderr);
     assert.equal(down.stdout, 'stopped\n');
