@@ -32,10 +32,10 @@ export interface MasterOptions {
   log: Logger;
   /** How long each shutdown phase waits for its processes to stop (default 10 s). */
   phaseTimeoutMs?: number;
+  /** How long a control connection may stay open without registering (default 10 s). */
+  registrationTimeoutMs?: number;
 }
 
-/** How long a control connection may stay open without registering. */
-const REGISTRATION_TIMEOUT_MS = 10_000;
 
 /** Shutdown phases, in order: who stops first. The master itself stops last. */
 export const SHUTDOWN_PHASES: { name: string; includes: (l: Location) => boolean }[] = [
@@ -146,10 +146,12 @@ export class Master {
     const drop = (reason: string) => {
       dropped = reason;
       this.log.warn(`dropped the control connection from ${peer}${entry ? ` (${entry.info.location}, pid ${entry.info.pid})` : ''}: ${reason}`);
-      if (!entry) this.registry.send(socket, { type: 'refused', reason }); // so a kfc process can say why
+      if (!entry && socket.writable) this.registry.send(socket, { type: 'refused', reason }); // so a kfc process can say why
       socket.destroy();
     };
-    const unregistered = setTimeout(() => drop(`no registration within ${REGISTRATION_TIMEOUT_MS / 1000} s`), REGISTRATION_TIMEOUT_MS);
+    // Also ends a refused registrant that keeps its end open.
+    const timeoutMs = this.opts.registrationTimeoutMs ?? 10_000;
+    const unregistered = setTimeout(() => drop(`no registration within ${timeoutMs} ms`), timeoutMs);
     unregistered.unref();
     const decoder = new LineDecoder(
       toMaster,
@@ -157,8 +159,8 @@ export class Master {
       (msg) => {
         if (msg.type === 'register' && !attempted) {
           attempted = true; // one registration per connection, refused or not
-          clearTimeout(unregistered);
           entry = this.registry.register(msg, socket);
+          if (entry) clearTimeout(unregistered);
         } else if (msg.type === 'stopping' && entry) entry.info.state = 'stopping';
         else drop(`unexpected ${msg.type} message`);
       },

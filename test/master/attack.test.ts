@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { readToken } from '../../src/master/auth.js';
 import { MAX_LINE_TO_MASTER, MAX_LINE_TO_PROCESS } from '../../src/master/protocol.js';
+import { Master } from '../../src/master/master.js';
 import { MasterClient } from '../../src/runtime/master-client.js';
 import { kfcProcess, kfcRun, type KfcEnv } from '../fixtures/kfc.js';
 import { runFixture, runNode, type Child } from '../fixtures/child.js';
@@ -107,6 +108,31 @@ describe('control channel: untrusted registrations', { timeout: 120_000 }, () =>
     }
     assert.equal((await kfcRun(['shutdown'], e)).status, 0);
     await master.exited;
+  });
+
+  it('a connection that does not register, or stays open after its refusal, is dropped after the registration timeout', async () => {
+    const log = recordingLogger();
+    const home = tmpHome();
+    const port = await freePort();
+    const master = await Master.start({ home, host: '127.0.0.1', port, log, registrationTimeoutMs: 300 });
+    after(() => master.shutdown('test over'));
+    const auth = { authorization: `Bearer ${readToken(home)}` };
+    const silent = (await openControl(String(port), auth)).socket!;
+    const refused = (await openControl(String(port), auth)).socket!;
+    const closed = new Set<Socket>();
+    for (const s of [silent, refused]) {
+      s.on('close', () => closed.add(s));
+      s.on('error', () => {});
+      s.resume();
+    }
+    refused.allowHalfOpen = true; // keeps our end open after the master's refusal
+    refused.write(JSON.stringify({ type: 'register', location: 'strategy/default/x/live', pid: 2 ** 22, journal: '' }) + '\n');
+    await waitFor('the silent connection dropped', () => closed.has(silent));
+    await waitFor('both dropped', () => log.messages(WARN).filter((m) => / no registration within 300 ms$/.test(m)).length === 2);
+    assert.ok(log.messages(WARN).some((m) => /refused to register strategy\/default\/x\/live \(declared pid 4194304\): pid 4194304 is not a running process/.test(m)));
+    // The refused one kept its half open; the master has closed its socket, so writes are reset.
+    await waitFor('the refused connection reset', () => closed.has(refused) || (refused.write('x'), false));
+    assert.deepEqual(master.processes, []);
   });
 
   it('a 10 MB line without a newline: the master drops that connection with a log line and serves on', async () => {
