@@ -42,7 +42,8 @@ case "${1:-}" in
     ;;
   stop)
     need_build
-    # As the guide's stop (SIGINT to the master), but through the master's API, and waiting for it.
+    # As the guide's stop (SIGINT to the master), but through the master's API, and waiting for it;
+    # kfc presents the master token from KF_HOME ($KF_HOME/system/master/master/token).
     "${KFC[@]}" shutdown
     ;;
   status)

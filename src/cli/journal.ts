@@ -23,7 +23,8 @@ export interface JournalCommandOptions {
   to?: string;
   follow?: boolean;
   latency?: boolean;
-  limit?: string;
+  /** Stop after this many frames (validated by the CLI). */
+  limit?: number;
   lowLatency?: boolean;
 }
 
@@ -118,8 +119,7 @@ export async function journalCommand(opts: JournalCommandOptions): Promise<void>
   };
   const from = parse(opts.from) ?? 0n;
   const to = parse(opts.to);
-  const limit = opts.limit === undefined ? Infinity : Number(opts.limit);
-  if (!(limit > 0)) throw new UserError(`--limit must be a positive number, not "${opts.limit}"`);
+  const limit = opts.limit ?? Infinity;
 
   let wanted: Location[] | undefined;
   try {
@@ -139,9 +139,13 @@ export async function journalCommand(opts: JournalCommandOptions): Promise<void>
   }
 
   const report = opts.latency ? new LatencyReport() : undefined;
-  const out = (line: string) => process.stdout.write(line + '\n');
   let printed = 0;
   const controller = new AbortController();
+  // A reader that went away (kfc journal | head -1): stop reading; kfc then exits quietly.
+  const out = (line: string) => {
+    if (!process.stdout.errored) process.stdout.write(line + '\n');
+    if (process.stdout.errored) controller.abort();
+  };
   const onFrame = (f: Frame) => {
     if (to !== undefined && f.genTime > to) {
       if (!opts.follow) controller.abort();

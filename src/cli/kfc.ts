@@ -3,20 +3,28 @@
  * kfc: the one command of kungfu-ts. Global options and process commands follow the operations
  * guide (its dev_run.py arguments, kept):
  *     kfc [-H home] [-l level] [-x] master | ledger | md -s SRC | td -s SRC -a ACCT | strategy -s NAME -p FILE
- * plus tools: status, shutdown, journal.
+ * plus tools: sim, status, shutdown, journal. Shared options may also follow the command
+ * (`kfc status --port 9100`): see options.ts.
  */
 import { mkdirSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { Locations, logDir, resolveHome, type Location } from '../journal/location.js';
-import { masterAddress } from '../master/protocol.js';
 import type { ServiceHooks } from '../runtime/service.js';
 import { createLogger, isLogLevel, LOG_LEVELS, setLogger, type Logger, type LogLevel } from '../util/log.js';
 import { runCli, UserError } from './errors.js';
+import { addNumberOption, masterEndpoint, PORT, SECONDS, sharedValues, withShared } from './options.js';
 
-interface GlobalOptions {
-  home?: string;
-  logLevel?: string;
-  lowLatency?: boolean;
+/**
+ * `kfc journal | head -1`: when the reader of our output goes away, the command ends quietly with
+ * exit code 0, as Unix tools do (Node ignores SIGPIPE, so the write fails with EPIPE instead).
+ */
+function endQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
 }
 
 interface Globals {
@@ -26,7 +34,7 @@ interface Globals {
 }
 
 function globals(cmd: Command): Globals {
-  const g = cmd.optsWithGlobals<GlobalOptions>();
+  const g = sharedValues(cmd);
   const level = g.logLevel ?? process.env.KF_LOG_LEVEL ?? 'info';
   if (!isLogLevel(level)) throw new UserError(`unknown log level "${level}" (from -l or KF_LOG_LEVEL): use one of ${LOG_LEVELS.join(', ')}`);
   return { home: resolveHome(g.home), level, lowLatency: g.lowLatency ?? false };
@@ -45,45 +53,40 @@ function processLogger(g: Globals, name: string): Logger {
   return log;
 }
 
-function masterOptions(opts: { port?: string; host?: string }): { host: string; port: number } {
-  const address = masterAddress(opts);
-  if (!Number.isInteger(address.port) || address.port <= 0 || address.port > 65535) {
-    throw new UserError(`master port "${opts.port ?? process.env.KF_MASTER_PORT}" is not a port number (1-65535): check --port or KF_MASTER_PORT`);
-  }
-  return address;
-}
-
 /** Runs a registered process (ledger, md, td, strategy) to its end and exits with its code. */
 async function runProcess(cmd: Command, location: Location, name: string, wait: 'block' | 'loop', makeHooks: (log: Logger) => Promise<ServiceHooks> | ServiceHooks): Promise<void> {
   const g = globals(cmd);
+  const { host, port } = masterEndpoint(sharedValues(cmd));
   const log = processLogger(g, name);
   const hooks = await makeHooks(log);
   const { runService } = await import('../runtime/service.js');
-  const code = await runService({ home: g.home, location, log, master: masterOptions(cmd.optsWithGlobals()), lowLatency: g.lowLatency, wait }, hooks);
+  const code = await runService({ home: g.home, location, log, master: { host, port }, lowLatency: g.lowLatency, wait }, hooks);
   process.exit(code);
 }
 
-export function buildProgram(): Command {
-  const program = new Command('kfc')
-    .description('kungfu-ts: master, ledger, gateways and strategies over a shared journal')
-    .option('-H, --home <dir>', 'KF_HOME, the root of all runtime files (env KF_HOME; default ~/.config/kungfu/app/runtime)')
-    .addOption(new Option('-l, --log-level <level>', 'log level (env KF_LOG_LEVEL; default info)').choices([...LOG_LEVELS]))
-    .option('-x, --low-latency', 'readers spin instead of sleeping: lowest latency, one busy core per process')
-    .option('--port <port>', 'master port (env KF_MASTER_PORT; default 9000)')
-    .option('--host <address>', 'master address (env KF_MASTER_HOST; default 127.0.0.1)')
-    .configureOutput({ outputError: (text, write) => write(`${oneLineError(text)}\n`) })
-    .enablePositionalOptions();
+/** The shared options each kind of command uses (and so accepts after its name, too). */
+const FOR_PROCESS = ['home', 'logLevel', 'lowLatency', 'port', 'host'] as const;
+const FOR_MASTER = ['home', 'logLevel', 'port', 'host'] as const;
+const FOR_MASTER_CLIENT = ['home', 'port', 'host'] as const;
 
-  program
-    .command('master')
-    .description('run the master: registry, health checks, ordered shutdown, HTTP API')
-    .option('--phase-timeout <ms>', 'how long each shutdown phase waits for its processes', '10000')
-    .action(async (opts: { phaseTimeout: string }, cmd: Command) => {
+export function buildProgram(): Command {
+  const program = withShared(new Command('kfc'), [...FOR_PROCESS])
+    .description('kungfu-ts: master, ledger, gateways and strategies over a shared journal')
+    .configureOutput({ outputError: (text, write) => write(`${oneLineError(text)}\n`) })
+    // A usage error (unknown command or option, bad choice) exits 2, like a bad number; help exits 0.
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+    .enablePositionalOptions()
+    .addHelpText('after', '\nThe options above may also follow a command that uses them (kfc status --port 9100), and win there;\nkfc <command> --help lists what each command takes.');
+  const command = (name: string, shared: readonly Parameters<typeof withShared>[1][number][]) => withShared(program.command(name), [...shared]);
+
+  const master = command('master', FOR_MASTER).description('run the master: registry, health checks, ordered shutdown, HTTP API (its token: $KF_HOME/system/master/master/token)');
+  addNumberOption(master, '--phase-timeout <ms>', 'how long each shutdown phase waits for its processes', { min: 1, max: 600_000, unit: 'milliseconds' }, 10_000).action(
+    async (opts: { phaseTimeout: number }, cmd: Command) => {
       const g = globals(cmd);
+      const address = masterEndpoint(sharedValues(cmd));
       const log = processLogger(g, 'master');
       const { Master } = await import('../master/master.js');
-      const address = masterOptions(cmd.optsWithGlobals());
-      const master = await Master.start({ home: g.home, ...address, log, phaseTimeoutMs: Number(opts.phaseTimeout) });
+      const master = await Master.start({ home: g.home, host: address.host, port: address.port, log, phaseTimeoutMs: opts.phaseTimeout });
       const onSignal = (signal: string) => void master.shutdown(`signal ${signal}`);
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
@@ -91,19 +94,18 @@ export function buildProgram(): Command {
       process.send?.('ready');
       await master.stopped;
       process.exit(0);
-    });
+    },
+  );
 
-  program
-    .command('ledger')
-    .description('run the ledger: books per account and strategy, pre-trade risk')
+  command('ledger', FOR_PROCESS)
+    .description('run the ledger (its books and pre-trade risk arrive with the order path; today it registers, tracks the trading gateways and stops in order)')
     .action(async (_opts, cmd: Command) => {
       const { ledgerHooks } = await import('../ledger/ledger-process.js');
       await runProcess(cmd, Locations.ledger(), 'ledger', 'block', () => ledgerHooks());
     });
 
-  program
-    .command('md')
-    .description('run a market-data gateway')
+  command('md', FOR_PROCESS)
+    .description('run a market-data gateway (no exchange adapter in this build yet: it registers and stops in order)')
     .requiredOption('-s, --source <source>', 'exchange source, e.g. binance')
     .action(async (opts: { source: string }, cmd: Command) => {
       const location = locationOrError(() => Locations.md(opts.source));
@@ -111,19 +113,17 @@ export function buildProgram(): Command {
       await runProcess(cmd, location, `md_${opts.source}`, 'loop', () => gatewayHooks('md', opts.source));
     });
 
-  program
-    .command('td')
-    .description('run a trading gateway for one account')
+  command('td', FOR_PROCESS)
+    .description('run a trading gateway for one account (no exchange adapter in this build yet: it registers and stops in order)')
     .requiredOption('-s, --source <source>', 'exchange source, e.g. binance')
-    .requiredOption('-a, --account <account>', 'account id (see kfc account)')
+    .requiredOption('-a, --account <account>', 'account id, e.g. my_account (accounts and their keys come with the Binance TD gateway; today any name is accepted)')
     .action(async (opts: { source: string; account: string }, cmd: Command) => {
       const location = locationOrError(() => Locations.td(opts.source, opts.account));
       const { gatewayHooks } = await import('../gateway/gateway-process.js');
       await runProcess(cmd, location, `td_${opts.source}_${opts.account}`, 'loop', () => gatewayHooks('td', opts.source, opts.account));
     });
 
-  program
-    .command('strategy')
+  command('strategy', FOR_PROCESS)
     .description('run a strategy file')
     .requiredOption('-s, --name <name>', 'strategy name (unique)')
     .requiredOption('-p, --path <file>', 'strategy file (.ts or .js)')
@@ -136,32 +136,25 @@ export function buildProgram(): Command {
       await runProcess(cmd, location, `strategy_${opts.name}`, 'block', () => strategyHooks(opts.name, strategy));
     });
 
-  program
-    .command('sim')
-    .description('run the Binance-compatible simulated exchange on loopback (REST API in this build)')
-    .option('--port <port>', 'port to listen on (this command\'s own --port, not the master\'s)', '8500')
-    .option('--seed <n>', 'seed of the synthetic market: the same seed, the same market (default 1)')
-    .option('--rate <n>', 'synthetic market rounds per second, 0 for a still book (default 10)')
+  // The sim is the exchange, not part of the stack: its --port and --host are its own, and it
+  // ignores the master's (before the command name).
+  const sim = command('sim', ['logLevel'])
+    .description('run the Binance-compatible simulated exchange: REST API, market streams and WS API, on loopback by default')
+    .option('--host <address>', "address to listen on (the sim's own, not the master's)", '127.0.0.1');
+  addNumberOption(sim, '--port <port>', "port to listen on (the sim's own, not the master's)", PORT, 8500);
+  addNumberOption(sim, '--seed <n>', 'seed of the synthetic market: the same seed, the same market (default 1)', { min: -(2 ** 31), max: 2 ** 31 - 1 });
+  addNumberOption(sim, '--rate <n>', 'synthetic market rounds per second, 0 for a still book (default 10)', { min: 0, max: 1000, integer: false });
+  sim
     .option('--config <file>', 'symbols, accounts, market and limits as JSON (see README)')
     .option('--account <spec...>', 'an HMAC account: name:apiKey:secret[:ASSET=amount,...]')
-    .action(async (opts: { port: string; seed?: string; rate?: string; config?: string; account?: string[] }, cmd: Command) => {
+    .action(async (opts: { host: string; port: number; seed?: number; rate?: number; config?: string; account?: string[] }, cmd: Command) => {
       const g = globals(cmd);
       const log = createLogger({ name: 'sim', level: g.level });
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new UserError(`--port "${opts.port}" is not a port number (1-65535)`);
-      const host = cmd.optsWithGlobals<{ host?: string }>().host ?? '127.0.0.1';
+      const { host, port } = opts;
       const { startSimServer, DEMO_ACCOUNT } = await import('../sim/sim-server.js');
       const { loadSimConfig, parseSimConfig, symbolSpecs, accountsOf, parseAccountOption } = await import('../sim/config.js');
       const config = opts.config ? loadSimConfig(opts.config) : parseSimConfig({});
-      const market = { ...(config.market ?? {}), seed: config.market?.seed ?? 1, rate: config.market?.rate ?? 10 };
-      if (opts.seed !== undefined) {
-        market.seed = Number(opts.seed);
-        if (!Number.isInteger(market.seed)) throw new UserError(`--seed "${opts.seed}" is not a whole number`);
-      }
-      if (opts.rate !== undefined) {
-        market.rate = Number(opts.rate);
-        if (!(market.rate >= 0 && market.rate <= 1000)) throw new UserError(`--rate "${opts.rate}" must be a number of rounds per second from 0 to 1000`);
-      }
+      const market = { ...(config.market ?? {}), seed: opts.seed ?? config.market?.seed ?? 1, rate: opts.rate ?? config.market?.rate ?? 10 };
       const accounts = [...accountsOf(config), ...(opts.account ?? []).map(parseAccountOption)];
       const symbols = symbolSpecs(config);
       const { server } = await startSimServer({
@@ -186,46 +179,43 @@ export function buildProgram(): Command {
       process.send?.('ready');
     });
 
-  program
-    .command('status')
+  const status = command('status', FOR_MASTER_CLIENT)
     .description('list the registered processes (from the master)')
     .option('--json', 'print JSON instead of a table')
-    .option('--wait <location...>', 'wait until these locations are registered and ready')
-    .option('--timeout <seconds>', 'with --wait: give up after this long', '30')
-    .action(async (opts: { json?: boolean; wait?: string[]; timeout: string }, cmd: Command) => {
-      const { host, port } = masterOptions(cmd.optsWithGlobals());
+    .option('--wait <location...>', 'wait until these locations are registered and ready');
+  addNumberOption(status, '--timeout <seconds>', 'with --wait: give up after this long', SECONDS, 30).action(
+    async (opts: { json?: boolean; wait?: string[]; timeout: number }, cmd: Command) => {
+      const master = masterEndpoint(sharedValues(cmd));
       const api = await import('./master-api.js');
-      const rows = opts.wait ? await api.waitForProcesses(host, port, opts.wait, Number(opts.timeout) * 1000) : await api.processes(host, port);
+      const rows = opts.wait ? await api.waitForProcesses(master, opts.wait, opts.timeout * 1000) : await api.processes(master);
       process.stdout.write((opts.json ? JSON.stringify(rows, null, 2) : api.formatStatusTable(rows)) + '\n');
-    });
+    },
+  );
 
-  program
-    .command('shutdown')
-    .description('stop everything in order: strategies, gateways, ledger, then the master')
-    .option('--timeout <seconds>', 'give up waiting after this long', '60')
-    .action(async (opts: { timeout: string }, cmd: Command) => {
-      const { host, port } = masterOptions(cmd.optsWithGlobals());
-      const { shutdownMaster } = await import('./master-api.js');
-      await shutdownMaster(host, port, Number(opts.timeout) * 1000);
-      process.stdout.write('stopped\n');
-    });
+  const shutdown = command('shutdown', FOR_MASTER_CLIENT).description(
+    'stop everything in order: strategies, gateways, ledger, then the master (sends the master token from KF_HOME)',
+  );
+  addNumberOption(shutdown, '--timeout <seconds>', 'give up waiting after this long', SECONDS, 60).action(async (opts: { timeout: number }, cmd: Command) => {
+    const master = masterEndpoint(sharedValues(cmd));
+    const { shutdownMaster } = await import('./master-api.js');
+    await shutdownMaster(master, opts.timeout * 1000);
+    process.stdout.write('stopped\n');
+  });
 
-  program
-    .command('journal')
+  const journal = command('journal', ['home', 'logLevel', 'lowLatency'])
     .description('print journal frames as JSON lines (or a latency report)')
     .option('-L, --location <location...>', 'only these locations, e.g. md/binance/binance/live')
     .option('-t, --type <type...>', 'only these message types, by name (Quote, Order, ...) or number')
     .option('--from <time>', 'frames at or after this time: ns since epoch, ISO time, or now-5m')
     .option('--to <time>', 'frames at or before this time')
     .option('-f, --follow', 'keep reading new frames until interrupted')
-    .option('--latency', 'print a latency table per hop (gen_time - trigger_time) instead of frames')
-    .option('-n, --limit <count>', 'stop after this many frames')
-    .action(async (opts, cmd: Command) => {
-      const g = globals(cmd);
-      setLogger(createLogger({ name: 'journal', level: g.level, fd: 2 }));
-      const { journalCommand } = await import('./journal.js');
-      await journalCommand({ ...opts, home: g.home, lowLatency: g.lowLatency });
-    });
+    .option('--latency', 'print a latency table per hop (gen_time - trigger_time) instead of frames');
+  addNumberOption(journal, '-n, --limit <count>', 'stop after this many frames', { min: 1, max: Number.MAX_SAFE_INTEGER }).action(async (opts, cmd: Command) => {
+    const g = globals(cmd);
+    setLogger(createLogger({ name: 'journal', level: g.level, fd: 2 }));
+    const { journalCommand } = await import('./journal.js');
+    await journalCommand({ ...opts, home: g.home, lowLatency: g.lowLatency });
+  });
 
   return program;
 }
@@ -244,6 +234,10 @@ function locationOrError(make: () => Location): Location {
   }
 }
 
+endQuietlyOnClosedPipe();
+// Everything kfc creates under KF_HOME (journals, logs, accounts, tokens) is the user's alone:
+// files that name no mode are 0600, directories 0700.
+process.umask(0o077);
 await runCli(async () => {
   await buildProgram().parseAsync(process.argv);
 });

@@ -1,7 +1,13 @@
-/** Talking to a running master over its HTTP API (kfc status, kfc shutdown, run.sh). */
+/**
+ * Talking to a running master over its HTTP API (kfc status, kfc shutdown, run.sh). Every request
+ * carries the master token from KF_HOME when there is one: reads need it only when the master
+ * listens beyond loopback, a shutdown always does (src/master/auth.ts).
+ */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { bearer, readToken, tokenPath } from '../master/auth.js';
 import { UserError } from '../util/errors.js';
 import { isRunning } from '../util/process.js';
+import type { MasterEndpoint } from './options.js';
 
 export interface ProcessRow {
   location: string;
@@ -12,20 +18,29 @@ export interface ProcessRow {
   pmName?: string;
 }
 
-export async function masterRequest(host: string, port: number, method: 'GET' | 'POST', path: string): Promise<unknown> {
+export async function masterRequest(master: MasterEndpoint, method: 'GET' | 'POST', path: string): Promise<unknown> {
+  const { host, port, home } = master;
+  const token = readToken(home);
   let res: Response;
   try {
-    res = await fetch(`http://${host}:${port}${path}`, { method });
+    res = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`, { method, headers: bearer(token) });
   } catch (err) {
     const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
     throw new UserError(`cannot reach the master at ${host}:${port} (${code}): is it running? Start it with: kfc master (or scripts/binance_test/run.sh start)`);
+  }
+  if (res.status === 401) {
+    throw new UserError(
+      token
+        ? `the master at ${host}:${port} refused the token in ${tokenPath(home)}: it runs with another KF_HOME; use the same -H or KF_HOME as the master`
+        : `the master at ${host}:${port} needs its token for ${method} ${path}, and there is none at ${tokenPath(home)}: use the same -H or KF_HOME as the master`,
+    );
   }
   if (!res.ok && res.status !== 202) throw new UserError(`the master at ${host}:${port} answered ${res.status} to ${method} ${path}`);
   return res.json();
 }
 
-export function processes(host: string, port: number): Promise<ProcessRow[]> {
-  return masterRequest(host, port, 'GET', '/api/processes') as Promise<ProcessRow[]>;
+export function processes(master: MasterEndpoint): Promise<ProcessRow[]> {
+  return masterRequest(master, 'GET', '/api/processes') as Promise<ProcessRow[]>;
 }
 
 function formatUptime(ms: number): string {
@@ -45,14 +60,14 @@ export function formatStatusTable(rows: ProcessRow[]): string {
 }
 
 /** Waits until every location in `wanted` is registered and ready. */
-export async function waitForProcesses(host: string, port: number, wanted: string[], timeoutMs: number): Promise<ProcessRow[]> {
+export async function waitForProcesses(master: MasterEndpoint, wanted: string[], timeoutMs: number): Promise<ProcessRow[]> {
   const deadline = Date.now() + timeoutMs;
   const full = (l: string) => (l.split('/').length === 3 ? `${l}/live` : l);
   const targets = wanted.map(full);
   for (;;) {
     let rows: ProcessRow[] | undefined;
     try {
-      rows = await processes(host, port);
+      rows = await processes(master);
     } catch (err) {
       if (Date.now() > deadline) throw err;
     }
@@ -64,10 +79,12 @@ export async function waitForProcesses(host: string, port: number, wanted: strin
 }
 
 /** Asks the master for the ordered shutdown and waits until the master process has exited. */
-export async function shutdownMaster(host: string, port: number, timeoutMs: number): Promise<void> {
-  const rows = await processes(host, port);
-  const masterPid = rows.find((r) => r.location === 'system/master/master/live')?.pid;
-  await masterRequest(host, port, 'POST', '/api/shutdown');
+export async function shutdownMaster(master: MasterEndpoint, timeoutMs: number): Promise<void> {
+  const rows = await processes(master);
+  // (A pid from another process: only a single live pid > 1 is worth waiting for.)
+  const reported = rows.find((r) => r.location === 'system/master/master/live')?.pid;
+  const masterPid = Number.isSafeInteger(reported) && reported! > 1 ? reported : undefined;
+  await masterRequest(master, 'POST', '/api/shutdown');
   const deadline = Date.now() + timeoutMs;
   while (masterPid !== undefined && isRunning(masterPid)) {
     if (Date.now() > deadline) throw new UserError(`the master (pid ${masterPid}) is still running ${timeoutMs / 1000} s after the shutdown request; see its log`);

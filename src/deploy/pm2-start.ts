@@ -6,9 +6,9 @@
  * master's registry confirms it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { masterAddress } from '../master/protocol.js';
 import { waitForProcesses } from '../cli/master-api.js';
 import { runCli, UserError } from '../cli/errors.js';
+import { masterEndpoint } from '../cli/options.js';
 
 type Pm2 = typeof import('pm2');
 
@@ -18,7 +18,7 @@ await runCli(async () => {
   const mod = (await import('pm2')) as unknown as { default?: Pm2 } & Pm2;
   const pm2 = mod.default ?? mod;
   await new Promise<void>((resolve, reject) => pm2.connect((err: Error | null) => (err ? reject(err) : resolve())));
-  const { host, port } = masterAddress();
+  const master = masterEndpoint(); // KF_MASTER_HOST/PORT and KF_HOME from the environment, as run.sh passes them
   try {
     for (let i = 0; i < args.length; i += 2) {
       const file = args[i]!;
@@ -26,7 +26,7 @@ await runCli(async () => {
       await new Promise<void>((resolve, reject) =>
         pm2.start(file, (err: Error | null) => (err ? reject(new UserError(`pm2 could not start ${file}: ${err.message}`)) : resolve())),
       );
-      await waitForProcesses(host, port, [location], 30_000);
+      await waitForProcesses(master, [location], 30_000);
       process.stdout.write(`run.sh: ${file.replace(/\.json$/, '')} ready (${location})\n`);
     }
   } finally {

@@ -2,21 +2,29 @@
  * The master: the registry of live processes, their health, the ordered shutdown, and the HTTP API,
  * all on one port (127.0.0.1:9000 by default).
  *
- *   GET  /api/processes   the registry: location, pid, state, uptime, memory
- *   POST /api/shutdown    the ordered shutdown (what `kfc shutdown` and `run.sh stop` use)
- *   GET  /control         Upgrade: kfc-control, the processes' control channel (protocol.ts)
+ *   GET  /api/processes   read     the registry: location, pid, state, uptime, memory
+ *   GET  /api/health      read     { ok, shuttingDown }
+ *   POST /api/shutdown    change   the ordered shutdown (what `kfc shutdown` and `run.sh stop` use)
+ *   GET  /control         change   Upgrade: kfc-control, the processes' control channel (protocol.ts)
+ *
+ * Every endpoint passes AccessGuard (auth.ts): "change" needs the master token and no foreign
+ * Origin; "read" is open on loopback. A registration is believed only for a live pid > 1 that holds
+ * the connection (peer.ts), and the master signals no process but one it verified so.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { nowNs } from '../journal/clock.js';
-import { Locations, parseLocation, type Location } from '../journal/location.js';
-import { JournalWriter } from '../journal/writer.js';
-import { Deregister, MsgType, Register, SessionEnd, SessionStart } from '../model/events.js';
+import { Locations, type Location } from '../journal/location.js';
+import type { JournalWriter } from '../journal/writer.js';
+import { openOwnJournal } from '../runtime/own-journal.js';
+import { MsgType, SessionEnd, SessionStart } from '../model/events.js';
 import type { Logger } from '../util/log.js';
 import { UserError } from '../util/errors.js';
-import { isRunning, rssBytes } from '../util/process.js';
-import { CONTROL_PATH, CONTROL_PROTOCOL, LineDecoder, encodeMessage, type ProcessInfo, type ToMaster, type ToProcess } from './protocol.js';
+import { rssBytes } from '../util/process.js';
+import { AccessGuard, ensureToken, type Access } from './auth.js';
+import { CONTROL_PATH, CONTROL_PROTOCOL, LineDecoder, MAX_LINE_TO_MASTER, toMaster, type ProcessInfo } from './protocol.js';
 import { Pm2Control } from './pm2-control.js';
+import { Registry, type Entry } from './registry.js';
 
 export interface MasterOptions {
   home: string;
@@ -25,13 +33,10 @@ export interface MasterOptions {
   log: Logger;
   /** How long each shutdown phase waits for its processes to stop (default 10 s). */
   phaseTimeoutMs?: number;
+  /** How long a control connection may stay open without registering (default 10 s). */
+  registrationTimeoutMs?: number;
 }
 
-interface Entry {
-  info: ProcessInfo;
-  location: Location;
-  socket: Socket;
-}
 
 /** Shutdown phases, in order: who stops first. The master itself stops last. */
 export const SHUTDOWN_PHASES: { name: string; includes: (l: Location) => boolean }[] = [
@@ -42,9 +47,9 @@ export const SHUTDOWN_PHASES: { name: string; includes: (l: Location) => boolean
 
 
 export class Master {
-  private readonly entries = new Map<string, Entry>();
   private readonly server: Server;
   private journal!: JournalWriter;
+  private registry!: Registry;
   private readonly log: Logger;
   private readonly location = Locations.master();
   private healthTimer: NodeJS.Timeout | undefined;
@@ -54,33 +59,40 @@ export class Master {
   /** Resolves when the shutdown has finished and the master may exit. */
   readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
 
-  private constructor(private readonly opts: MasterOptions) {
+  private constructor(
+    private readonly opts: MasterOptions,
+    private readonly guard: AccessGuard,
+  ) {
     this.log = opts.log;
     this.server = createServer((req, res) => this.handleHttp(req, res));
-    this.server.on('upgrade', (req: IncomingMessage, socket: Socket) => this.handleUpgrade(req, socket));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.handleUpgrade(req, socket, head));
   }
 
   /**
-   * Listens, then opens the master's journal; rejects with a UserError if the port is taken (a
-   * second master fails on the port, the clearest sign, before it touches the journal).
+   * Makes sure the token exists, listens, then opens the master's journal; rejects with a UserError
+   * if the token cannot be made or the port is taken (a second master fails on the port, the
+   * clearest sign, before it touches the journal). The token comes first: whoever can connect must
+   * find it in place.
    */
   static async start(opts: MasterOptions): Promise<Master> {
-    const master = new Master(opts);
+    const token = ensureToken(opts.home, (why) => opts.log.warn(why));
+    const master = new Master(opts, new AccessGuard(token, opts));
     await master.listen();
     let journal: JournalWriter;
     try {
-      journal = JournalWriter.open({ home: opts.home, location: Locations.master(), log: opts.log });
+      journal = openOwnJournal(opts.home, Locations.master(), opts.log);
     } catch (err) {
       master.server.close();
       throw err;
     }
     master.journal = journal;
+    master.registry = new Registry(journal, opts.log);
     const start = SessionStart.empty();
     start.pid = process.pid;
     start.start_time = nowNs();
     journal.write(MsgType.SessionStart, SessionStart, start);
     // Health: a process whose pid is gone is deregistered even if its socket lingers.
-    master.healthTimer = setInterval(() => master.checkPids(), 250);
+    master.healthTimer = setInterval(() => master.registry.checkPids(), 250);
     master.healthTimer.unref();
     return master;
   }
@@ -108,177 +120,145 @@ export class Master {
   }
 
   get processes(): ProcessInfo[] {
-    return [...this.entries.values()].map((e) => e.info);
+    return this.registry.processes;
   }
 
   // ---- control channel -----------------------------------------------------------------------
 
-  private handleUpgrade(req: IncomingMessage, socket: Socket): void {
+  private handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
     if (req.url !== CONTROL_PATH || req.headers.upgrade?.toLowerCase() !== CONTROL_PROTOCOL) {
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
       return;
     }
+    const refusal = this.guard.check(req, 'change');
+    if (refusal) {
+      this.log.warn(`refused a control connection from ${socket.remoteAddress}:${socket.remotePort}: ${refusal.error}`);
+      const body = JSON.stringify({ error: refusal.error });
+      socket.end(`HTTP/1.1 ${refusal.status} ${refusal.status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      return;
+    }
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${CONTROL_PROTOCOL}\r\nConnection: Upgrade\r\n\r\n`);
     socket.setNoDelay(true);
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
     let entry: Entry | undefined;
-    const decoder = new LineDecoder<ToMaster>((msg) => {
-      if (msg.type === 'register' && entry === undefined) entry = this.register(msg, socket);
-      else if (msg.type === 'stopping' && entry) entry.info.state = 'stopping';
-    });
+    let attempted = false;
+    let dropped: string | undefined;
+    const drop = (reason: string) => {
+      dropped = reason;
+      this.log.warn(`dropped the control connection from ${peer}${entry ? ` (${entry.info.location}, pid ${entry.info.pid})` : ''}: ${reason}`);
+      if (!entry && socket.writable) this.registry.send(socket, { type: 'refused', reason }); // so a kfc process can say why
+      socket.destroy();
+    };
+    // Also ends a refused registrant that keeps its end open.
+    const timeoutMs = this.opts.registrationTimeoutMs ?? 10_000;
+    const unregistered = setTimeout(() => drop(`no registration within ${timeoutMs} ms`), timeoutMs);
+    unregistered.unref();
+    const decoder = new LineDecoder(
+      toMaster,
+      MAX_LINE_TO_MASTER,
+      (msg) => {
+        if (msg.type === 'register' && !attempted) {
+          attempted = true; // one registration per connection, refused or not
+          entry = this.registry.register(msg, socket);
+          if (entry) clearTimeout(unregistered);
+        } else if (msg.type === 'stopping' && entry) entry.info.state = 'stopping';
+        else drop(`unexpected ${msg.type} message`);
+      },
+      drop,
+    );
     // (An upgraded HTTP socket may not change its encoding: decode each chunk instead.)
+    if (head.length > 0) decoder.push(head);
     socket.on('data', (chunk: Buffer) => decoder.push(chunk));
-    socket.on('error', () => socket.destroy());
     // HTTP sockets allow half-open connections: answer the process's end with ours, so it can exit.
     socket.on('end', () => socket.end());
     socket.on('close', () => {
-      if (entry && this.entries.get(entry.info.location) === entry) this.deregister(entry, entry.info.state === 'stopping' ? 'stopped' : 'connection lost');
+      clearTimeout(unregistered);
+      if (entry && this.registry.holds(entry)) {
+        this.registry.deregister(entry, entry.info.state === 'stopping' ? 'stopped' : dropped ? `dropped: ${dropped}` : 'connection lost');
+      }
     });
-  }
-
-  private send(socket: Socket, msg: ToProcess): void {
-    if (!socket.destroyed) socket.write(encodeMessage(msg));
-  }
-
-  private register(msg: Extract<ToMaster, { type: 'register' }>, socket: Socket): Entry | undefined {
-    let location: Location;
-    try {
-      location = parseLocation(msg.location);
-    } catch (err) {
-      this.send(socket, { type: 'refused', reason: (err as Error).message });
-      socket.end();
-      return undefined;
-    }
-    if (this.shutdownPromise) {
-      this.send(socket, { type: 'refused', reason: `the master at ${this.address} is shutting down` });
-      socket.end();
-      return undefined;
-    }
-    const existing = this.entries.get(location.path);
-    if (existing && isRunning(existing.info.pid)) {
-      const reason = `location ${location.path} is already registered by pid ${existing.info.pid}; stop that process first (one process per location)`;
-      this.log.warn(`refused pid ${msg.pid}: ${reason}`);
-      this.send(socket, { type: 'refused', reason });
-      socket.end();
-      return undefined;
-    }
-    if (existing) this.deregister(existing, 'replaced: its pid is gone');
-    const info: ProcessInfo = {
-      location: location.path,
-      uid: location.uid,
-      pid: msg.pid,
-      journal: msg.journal,
-      registeredAt: Date.now(),
-      state: 'ready',
-      ...(msg.pmId !== undefined ? { pmId: msg.pmId } : {}),
-      ...(msg.pmName !== undefined ? { pmName: msg.pmName } : {}),
-    };
-    const entry: Entry = { info, location, socket };
-    this.entries.set(location.path, entry);
-    const ev = Register.empty();
-    ev.location_uid = location.uid;
-    ev.pid = msg.pid;
-    ev.checkin_time = nowNs();
-    ev.location = location.path;
-    this.journal.write(MsgType.Register, Register, ev);
-    this.log.info(`registered ${location.path} (pid ${msg.pid}${info.pmName ? `, pm2 ${info.pmName}` : ''})`);
-    this.send(socket, { type: 'registered', registry: this.processes });
-    this.broadcast({ type: 'registry', change: 'register', process: info }, entry);
-    return entry;
-  }
-
-  private deregister(entry: Entry, reason: string): void {
-    if (this.entries.get(entry.info.location) !== entry) return;
-    this.entries.delete(entry.info.location);
-    entry.socket.destroy();
-    const ev = Deregister.empty();
-    ev.location_uid = entry.location.uid;
-    ev.pid = entry.info.pid;
-    ev.checkout_time = nowNs();
-    ev.location = entry.info.location;
-    ev.reason = reason;
-    this.journal.write(MsgType.Deregister, Deregister, ev);
-    const line = `deregistered ${entry.info.location} (pid ${entry.info.pid}): ${reason}`;
-    if (reason === 'stopped') this.log.info(line);
-    else this.log.warn(line);
-    this.broadcast({ type: 'registry', change: 'deregister', process: entry.info }, entry);
-    this.phaseWaiter?.();
-  }
-
-  private broadcast(msg: ToProcess, except?: Entry): void {
-    for (const e of this.entries.values()) if (e !== except) this.send(e.socket, msg);
-  }
-
-  private checkPids(): void {
-    for (const e of [...this.entries.values()]) if (!isRunning(e.info.pid)) this.deregister(e, 'process died');
   }
 
   // ---- HTTP API ------------------------------------------------------------------------------
 
+  /** The HTTP API: each route names the access it needs; the guard decides before the handler runs. */
+  private readonly routes: Record<string, { access: Access; handle: (res: ServerResponse) => void }> = {
+    'GET /api/processes': { access: 'read', handle: (res) => this.reply(res, 200, this.registryRows()) },
+    'GET /api/health': { access: 'read', handle: (res) => this.reply(res, 200, { ok: true, shuttingDown: this.shutdownPromise !== undefined }) },
+    'POST /api/shutdown': {
+      access: 'change',
+      handle: (res) => {
+        // Connection: close, or the client's keep-alive connection would hold the server open for seconds.
+        res.shouldKeepAlive = false;
+        this.reply(res, 202, { shuttingDown: true, processes: this.processes.length });
+        void this.shutdown('requested over HTTP');
+      },
+    },
+  };
+
+  private reply(res: ServerResponse, status: number, body: unknown): void {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
+  private registryRows(): unknown[] {
+    const now = Date.now();
+    return [
+      {
+        location: this.location.path,
+        uid: this.location.uid,
+        pid: process.pid,
+        state: this.shutdownPromise ? 'stopping' : 'ready',
+        registeredAt: this.startedAt,
+        journal: this.journal.dir,
+        ...(process.env.pm_id !== undefined && process.env.name ? { pmName: process.env.name } : {}),
+      },
+      ...this.processes,
+    ].map((p) => ({ ...p, uptimeMs: now - p.registeredAt, rssBytes: rssBytes(p.pid) ?? null }));
+  }
+
   private handleHttp(req: IncomingMessage, res: ServerResponse): void {
-    const json = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
     const url = new URL(req.url ?? '/', 'http://master');
-    if (req.method === 'GET' && url.pathname === '/api/processes') {
-      const now = Date.now();
-      const list = [
-        {
-          location: this.location.path,
-          uid: this.location.uid,
-          pid: process.pid,
-          state: this.shutdownPromise ? 'stopping' : 'ready',
-          registeredAt: this.startedAt,
-          journal: this.journal.dir,
-          ...(process.env.pm_id !== undefined && process.env.name ? { pmName: process.env.name } : {}),
-        },
-        ...this.processes,
-      ].map((p) => ({ ...p, uptimeMs: now - p.registeredAt, rssBytes: rssBytes(p.pid) ?? null }));
-      return json(200, list);
+    const route = this.routes[`${req.method} ${url.pathname}`];
+    if (!route) return this.reply(res, 404, { error: `no such endpoint: ${req.method} ${url.pathname}; try GET /api/processes` });
+    const refusal = this.guard.check(req, route.access);
+    if (refusal) {
+      this.log.warn(`refused ${req.method} ${url.pathname} from ${req.socket.remoteAddress}: ${refusal.error}`);
+      return this.reply(res, refusal.status, { error: refusal.error });
     }
-    if (req.method === 'POST' && url.pathname === '/api/shutdown') {
-      json(202, { shuttingDown: true, processes: this.processes.length });
-      void this.shutdown('requested over HTTP');
-      return;
-    }
-    if (url.pathname === '/api/health') return json(200, { ok: true, shuttingDown: this.shutdownPromise !== undefined });
-    json(404, { error: `no such endpoint: ${req.method} ${url.pathname}; try GET /api/processes` });
+    route.handle(res);
   }
 
   // ---- ordered shutdown ----------------------------------------------------------------------
 
-  private phaseWaiter: (() => void) | undefined;
-
   /** Stops strategies, then gateways, then services, then the master. Idempotent. */
   shutdown(reason: string): Promise<void> {
+    this.registry.close(`the master at ${this.address} is shutting down`);
     this.shutdownPromise ??= this.runShutdown(reason);
     return this.shutdownPromise;
   }
 
   private async runShutdown(reason: string): Promise<void> {
-    this.log.info(`shutdown (${reason}): stopping ${this.entries.size} processes in order: ${SHUTDOWN_PHASES.map((p) => p.name).join(', ')}, then the master`);
+    this.log.info(`shutdown (${reason}): stopping ${this.registry.size} processes in order: ${SHUTDOWN_PHASES.map((p) => p.name).join(', ')}, then the master`);
     const timeout = this.opts.phaseTimeoutMs ?? 10_000;
     const pm2 = new Pm2Control(this.log);
     for (const [i, phase] of SHUTDOWN_PHASES.entries()) {
-      const members = [...this.entries.values()].filter((e) => phase.includes(e.location));
+      const members = this.registry.members(phase.includes);
       if (members.length === 0) continue;
       this.log.info(`shutdown phase ${i + 1}/${SHUTDOWN_PHASES.length} (${phase.name}): ${members.map((e) => e.info.location).join(', ')}`);
       for (const e of members) {
         e.info.state = 'stopping';
-        // Under PM2, PM2 must do the stopping, or it would restart a process that exits cleanly.
-        if (e.info.pmId !== undefined && (await pm2.stop(e.info.pmId))) continue;
-        this.send(e.socket, { type: 'stop', reason });
+        // Under PM2, PM2 must do the stopping, or it would restart a process that exits cleanly;
+        // pm2.stop checks that the declared pm_id is this very process first.
+        if (e.info.pmId !== undefined && e.verified && (await pm2.stop(e.info.pmId, e.info.pid))) continue;
+        this.registry.send(e.socket, { type: 'stop', reason });
       }
       const left = await this.waitGone(members, timeout);
       if (left.length > 0) {
         this.log.error(`shutdown phase ${phase.name}: still running after ${timeout} ms: ${left.map((e) => `${e.info.location} (pid ${e.info.pid})`).join(', ')}; killing them`);
         for (const e of left) {
-          try {
-            process.kill(e.info.pid, 'SIGKILL');
-          } catch {
-            // already gone
-          }
-          this.deregister(e, 'killed after the shutdown timeout');
+          this.registry.deregister(e, this.registry.kill(e) ? 'killed after the shutdown timeout' : 'did not stop; not killed (unverified pid)');
         }
       }
     }
@@ -297,7 +277,7 @@ export class Master {
   }
 
   private waitGone(members: Entry[], timeoutMs: number): Promise<Entry[]> {
-    const remaining = () => members.filter((e) => this.entries.get(e.info.location) === e);
+    const remaining = () => members.filter((e) => this.registry.holds(e));
     return new Promise((resolve) => {
       const check = () => {
         const left = remaining();
@@ -306,10 +286,10 @@ export class Master {
       const timer = setTimeout(() => done(remaining()), timeoutMs);
       const done = (left: Entry[]) => {
         clearTimeout(timer);
-        this.phaseWaiter = undefined;
+        this.registry.onDeregister = undefined;
         resolve(left);
       };
-      this.phaseWaiter = check;
+      this.registry.onDeregister = check;
       check();
     });
   }

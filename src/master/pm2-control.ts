@@ -36,10 +36,33 @@ export class Pm2Control {
     return this.api;
   }
 
-  /** Asks PM2 to stop process `pmId`; false when PM2 cannot be used (then stop it directly). */
-  async stop(pmId: number): Promise<boolean> {
+  /** PM2's own record of app `pmId`: its name and pid; undefined when PM2 has no such app. */
+  private async appOf(pm2: Pm2, pmId: number): Promise<{ name: string; pid: number } | undefined> {
+    const list = await new Promise<import('pm2').ProcessDescription[]>((resolve, reject) => pm2.list((err, l) => (err ? reject(err) : resolve(l ?? []))));
+    const app = list.find((p) => p.pm_id === pmId);
+    return app ? { name: app.name ?? `#${pmId}`, pid: app.pid ?? 0 } : undefined;
+  }
+
+  /**
+   * Asks PM2 to stop app `pmId`, which the process with (verified) pid `pid` declared as its own;
+   * false when PM2 cannot be used or its record of that app is another process (then the caller
+   * tells the process to stop itself): a registrant must not make the master stop someone else.
+   */
+  async stop(pmId: number, pid: number): Promise<boolean> {
     const pm2 = await this.connect();
     if (!pm2) return false;
+    let app: { name: string; pid: number } | undefined;
+    try {
+      app = await this.appOf(pm2, pmId);
+    } catch (err) {
+      this.log.warn(`cannot read PM2's list to check pm_id ${pmId} of pid ${pid} (${(err as Error).message}); telling the process to stop itself`);
+      return false;
+    }
+    if (app?.pid !== pid) {
+      const whose = app ? `PM2 app ${app.name} with pid ${app.pid}` : 'no PM2 app';
+      this.log.warn(`pid ${pid} declared pm_id ${pmId}, which is ${whose}: not asking PM2 to stop it; telling the process to stop itself`);
+      return false;
+    }
     pm2.stop(pmId, (err: Error | null) => {
       if (err) this.log.warn(`PM2 could not stop process ${pmId}: ${err.message}`);
     });

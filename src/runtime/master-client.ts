@@ -2,31 +2,40 @@
  * A process's connection to the master: waits for the master when it is not up (one clear log
  * line, then a reminder every 10 s: never a crash loop), registers, follows registry changes and
  * stop orders, and reconnects and registers again if the master restarts.
+ *
+ * It proves it belongs to this stack with the master token from KF_HOME (auth.ts), read at every
+ * connection attempt: a process started before the master finds it once the master is up. What
+ * the master sends is checked like anything from another process (protocol.ts).
  */
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { CONTROL_PATH, CONTROL_PROTOCOL, LineDecoder, encodeMessage, type ProcessInfo, type ToMaster, type ToProcess } from '../master/protocol.js';
+import { bearer, readToken, tokenPath } from '../master/auth.js';
+import { CONTROL_PATH, CONTROL_PROTOCOL, LineDecoder, MAX_LINE_TO_PROCESS, encodeMessage, toProcess, type ProcessInfo, type Registration } from '../master/protocol.js';
 
 export interface MasterClientOptions {
   host: string;
   port: number;
+  /** KF_HOME, where the master token is. */
+  home: string;
   log: Logger;
-  registration: Extract<ToMaster, { type: 'register' }>;
+  registration: Registration;
   onStop: (reason: string) => void;
   onRegistry?: (change: 'register' | 'deregister', process: ProcessInfo) => void;
 }
 
 /** Opens the control channel (an HTTP Upgrade); rejects with the connection error. */
-function openControl(host: string, port: number): Promise<Socket> {
+function openControl(host: string, port: number, home: string): Promise<{ socket: Socket; head: Buffer }> {
+  const token = readToken(home);
   return new Promise((resolve, reject) => {
-    const req = request({ host, port, path: CONTROL_PATH, headers: { Connection: 'Upgrade', Upgrade: CONTROL_PROTOCOL } });
-    req.on('upgrade', (_res, socket) => resolve(socket));
+    const req = request({ host, port, path: CONTROL_PATH, headers: { Connection: 'Upgrade', Upgrade: CONTROL_PROTOCOL, ...bearer(token) } });
+    req.on('upgrade', (_res, socket, head) => resolve({ socket, head }));
     req.on('response', (res) => {
       res.resume();
-      reject(new Error(`the process at ${host}:${port} is not a kfc master (HTTP ${res.statusCode})`));
+      if (res.statusCode === 401) reject(new Error(`the master refused ${token ? 'the token in' : 'this process: no token at'} ${tokenPath(home)}; is it running with this KF_HOME (-H)?`));
+      else reject(new Error(`the process at ${host}:${port} is not a kfc master (HTTP ${res.statusCode})`));
     });
     req.on('error', reject);
     req.end();
@@ -51,8 +60,8 @@ export class MasterClient {
     for (let attempt = 0; ; attempt++) {
       if (this.closing) throw new UserError('stopped while waiting for the master');
       try {
-        const socket = await openControl(this.opts.host, this.opts.port);
-        await this.register(socket);
+        const { socket, head } = await openControl(this.opts.host, this.opts.port, this.opts.home);
+        await this.register(socket, head);
         if (attempt > 0) log.info(`master at ${this.address} is up: registered`);
         return;
       } catch (err) {
@@ -67,11 +76,11 @@ export class MasterClient {
     }
   }
 
-  private register(socket: Socket): Promise<void> {
+  private register(socket: Socket, head: Buffer): Promise<void> {
     socket.setNoDelay(true);
     return new Promise((resolve, reject) => {
       let registered = false;
-      const decoder = new LineDecoder<ToProcess>((msg) => {
+      const decoder = new LineDecoder(toProcess, MAX_LINE_TO_PROCESS, (msg) => {
         switch (msg.type) {
           case 'registered':
             registered = true;
@@ -91,7 +100,11 @@ export class MasterClient {
             this.opts.onStop(`the master ordered it (${msg.reason})`);
             break;
         }
+      }, (reason) => {
+        this.opts.log.warn(`dropped the connection to the master at ${this.address}: it sent ${reason}`);
+        socket.destroy();
       });
+      if (head.length > 0) decoder.push(head);
       socket.on('data', (chunk: Buffer) => decoder.push(chunk));
       socket.on('error', () => socket.destroy());
       socket.on('close', () => {

@@ -18,6 +18,7 @@ import { JournalWriter } from '../journal/writer.js';
 import { MsgType, SessionEnd, SessionStart } from '../model/events.js';
 import type { Logger } from '../util/log.js';
 import { MasterClient } from './master-client.js';
+import { openOwnJournal } from './own-journal.js';
 import type { ProcessInfo } from '../master/protocol.js';
 
 export interface ServiceContext {
@@ -57,18 +58,6 @@ export interface ServiceOptions {
   wait: Exclude<WaitMode, 'spin'>;
 }
 
-/**
- * Opens a process's own journal; with CLEAR_JOURNAL=1 (development only) its pages are deleted
- * first, under the writer lock (so a duplicate process, refused by the master or the lock, can
- * never delete the live writer's pages).
- */
-export function openOwnJournal(home: string, location: Location, log: Logger): JournalWriter {
-  const clear = process.env.CLEAR_JOURNAL === '1';
-  const journal = JournalWriter.open({ home, location, log, clear });
-  if (clear) log.warn(`CLEAR_JOURNAL=1: removed ${journal.cleared} journal pages of ${location.path} (development only)`);
-  return journal;
-}
-
 /** Runs a process until it is stopped; resolves with its exit code. */
 export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Promise<number> {
   const { log, location, home } = opts;
@@ -82,6 +71,7 @@ export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Pro
   let ctx: ServiceContext | undefined;
   const master = new MasterClient({
     ...opts.master,
+    home,
     log,
     registration: {
       type: 'register',

@@ -42,7 +42,7 @@ describe('kfc process commands: bad input', { timeout: 120_000 }, () => {
     const env = { KF_HOME: tmpHome(), KF_MASTER_PORT: port };
     assertOneLineError(await kfcRun(['status'], env), new RegExp(`^kfc: cannot reach the master at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\): is it running\\? Start it with: kfc master`), 'status');
     assertOneLineError(await kfcRun(['shutdown'], env), /^kfc: cannot reach the master/, 'shutdown');
-    assertOneLineError(await kfcRun(['status'], { ...env, KF_MASTER_PORT: 'ninety' }), /^kfc: master port "ninety" is not a port number/, 'bad port');
+    assertOneLineError(await kfcRun(['status'], { ...env, KF_MASTER_PORT: 'ninety' }), /^kfc: master port \(--port or KF_MASTER_PORT\) "ninety" is not a whole number from 1 to 65535/, 'bad port');
   });
 
   it('a strategy file that is missing, not a module, or throws while loading', async () => {

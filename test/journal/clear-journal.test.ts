@@ -7,9 +7,9 @@ import { kfcProcess, kfcRun, type KfcEnv } from '../fixtures/kfc.js';
 import { freePort, recordingLogger, tmpHome } from '../helpers.js';
 
 /** The pids in the SessionStart frames of a process's journal, in order. */
-function sessions(home: string): number[] {
+function sessions(home: string, location = Locations.md('binance')): number[] {
   const r = new JournalReader({ home, log: recordingLogger() });
-  r.join(Locations.md('binance'));
+  r.join(location);
   const pids: number[] = [];
   for (let f = r.next(); f; f = r.next()) if (f.msgType === MsgType.SessionStart) pids.push(f.decode(SessionStart).pid);
   r.close();
@@ -38,5 +38,12 @@ describe('CLEAR_JOURNAL', { timeout: 120_000 }, () => {
     assert.equal((await kfcRun(['shutdown'], e)).status, 0);
     assert.equal((await restarted.exited).code, 0);
     assert.equal((await master.exited).code, 0);
+
+    // The master honours it too (its app file sets it): only the new session is in its journal.
+    const again = kfcProcess(['master'], { ...e, CLEAR_JOURNAL: '1' });
+    await again.line(/master listening on/);
+    assert.deepEqual(sessions(e.KF_HOME, Locations.master()), [again.proc.pid]);
+    assert.equal((await kfcRun(['shutdown'], e)).status, 0);
+    assert.equal((await again.exited).code, 0);
   });
 });
