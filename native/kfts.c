@@ -9,9 +9,9 @@
  *   watch(buf, offset, callback)         a thread that waits on that word and calls back on the
  *                                        event loop each time it changes; returns a close function
  *   loopWatch(buf, offset)               a thread that bumps and wakes that word when Node's event
- *                                        loop has I/O, while the main thread is blocked on it:
- *                                        returns f(op): f(1) arm before blocking, f(0) disarm, f(2)
- *                                        stop
+ *                                        loop has I/O: returns f(op): f(1) arm (before blocking;
+ *                                        the thread disarms itself each time it wakes the word),
+ *                                        f(0) disarm, f(2) stop
  *   loopPending()                        whether Node's event loop has I/O watchers not yet in epoll
  *   flock(fd)                            tries an exclusive lock: true, or false if another holds it
  *   mkfifo(path, mode)                   creates a named pipe (the doorbell of an event-loop reader)
@@ -318,11 +318,13 @@ static napi_value loopwatch_call(napi_env env, napi_callback_info info) {
   int32_t op = 0;
   if (argc > 0) napi_get_value_int32(env, argv[0], &op);
   if (op == 1) {
-    /* arm: the caller is about to block */
-    atomic_store(&w->armed, 1);
+    /* arm: the caller is about to block. Usually still armed (the helper disarms only after it
+       woke the caller for I/O), then this costs no system call. */
+    if (atomic_exchange(&w->armed, 1) == 0) {
 #if KFTS_SUPPORTED
-    futex((int32_t*)&w->armed, FUTEX_WAKE_PRIVATE, 1, NULL);
+      futex((int32_t*)&w->armed, FUTEX_WAKE_PRIVATE, 1, NULL);
 #endif
+    }
   } else if (op == 0) {
     atomic_store(&w->armed, 0);
   } else {

@@ -9,7 +9,7 @@
  * measure their own CPU while idle ("idle <pct>"), then one JSON line of latency percentiles (us)
  * once `count` messages arrived. Both sides read CLOCK_MONOTONIC, which all processes share.
  */
-import { writeSync } from 'node:fs';
+import { writeFileSync, writeSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { setImmediate as yieldNow, setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -42,6 +42,7 @@ useHomeClock(journalRoot(opts.home));
 
 function report(samples: Float64Array, n: number): void {
   const s = samples.subarray(0, n).sort();
+  if (process.env.KF_HOP_DUMP) writeFileSync(process.env.KF_HOP_DUMP, JSON.stringify(Array.from(s)));
   const q = (p: number) => s[Math.min(n - 1, Math.floor(p * n))]! / 1000;
   process.stdout.write(JSON.stringify({ n, p50: q(0.5), p99: q(0.99), p999: q(0.999), max: s[n - 1]! / 1000 }) + '\n');
 }

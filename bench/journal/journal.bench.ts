@@ -8,7 +8,8 @@
  *     (network-driven processes: gateways, master), and spinning (-x); each reader's CPU while idle;
  *     the futex hop also at 100k frames/s;
  * (c) the same hop over a lean Unix socket (one write(2) per message, one 'data' handler) and over
- *     Redis Streams (XADD / XREAD BLOCK; redis-server started here, installed if possible).
+ *     Redis Streams (XADD / XREAD BLOCK; redis-server started here, installed if possible);
+ * (d) the same wake-up in C (futex-floor.c, compiled here): the kernel's floor on this machine.
  * The hops run in rounds, interleaved (futex, doorbell, socket, ...), and each figure is the median
  * over rounds: the machine's noise falls on every transport alike. Ends with one line of JSON.
  */
@@ -196,6 +197,24 @@ say('(c) -x: readers spin');
 const spin = await hop('spin', 1_000, COUNT, { idleMs: 2_000 });
 say(`    spin 1k/s                      ${fmt(spin)}`);
 
+/** The same hop in C (bench/journal/futex-floor.c): the kernel's floor on this machine. */
+async function futexFloor(): Promise<{ p50: number; p99: number; p999: number } | { why: string }> {
+  const source = fileURLToPath(new URL('../../../bench/journal/futex-floor.c', import.meta.url));
+  const bin = join(home, 'futex-floor');
+  const cc = spawnSync('cc', ['-O2', '-o', bin, source], { encoding: 'utf8' });
+  if (cc.status !== 0) return { why: `cannot compile ${source} (${(cc.stderr || cc.error?.message || 'no cc').split('\n')[0]})` };
+  const file = join(home, 'futex-floor.shm');
+  const reader = spawn(bin, [file, 'reader', String(COUNT), String(COUNT / 10)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: reader.stdout! });
+  const out: string[] = [];
+  const done = new Promise<void>((resolve) => lines.on('line', (l) => (out.push(l), out.length === 2 && resolve())));
+  await new Promise<void>((resolve) => lines.once('line', () => resolve()));
+  spawnSync(bin, [file, 'writer', String(COUNT)]);
+  await done;
+  const [p50, p99, p999] = out[1]!.split(' ').map(Number) as [number, number, number];
+  return { p50, p99, p999 };
+}
+
 let redis: HopResult | undefined;
 const redisFound = findRedis();
 if (redisFound.bin) {
@@ -211,6 +230,10 @@ if (redisFound.bin) {
 } else {
   say(`    Redis Streams: no figure: ${redisFound.why}`);
 }
+
+const floor = await futexFloor();
+if ('why' in floor) say(`    C futex floor: no figure: ${floor.why}`);
+else say(`    C futex floor (the kernel's)   p50 ${floor.p50.toFixed(1)}  p99 ${floor.p99.toFixed(1)}  p99.9 ${floor.p999.toFixed(1)} us`);
 
 const ratio = (a: number | undefined, b: number) => (a === undefined ? null : Number((a / b).toFixed(2)));
 say('');
@@ -242,6 +265,8 @@ console.log(
     uds_over_futex_p99: ratio(uds.p99, futex.p99),
     uds_over_doorbell_p50: ratio(uds.p50, doorbell.p50),
     redis_over_futex_p50: ratio(redis?.p50, futex.p50),
+    c_futex_floor_p50_us: 'why' in floor ? null : floor.p50,
+    c_futex_floor_p99_us: 'why' in floor ? null : floor.p99,
     rounds: ROUNDS,
   }),
 );

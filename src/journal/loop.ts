@@ -22,7 +22,6 @@
  * show. Callbacks run synchronously; one that throws stops the loop (the caller decides what a
  * callback error means: the strategy runner catches them itself).
  */
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { nowNs } from './clock.js';
 import { native } from './native.js';
 import { POLL_INTERVAL_MS, type Frame, type JournalReader, type WaitMode } from './reader.js';
@@ -207,32 +206,45 @@ export class EventLoop {
   }
 
   /**
-   * Looks for the next event for up to `ms` without allocating (no BigInt clock in the loop);
-   * true if a frame is there or a timer is due.
+   * Looks for the next event for up to `ms`; true if a frame is there or a timer is due. The
+   * clock is read once every 64 looks: reading it allocates, and a spin that allocates fills the
+   * young generation (a scavenge every few hundred frames, each a pause in the latency tail).
    */
   private spinFor(ms: number): boolean {
     const start = performance.now();
     const timerAt = this.nextTimerAt();
     const dueAt = timerAt === undefined ? Number.POSITIVE_INFINITY : start + Number(timerAt - nowNs()) / 1e6;
     const until = Math.min(start + ms, dueAt);
+    const reader = this.reader;
     let now = start;
-    while (!this.reader.ready() && now < until) now = performance.now();
-    return now >= dueAt || this.reader.ready();
+    while (now < until) {
+      for (let i = 0; i < 64; i++) if (reader.ready()) return true;
+      now = performance.now();
+    }
+    return now >= dueAt || reader.ready();
   }
 
   /** 'block' and 'spin': the thread is this loop's, and Node's event loop turns between waits. */
   private async runBlocking(): Promise<void> {
     const spin = this.mode === 'spin';
-    let turned = performance.now();
+    const capMs = this.capNs / 1e6;
+    // Node's event loop must turn: for its timers, at least every nodeTimerSlackMs; while events
+    // flow without a pause, at least every capMs (a blocked thread is woken for Node's I/O, a busy
+    // one is not). Turning more often only delays the next frame.
+    let lastTurn = performance.now();
+    let busySince = lastTurn;
     let busy = false; // an event came since the last wait: spinning may catch the next one
+    const turn = async () => {
+      await turnEventLoop();
+      lastTurn = busySince = performance.now();
+    };
     while (!this.stopped) {
       const n = this.drain(this.batch);
       if (n > 0) busy = true;
       if (this.stopped) break;
-      const capMs = this.capNs / 1e6;
-      if (n >= this.batch || performance.now() - turned >= capMs) {
-        await yieldToEventLoop();
-        turned = performance.now();
+      const now = performance.now();
+      if (n >= this.batch || now - busySince >= capMs || now - lastTurn >= this.nodeTimerSlackMs) {
+        await turn();
         continue;
       }
       if (n > 0) continue;
@@ -241,27 +253,31 @@ export class EventLoop {
       busy = false;
       if (spin) {
         this.housekeepIfDue(false);
-        await yieldToEventLoop();
-        turned = performance.now();
+        await turn();
         continue;
       }
-      // Before blocking, let Node's event loop run a whole iteration: I/O watchers started since
-      // its last poll phase (a connection accepted, a socket opened in a callback) join epoll only
-      // in a poll phase, and only what is in epoll can wake the blocked thread (the loop watch).
-      await turnEventLoop();
-      for (let i = 0; i < 8 && native().loopPending(); i++) await turnEventLoop();
-      turned = performance.now();
-      if (this.stopped) break;
-      if (this.spinFor(0)) continue;
-      // Block until a frame, our next timer, or the slack for Node's own timers (which the futex
-      // cannot see); Node's I/O wakes us at once.
+      // Before blocking: I/O watchers started since Node's last poll phase (a connection
+      // accepted, a socket opened in a callback) join epoll only in a poll phase, and only what is
+      // in epoll can wake the blocked thread (the loop watch). If there are any, let Node's event
+      // loop run whole iterations first (rarely: the hot path blocks at once).
+      if (native().loopPending()) {
+        for (let i = 0; i < 8 && native().loopPending(); i++) await turn();
+        if (this.stopped) break;
+        if (this.spinFor(0)) continue;
+      }
+      // Block until a frame, our next timer, housekeeping, or the turn Node's timers are due
+      // (the futex cannot see them); Node's I/O wakes us at once.
       const timerAt = this.nextTimerAt();
-      let timeout = Math.min(this.housekeepingMs, this.nodeTimerSlackMs) * 1e6;
+      let timeout = Math.max(0, Math.min(this.housekeepingMs, this.nodeTimerSlackMs - (performance.now() - lastTurn))) * 1e6;
       if (timerAt !== undefined) timeout = Math.max(0, Math.min(timeout, Number(timerAt - nowNs())));
       const woken = this.reader.block(timeout);
-      // Woken with nothing to read: Node's I/O (served by the turn above, next time round), a
-      // ring that found nothing (a journal's first page, a cleared journal: look now), a timeout.
-      if (!this.reader.ready()) this.housekeepIfDue(woken);
+      busySince = performance.now();
+      if (!this.reader.ready()) {
+        // Woken with nothing to read: Node's I/O, a ring that found nothing (a journal's first
+        // page, a cleared journal: look now), or the timeout (Node's timers, housekeeping).
+        this.housekeepIfDue(woken);
+        await turn();
+      }
     }
   }
 
@@ -312,7 +328,8 @@ export class EventLoop {
       this.reader.listen(() => {
         // A ring that found nothing: maybe a journal appeared or was cleared.
         if (!this.reader.ready()) this.housekeepIfDue(true);
-        schedule();
+        // Straight from the ring's callback: a setImmediate here would cost a loop phase.
+        if (!scheduled) pump();
       });
       schedule();
     });

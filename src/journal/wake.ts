@@ -242,10 +242,12 @@ export class ReaderSlot {
    * native/kfts.c) wakes it, or `timeoutNs`; 0 woken, 1 timed out, 2 interrupted.
    */
   block(word: number, timeoutNs: number): number {
+    // Armed, the watch bumps the word when Node's event loop has I/O. It stays armed across
+    // wake-ups by writers (a bump while this thread is busy only makes its next wait return at
+    // once, and the event loop turns then); it disarms itself after each I/O wake-up.
     this.loopWatch ??= native().loopWatch(this.table.i32, this.wordAt * I32);
     this.loopWatch(1);
     const result = native().futexWait(this.table.i32, this.wordAt * I32, word, timeoutNs);
-    this.loopWatch(0);
     Atomics.store(this.table.i32, this.sleepingAt, 0);
     return result;
   }
