@@ -12,7 +12,7 @@
  * the connection with a log line.
  */
 import { StringDecoder } from 'node:string_decoder';
-import { array, byType, integer, literal, object, oneOf, optional, SchemaError, text, type Infer, type Schema } from './schema.js';
+import { array, byType, integer, literal, object, oneOf, optional, SchemaError, text, type Infer, type Schema } from '../util/schema.js';
 
 export const CONTROL_PATH = '/control';
 export const CONTROL_PROTOCOL = 'kfc-control';

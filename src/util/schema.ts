@@ -1,8 +1,8 @@
 /**
- * Schemas for the control channel's messages: every field of every message from another process is
- * checked (type, range, length, no unknown keys) before anything reads it.
+ * Small schemas for untrusted input (control messages, account configs, settings files): every
+ * field is checked (type, range, length, no unknown keys) before anything reads it.
  *
- * Why not zod: the messages are six small flat shapes, and every process parses them, while
+ * Why not zod: the shapes are small and flat, and every process parses some, while
  * importing zod (or zod/mini, which loads the same core and locales) adds about 7 MB of RSS to each
  * process (master measured idle: 61.5 MB -> 68.3 MB), against a budget of 60 MB per process. These
  * few checks cost nothing to load.
