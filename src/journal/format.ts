@@ -25,7 +25,7 @@
  * Frame (from offset 64, each frame 8-byte aligned, back to back):
  *     0  u32 length          whole frame incl. header, multiple of 8; 0 = no frame (yet)
  *     4  i32 msg_type        see src/model/events.ts
- *     8  i64 gen_time        journal clock (ns) when the frame was committed; never decreases
+ *     8  i64 gen_time        journal clock (ns) when the frame was committed; strictly increasing
  *    16  i64 trigger_time    time of the event that caused this frame (0 if none): latency per hop
  *    24  u32 source          writer's location uid
  *    28  u32 dest            destination uid
@@ -39,8 +39,8 @@
  * A page always keeps room for one more header: when a frame does not fit, the writer appends a
  * PageEnd frame (msg_type 10000, no payload) and continues at the start of the next page.
  * A frame's length is at most MAX_FRAME_SIZE and never more than a page can hold.
- * gen_time never decreases within a journal, across pages and writer restarts, and is never
- * below its page's begin_time.
+ * gen_time strictly increases within a journal, across pages and writer restarts, and is never
+ * below its page's begin_time (a page's first frame may share its begin_time).
  *
  * Control block (CONTROL_SIZE bytes, little-endian i32 words, updated with Atomics):
  *     0  u32 magic           0x434a464b ("KFJC")

@@ -186,10 +186,13 @@ export class JournalWriter {
     this.maintainAt = this.populatedTo >= size ? Number.POSITIVE_INFINITY : this.populatedTo - this.populateAhead / 2;
   }
 
-  /** A gen_time for a new frame or page: now, but never before the last one. */
+  /**
+   * A gen_time for a new frame or page: now, but always after the last one, so (journal, gen_time)
+   * names a frame: a reader can resume right after the last frame it applied.
+   */
   private nextGenTime(): bigint {
     const now = nowNs();
-    return now > this.lastGenTime ? now : this.lastGenTime;
+    return now > this.lastGenTime ? now : this.lastGenTime + 1n;
   }
 
   /** Starts preparing the next page off the event loop's thread; called once per page. */

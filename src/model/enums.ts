@@ -86,3 +86,16 @@ export type BookState = (typeof BookState)[keyof typeof BookState];
 /** Binance kline intervals, as Binance names them. */
 export const BAR_INTERVALS = ['1s', '1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M'] as const;
 export type BarInterval = (typeof BAR_INTERVALS)[number];
+
+/** Whether a scope may trade (the ledger's kill switch): Halted accepts cancels only. */
+export const TradingState = { Active: 0, Halted: 1 } as const;
+export type TradingState = (typeof TradingState)[keyof typeof TradingState];
+export const tradingStateName = names(TradingState);
+
+/** What a halt applies to: everything, one account (`binance_my_account`), or one strategy. */
+export const Scope = { All: 0, Account: 1, Strategy: 2 } as const;
+export type Scope = (typeof Scope)[keyof typeof Scope];
+export const scopeName = names(Scope);
+
+export const LedgerCommandKind = { Halt: 1, Resume: 2 } as const;
+export type LedgerCommandKind = (typeof LedgerCommandKind)[keyof typeof LedgerCommandKind];

@@ -143,6 +143,8 @@ export const Instrument = defineLayout('Instrument', [
   ['max_notional', 'decimal'],
   ['apply_min_to_market', 'bool'],
   ['apply_max_to_market', 'bool'],
+  /** MAX_NUM_ORDERS: open orders per account on the symbol (0: no limit given). */
+  ['max_num_orders', 'u32'],
 ] as const);
 
 export const OrderInput = defineLayout('OrderInput', [
@@ -204,15 +206,25 @@ export const Trade = defineLayout('Trade', [
   ['is_maker', 'bool'],
 ] as const);
 
+/**
+ * A strategy's position in one symbol on one account (the ledger's book): signed `volume` of the
+ * base asset (net of commissions paid in it), `cost` the quote paid for it (average price =
+ * cost / volume, computed where shown), PnL in the quote asset: realized, and unrealized at
+ * `mark_price` (the last quote's mid).
+ */
 export const Position = defineLayout('Position', [
   ['update_time', 'time'],
+  ['strategy_uid', 'u32'],
   ...ROUTE,
   ['direction', 'u8'],
   ['volume', 'decimal'],
   ['frozen', 'decimal'],
-  /** Quote spent on the open volume; average price = cost / volume, computed where displayed. */
   ['cost', 'decimal'],
   ['realized_pnl', 'decimal'],
+  ['unrealized_pnl', 'decimal'],
+  ['mark_price', 'decimal'],
+  ['fees', 'decimal'],
+  ['fee_asset', { str: 16 }],
 ] as const);
 
 export const Asset = defineLayout('Asset', [
@@ -265,6 +277,31 @@ export const OrderActionError = defineLayout('OrderActionError', [
   ['error_msg', MESSAGE],
 ] as const);
 
+/** A strategy trades on an account (written to the ledger: its orders there are allowed). */
+export const AddAccount = defineLayout('AddAccount', [
+  ['source', SOURCE],
+  ['account', ACCOUNT],
+] as const);
+
+/** The ledger's kill switch as it stands for a scope (enums.Scope, TradingState). */
+export const TradingStateUpdate = defineLayout('TradingState', [
+  ['update_time', 'time'],
+  ['scope_kind', 'u8'],
+  ['state', 'u8'],
+  ['cancel_open', 'bool'],
+  ['scope', { str: 64 }],
+  ['reason', MESSAGE],
+] as const);
+
+/** A command for the ledger (the master writes it, to the ledger's dest): halt or resume a scope. */
+export const LedgerCommand = defineLayout('LedgerCommand', [
+  ['command', 'u8'],
+  ['scope_kind', 'u8'],
+  ['cancel_open', 'bool'],
+  ['scope', { str: 64 }],
+  ['reason', MESSAGE],
+] as const);
+
 /** A process announces itself (in its own journal) and the master records it (in the master's). */
 export const Register = defineLayout('Register', [
   ['location_uid', 'u32'],
@@ -314,13 +351,16 @@ export const MsgType = {
   Subscribe: 302,
   Unsubscribe: 303,
   SubscribeError: 304,
+  AddAccount: 306,
   BrokerState: 401,
+  TradingState: 402,
   PageEnd: 10000,
   SessionStart: 10001,
   SessionEnd: 10002,
   Register: 10011,
   Deregister: 10012,
   RequestStop: 10021,
+  LedgerCommand: 10030,
 } as const;
 export type MsgType = (typeof MsgType)[keyof typeof MsgType];
 
@@ -343,6 +383,9 @@ export const LAYOUTS: ReadonlyMap<number, Layout<any>> = new Map<number, Layout<
   [MsgType.Unsubscribe, Subscribe],
   [MsgType.SubscribeError, SubscribeError],
   [MsgType.BrokerState, BrokerStateUpdate],
+  [MsgType.AddAccount, AddAccount],
+  [MsgType.TradingState, TradingStateUpdate],
+  [MsgType.LedgerCommand, LedgerCommand],
   [MsgType.PageEnd, PageEnd],
   [MsgType.SessionStart, SessionStart],
   [MsgType.SessionEnd, SessionEnd],
@@ -380,4 +423,7 @@ export type AssetEvent = ReturnType<typeof Asset.empty>;
 export type BrokerStateEvent = ReturnType<typeof BrokerStateUpdate.empty>;
 export type SubscribeEvent = ReturnType<typeof Subscribe.empty>;
 export type RegisterEvent = ReturnType<typeof Register.empty>;
+export type AddAccountEvent = ReturnType<typeof AddAccount.empty>;
+export type TradingStateEvent = ReturnType<typeof TradingStateUpdate.empty>;
+export type LedgerCommandEvent = ReturnType<typeof LedgerCommand.empty>;
 export type DeregisterEvent = ReturnType<typeof Deregister.empty>;
