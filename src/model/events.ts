@@ -190,6 +190,7 @@ export const Order = defineLayout('Order', [
   ['error_msg', MESSAGE],
 ] as const);
 
+/** One fill of an own order; `amount` is the quote amount the exchange reports for it. */
 export const Trade = defineLayout('Trade', [
   ['trade_id', 'i64'],
   ['order_id', 'u64'],
@@ -199,6 +200,7 @@ export const Trade = defineLayout('Trade', [
   ...ROUTE,
   ['price', 'decimal'],
   ['volume', 'decimal'],
+  ['amount', 'decimal'],
   ['commission', 'decimal'],
   ['commission_asset', ASSET],
   ['side', 'u8'],

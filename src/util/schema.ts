@@ -8,6 +8,8 @@
  * few checks cost nothing to load.
  */
 
+import { formatDecimal, parseDecimal, type Decimal } from '../model/decimal.js';
+
 export class SchemaError extends Error {
   override name = 'SchemaError';
 }
@@ -98,3 +100,46 @@ export function byType<M extends Record<string, Schema<object>>>(members: M): Sc
 }
 
 export const literal = <const L extends string>(value: L): Schema<L> => oneOf(value);
+
+export function boolean(): Schema<boolean> {
+  return {
+    parse(value, path = '') {
+      if (typeof value !== 'boolean') fail(path, 'true or false', value);
+      return value;
+    },
+  };
+}
+
+/** A decimal amount written as a string ("0.01", "1000"), parsed exactly; at least `min`. */
+export function decimalText(min: Decimal = 0n): Schema<Decimal> {
+  return {
+    parse(value, path = '') {
+      if (typeof value !== 'string') fail(path, 'a decimal number as a string, like "100.5"', value);
+      let d: Decimal;
+      try {
+        d = parseDecimal(value);
+      } catch {
+        fail(path, 'a decimal number with at most 8 decimals, like "100.5"', value);
+      }
+      if (d < min) fail(path, `a decimal number of at least ${formatDecimal(min)}`, value);
+      return d;
+    },
+  };
+}
+
+/** An object used as a map: keys matching `key`, values of one schema, at most `maxEntries`. */
+export function record<T>(key: RegExp, item: Schema<T>, maxEntries: number): Schema<Record<string, T>> {
+  return {
+    parse(value, path = '') {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, 'an object', value);
+      const entries = Object.entries(value as Record<string, unknown>);
+      if (entries.length > maxEntries) fail(path, `at most ${maxEntries} entries`, value);
+      const out: Record<string, T> = Object.create(null) as Record<string, T>;
+      for (const [k, v] of entries) {
+        if (!key.test(k)) throw new SchemaError(`${path ? `${path}.` : ''}${k}: not a valid name (${key})`);
+        out[k] = item.parse(v, path ? `${path}.${k}` : k);
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,340 @@
+/**
+ * The ledger's books, pure state (no I/O): what each account holds, what each strategy has
+ * ordered, filled and holds, and what the markets and gateways last said. The ledger process feeds
+ * it journal events (live and in replay: the same code, so a restart rebuilds the same books);
+ * risk.ts reads it to decide on orders.
+ *
+ * Balances are the exchange's (the TD's Asset events), less what the ledger has routed and the
+ * exchange has not reported yet: an order routed to a TD reserves what it may spend until the
+ * TD's journal shows both the exchange's answer to it and a balance report after that answer.
+ */
+import { ZERO, mul, type Decimal } from '../model/decimal.js';
+import { BrokerState, OrderStatus, PriceType, Side, isFinalStatus } from '../model/enums.js';
+import type { AssetEvent, InstrumentEvent, OrderEvent, OrderInputEvent, QuoteEvent, TradeEvent } from '../model/events.js';
+import { PositionState } from './position.js';
+
+export interface Balance {
+  free: Decimal;
+  locked: Decimal;
+}
+
+/** Accounts are named as the accounts database names them: "<source>_<account>". */
+export const accountIdOf = (source: string, account: string) => `${source}_${account}`;
+
+export interface OrderView {
+  orderId: bigint;
+  strategyUid: number;
+  accountId: string;
+  symbol: string;
+  exchange: string;
+  side: number;
+  priceType: number;
+  price: Decimal;
+  volume: Decimal;
+  quoteVolume: Decimal;
+  volumeTraded: Decimal;
+  amountTraded: Decimal;
+  status: number;
+  errorMsg: string;
+  insertTime: bigint;
+  updateTime: bigint;
+}
+
+interface Reservation {
+  asset: string;
+  amount: Decimal;
+  /** The TD's journal showed the exchange's answer: the next balance report includes it. */
+  answered: boolean;
+}
+
+export class AccountBook {
+  readonly balances = new Map<string, Balance>();
+  readonly reservations = new Map<bigint, Reservation>();
+  /** Open orders on the account (ours and, with order id 0, others'), by order id. */
+  readonly openOrders = new Map<bigint, OrderView>();
+  brokerState: number = BrokerState.Unknown;
+  brokerMessage = '';
+  /** Journal time of the last balance report. */
+  balancesAt = 0n;
+
+  constructor(
+    readonly id: string,
+    readonly source: string,
+    readonly account: string,
+  ) {}
+
+  /** What the account may spend of `asset` now: the exchange's free balance less reservations. */
+  available(asset: string): Decimal {
+    let free = this.balances.get(asset)?.free ?? ZERO;
+    for (const r of this.reservations.values()) if (r.asset === asset) free -= r.amount;
+    return free;
+  }
+
+  reserved(asset: string): Decimal {
+    let total = ZERO;
+    for (const r of this.reservations.values()) if (r.asset === asset) total += r.amount;
+    return total;
+  }
+}
+
+export interface Instrument {
+  symbol: string;
+  exchange: string;
+  baseAsset: string;
+  quoteAsset: string;
+  tickSize: Decimal;
+  minPrice: Decimal;
+  maxPrice: Decimal;
+  stepSize: Decimal;
+  minQty: Decimal;
+  maxQty: Decimal;
+  minNotional: Decimal;
+  maxNotional: Decimal;
+  applyMinToMarket: boolean;
+  applyMaxToMarket: boolean;
+  maxNumOrders: number;
+  status: number;
+}
+
+export interface QuoteView {
+  bid: Decimal;
+  ask: Decimal;
+  last: Decimal;
+  /** Journal time of the quote. */
+  time: bigint;
+}
+
+export class StrategyBook {
+  readonly accounts = new Set<string>();
+  readonly openOrders = new Map<bigint, OrderView>();
+  /** By account id, then symbol. */
+  readonly positions = new Map<string, Map<string, PositionState>>();
+  /** Commissions paid in assets other than the symbol's base and quote. */
+  readonly otherFees = new Map<string, Decimal>();
+  /** Send times (journal ns) of the last orders, for the orders-per-second limit. */
+  readonly recentSends: bigint[] = [];
+  /** Realized PnL by UTC day (yyyy-mm-dd) and quote asset. */
+  readonly realizedByDay = new Map<string, Decimal>();
+
+  constructor(
+    readonly uid: number,
+    public name: string,
+  ) {}
+
+  position(accountId: string, symbol: string): PositionState {
+    let bySymbol = this.positions.get(accountId);
+    if (!bySymbol) this.positions.set(accountId, (bySymbol = new Map()));
+    let p = bySymbol.get(symbol);
+    if (!p) bySymbol.set(symbol, (p = new PositionState()));
+    return p;
+  }
+}
+
+/** The UTC day of a journal time, as "2026-11-29". */
+export function utcDay(ns: bigint): string {
+  return new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 10);
+}
+
+/** What an order may spend, in which asset: the reservation the ledger holds until the exchange reports. */
+export function spendOf(order: Pick<OrderInputEvent, 'side' | 'price_type' | 'price' | 'volume' | 'quote_volume'>, instrument: Instrument, quote: QuoteView | undefined): { asset: string; amount: Decimal } | undefined {
+  if (order.side === Side.Sell) return { asset: instrument.baseAsset, amount: order.volume };
+  if (order.price_type !== PriceType.Market) return { asset: instrument.quoteAsset, amount: mul(order.price, order.volume, 'up') };
+  if (order.quote_volume > 0n) return { asset: instrument.quoteAsset, amount: order.quote_volume };
+  // A market buy by quantity spends at most what the book asks: estimate at the last ask.
+  if (!quote || quote.ask <= 0n) return undefined;
+  return { asset: instrument.quoteAsset, amount: mul(quote.ask, order.volume, 'up') };
+}
+
+export class Books {
+  readonly accounts = new Map<string, AccountBook>();
+  readonly strategies = new Map<number, StrategyBook>();
+  /** By "exchange:symbol" (Binance symbols are unique per exchange). */
+  readonly instruments = new Map<string, Instrument>();
+  readonly quotes = new Map<string, QuoteView>();
+  /** Every order the ledger knows, open or final (final ones are pruned by `prune`). */
+  readonly orders = new Map<bigint, OrderView>();
+
+  account(source: string, account: string): AccountBook {
+    const id = accountIdOf(source, account);
+    let book = this.accounts.get(id);
+    if (!book) this.accounts.set(id, (book = new AccountBook(id, source, account)));
+    return book;
+  }
+
+  strategy(uid: number, name = ''): StrategyBook {
+    let book = this.strategies.get(uid);
+    if (!book) this.strategies.set(uid, (book = new StrategyBook(uid, name)));
+    else if (name && !book.name) book.name = name;
+    return book;
+  }
+
+  instrument(exchange: string, symbol: string): Instrument | undefined {
+    return this.instruments.get(`${exchange}:${symbol}`) ?? this.instruments.get(`:${symbol}`);
+  }
+
+  quote(exchange: string, symbol: string): QuoteView | undefined {
+    return this.quotes.get(`${exchange}:${symbol}`) ?? this.quotes.get(`:${symbol}`);
+  }
+
+  onInstrument(i: InstrumentEvent): void {
+    const instrument: Instrument = {
+      symbol: i.symbol,
+      exchange: i.exchange,
+      baseAsset: i.base_asset,
+      quoteAsset: i.quote_asset,
+      tickSize: i.tick_size,
+      minPrice: i.min_price,
+      maxPrice: i.max_price,
+      stepSize: i.step_size,
+      minQty: i.min_qty,
+      maxQty: i.max_qty,
+      minNotional: i.min_notional,
+      maxNotional: i.max_notional,
+      applyMinToMarket: i.apply_min_to_market,
+      applyMaxToMarket: i.apply_max_to_market,
+      maxNumOrders: i.max_num_orders,
+      status: i.status,
+    };
+    this.instruments.set(`${i.exchange}:${i.symbol}`, instrument);
+    this.instruments.set(`:${i.symbol}`, instrument);
+  }
+
+  onQuote(q: QuoteEvent, time: bigint): void {
+    const view = { bid: q.bid_price, ask: q.ask_price, last: q.last_price, time };
+    this.quotes.set(`${q.exchange}:${q.symbol}`, view);
+    this.quotes.set(`:${q.symbol}`, view);
+  }
+
+  /** The ledger routed an order to its TD: it is open, and reserves what it may spend. */
+  onRouted(input: OrderInputEvent, strategyUid: number, time: bigint): OrderView {
+    const accountId = accountIdOf(input.source, input.account);
+    const view: OrderView = {
+      orderId: input.order_id,
+      strategyUid,
+      accountId,
+      symbol: input.symbol,
+      exchange: input.exchange,
+      side: input.side,
+      priceType: input.price_type,
+      price: input.price,
+      volume: input.volume,
+      quoteVolume: input.quote_volume,
+      volumeTraded: ZERO,
+      amountTraded: ZERO,
+      status: OrderStatus.Pending,
+      errorMsg: '',
+      insertTime: time,
+      updateTime: time,
+    };
+    this.orders.set(view.orderId, view);
+    const account = this.account(input.source, input.account);
+    account.openOrders.set(view.orderId, view);
+    const strategy = this.strategy(strategyUid);
+    strategy.openOrders.set(view.orderId, view);
+    strategy.recentSends.push(time);
+    const instrument = this.instrument(input.exchange, input.symbol);
+    const spend = instrument ? spendOf(input, instrument, this.quote(input.exchange, input.symbol)) : undefined;
+    if (spend) account.reservations.set(view.orderId, { ...spend, answered: false });
+    return view;
+  }
+
+  /** A TD's order update (or the ledger's own rejection). */
+  onOrder(o: OrderEvent, time: bigint): void {
+    const account = this.account(o.source, o.account);
+    let view = this.orders.get(o.order_id);
+    if (!view || o.order_id === 0n) {
+      // An order the ledger did not route (another client on the account; or one from before
+      // the ledger's history): tracked on the account by the exchange's id.
+      const key = o.order_id !== 0n ? o.order_id : foreignKey(o.ex_order_id);
+      view = account.openOrders.get(key);
+      if (!view) {
+        view = {
+          orderId: key,
+          strategyUid: o.order_id !== 0n ? Number(o.order_id >> 32n) >>> 0 : 0,
+          accountId: account.id,
+          symbol: o.symbol,
+          exchange: o.exchange,
+          side: o.side,
+          priceType: o.price_type,
+          price: o.price,
+          volume: o.volume,
+          quoteVolume: o.quote_volume,
+          volumeTraded: ZERO,
+          amountTraded: ZERO,
+          status: o.status,
+          errorMsg: '',
+          insertTime: o.insert_time || time,
+          updateTime: time,
+        };
+        if (o.order_id !== 0n) this.orders.set(key, view);
+      }
+    }
+    view.status = o.status;
+    view.volumeTraded = o.volume_traded;
+    view.amountTraded = o.amount_traded;
+    view.errorMsg = o.error_msg;
+    view.updateTime = time;
+    if (o.status !== OrderStatus.Pending && o.status !== OrderStatus.Unknown) {
+      const r = account.reservations.get(view.orderId);
+      if (r) r.answered = true;
+    }
+    if (isFinalStatus(o.status)) {
+      account.openOrders.delete(view.orderId);
+      this.strategies.get(view.strategyUid)?.openOrders.delete(view.orderId);
+      // A final order spends nothing more: what it reserved is free, the exchange's report says the rest.
+      if (o.status === OrderStatus.Error) account.reservations.delete(view.orderId);
+    } else {
+      account.openOrders.set(view.orderId, view);
+      if (view.strategyUid !== 0) this.strategy(view.strategyUid).openOrders.set(view.orderId, view);
+    }
+  }
+
+  /** A TD's balance report: the exchange's truth, including every order it answered before. */
+  onAsset(a: AssetEvent, time: bigint): void {
+    const account = this.account(a.source, a.account);
+    account.balances.set(a.asset, { free: a.free, locked: a.locked });
+    account.balancesAt = time;
+    for (const [id, r] of account.reservations) if (r.answered && r.asset === a.asset) account.reservations.delete(id);
+  }
+
+  onBrokerState(source: string, account: string, state: number, message: string): void {
+    const book = this.account(source, account);
+    book.brokerState = state;
+    book.brokerMessage = message;
+  }
+
+  /** A fill of one of our orders: the owning strategy's position moves. */
+  onTrade(t: TradeEvent, time: bigint): void {
+    const view = this.orders.get(t.order_id);
+    const strategyUid = view?.strategyUid ?? (Number(t.order_id >> 32n) >>> 0);
+    if (t.order_id === 0n || strategyUid === 0) return;
+    const strategy = this.strategy(strategyUid);
+    const accountId = accountIdOf(t.source, t.account);
+    const instrument = this.instrument(t.exchange, t.symbol);
+    const position = strategy.position(accountId, t.symbol);
+    const quote = t.amount > 0n ? t.amount : mul(t.price, t.volume, 'half-even');
+    const base = instrument?.baseAsset;
+    const quoteAsset = instrument?.quoteAsset;
+    const baseFee = t.commission_asset === base ? t.commission : ZERO;
+    const quoteFee = t.commission_asset === quoteAsset ? t.commission : ZERO;
+    if (t.commission > 0n && baseFee === ZERO && quoteFee === ZERO) {
+      strategy.otherFees.set(t.commission_asset, (strategy.otherFees.get(t.commission_asset) ?? ZERO) + t.commission);
+    }
+    const before = position.realized;
+    position.fill(t.side === Side.Buy, t.volume, quote, baseFee, quoteFee);
+    const day = `${utcDay(t.trade_time || time)}:${quoteAsset ?? ''}`;
+    strategy.realizedByDay.set(day, (strategy.realizedByDay.get(day) ?? ZERO) + position.realized - before);
+  }
+
+  /** Forgets final orders older than `beforeNs` (keeps memory bounded in a long session). */
+  prune(beforeNs: bigint): void {
+    for (const [id, o] of this.orders) if (isFinalStatus(o.status) && o.updateTime < beforeNs) this.orders.delete(id);
+  }
+}
+
+/** Orders of other clients have no order id of ours: key them by the exchange's id, high bit set. */
+export function foreignKey(exOrderId: string): bigint {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < exOrderId.length; i++) h = ((h ^ BigInt(exOrderId.charCodeAt(i))) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return h | (1n << 63n);
+}
