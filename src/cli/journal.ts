@@ -2,12 +2,11 @@
  * `kfc journal`: journals as JSON lines, filtered by location, message type and time; `--follow`
  * to keep reading live; `--latency` for a per-hop latency report from gen_time - trigger_time.
  */
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatTime, parseTime } from '../journal/clock.js';
 import { hex8 } from '../journal/format.js';
-import { makeLocation, parseLocation, type Category, type Location, type Mode } from '../journal/location.js';
-import { listDests } from '../journal/page.js';
+import { parseLocation, type Location } from '../journal/location.js';
+import { discoverJournals } from '../journal/discover.js';
 import { follow } from '../journal/loop.js';
 import { JournalReader, type Frame } from '../journal/reader.js';
 import { LAYOUTS, msgTypeName, parseMsgType } from '../model/events.js';
@@ -26,35 +25,6 @@ export interface JournalCommandOptions {
   /** Stop after this many frames (validated by the CLI). */
   limit?: number;
   lowLatency?: boolean;
-}
-
-/** Every journal (location, dest) under KF_HOME. */
-export function discoverJournals(home: string): { location: Location; dest: number }[] {
-  const found: { location: Location; dest: number }[] = [];
-  const root = join(home, 'journal');
-  const sub = (dir: string) => {
-    try {
-      return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-    } catch {
-      return [];
-    }
-  };
-  for (const category of sub(root)) {
-    for (const group of sub(join(root, category))) {
-      for (const name of sub(join(root, category, group))) {
-        for (const mode of sub(join(root, category, group, name))) {
-          let location: Location;
-          try {
-            location = makeLocation(category as Category, group, name, mode as Mode);
-          } catch {
-            continue; // not ours
-          }
-          for (const dest of listDests(join(root, category, group, name, mode))) found.push({ location, dest });
-        }
-      }
-    }
-  }
-  return found;
 }
 
 function frameToJson(f: Frame): string {
