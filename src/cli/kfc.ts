@@ -97,12 +97,31 @@ export function buildProgram(): Command {
     },
   );
 
-  command('ledger', FOR_PROCESS)
-    .description('run the ledger (its books and pre-trade risk arrive with the order path; today it registers, tracks the trading gateways and stops in order)')
+  const ledger = command('ledger', FOR_PROCESS)
+    .description('run the ledger: books per account and strategy, pre-trade risk, order routing, the kill switch (ledger halt|resume)')
     .action(async (_opts, cmd: Command) => {
       const { ledgerHooks } = await import('../ledger/ledger-process.js');
       await runProcess(cmd, Locations.ledger(), 'ledger', 'block', () => ledgerHooks());
     });
+  for (const verb of ['halt', 'resume'] as const) {
+    withShared(ledger.command(verb), [...FOR_MASTER_CLIENT])
+      .description(
+        verb === 'halt'
+          ? 'kill switch: refuse new orders (cancels still pass) for everything, one account or one strategy; survives a ledger restart'
+          : 'lift a halt of everything, one account or one strategy',
+      )
+      .option('--account <account>', 'only this account, as <source>_<account> (e.g. binance_my_account)')
+      .option('--strategy <name>', 'only this strategy (e.g. demo_spot)')
+      .option('--reason <text>', 'why (shown to strategies and in the logs)')
+      .option('--cancel', verb === 'halt' ? 'also cancel the open orders in that scope' : 'ignored: a resume cancels nothing')
+      .action(async (opts: { account?: string; strategy?: string; reason?: string; cancel?: boolean }, cmd: Command) => {
+        if (opts.account && opts.strategy) throw new UserError('give --account or --strategy, not both (or neither, for everything)');
+        const { ledgerCommand } = await import('./master-api.js');
+        const scope = opts.account ? { scope: 'account', name: opts.account } : opts.strategy ? { scope: 'strategy', name: opts.strategy } : { scope: 'all', name: '' };
+        const answer = await ledgerCommand(masterEndpoint(sharedValues(cmd)), verb, { ...scope, cancel: verb === 'halt' && opts.cancel === true, reason: opts.reason });
+        process.stdout.write(`${answer}\n`);
+      });
+  }
 
   command('md', FOR_PROCESS)
     .description('run a market-data gateway (no exchange adapter in this build yet: it registers and stops in order)')
@@ -180,15 +199,21 @@ export function buildProgram(): Command {
     });
 
   const status = command('status', FOR_MASTER_CLIENT)
-    .description('list the registered processes (from the master)')
+    .description('list the registered processes (from the master); --books: balances, positions, PnL, open orders, halts (from the ledger)')
     .option('--json', 'print JSON instead of a table')
+    .option('--books', 'also the ledger\'s books: balances, positions and PnL, open orders, halts')
     .option('--wait <location...>', 'wait until these locations are registered and ready');
   addNumberOption(status, '--timeout <seconds>', 'with --wait: give up after this long', SECONDS, 30).action(
-    async (opts: { json?: boolean; wait?: string[]; timeout: number }, cmd: Command) => {
+    async (opts: { json?: boolean; books?: boolean; wait?: string[]; timeout: number }, cmd: Command) => {
       const master = masterEndpoint(sharedValues(cmd));
       const api = await import('./master-api.js');
       const rows = opts.wait ? await api.waitForProcesses(master, opts.wait, opts.timeout * 1000) : await api.processes(master);
-      process.stdout.write((opts.json ? JSON.stringify(rows, null, 2) : api.formatStatusTable(rows)) + '\n');
+      const books = opts.books ? await api.books(master) : undefined;
+      if (opts.json) process.stdout.write(JSON.stringify(books ? { processes: rows, books } : rows, null, 2) + '\n');
+      else {
+        const { formatBooks } = await import('./books.js');
+        process.stdout.write(api.formatStatusTable(rows) + '\n' + (books ? `\n${formatBooks(books)}\n` : ''));
+      }
     },
   );
 

@@ -35,7 +35,10 @@ export async function masterRequest(master: MasterEndpoint, method: 'GET' | 'POS
         : `the master at ${host}:${port} needs its token for ${method} ${path}, and there is none at ${tokenPath(home)}: use the same -H or KF_HOME as the master`,
     );
   }
-  if (!res.ok && res.status !== 202) throw new UserError(`the master at ${host}:${port} answered ${res.status} to ${method} ${path}`);
+  if (!res.ok && res.status !== 202) {
+    const body = (await res.json().catch(() => ({}))) as { error?: unknown };
+    throw new UserError(`the master at ${host}:${port} answered ${res.status} to ${method} ${path.split('?')[0]}${typeof body.error === 'string' ? `: ${body.error}` : ''}`);
+  }
   return res.json();
 }
 
@@ -90,4 +93,17 @@ export async function shutdownMaster(master: MasterEndpoint, timeoutMs: number):
     if (Date.now() > deadline) throw new UserError(`the master (pid ${masterPid}) is still running ${timeoutMs / 1000} s after the shutdown request; see its log`);
     await sleep(20);
   }
+}
+
+/** The ledger's books as the master serves them (GET /api/books). */
+export function books(master: MasterEndpoint): Promise<unknown> {
+  return masterRequest(master, 'GET', '/api/books');
+}
+
+/** Halts or resumes a scope through the master; returns a line saying what was asked. */
+export async function ledgerCommand(master: MasterEndpoint, verb: 'halt' | 'resume', what: { scope: string; name: string; cancel: boolean; reason?: string | undefined }): Promise<string> {
+  const q = new URLSearchParams({ scope: what.scope, ...(what.name ? { name: what.name } : {}), cancel: String(what.cancel), ...(what.reason ? { reason: what.reason } : {}) });
+  await masterRequest(master, 'POST', `/api/ledger/${verb}?${q}`);
+  const target = what.scope === 'all' ? 'everything' : `${what.scope} ${what.name}`;
+  return verb === 'halt' ? `halt of ${target} sent to the ledger${what.cancel ? ' (its open orders will be cancelled)' : ''}` : `resume of ${target} sent to the ledger`;
 }

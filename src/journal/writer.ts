@@ -32,8 +32,9 @@ export interface WriterOptions {
   pageSize?: number;
   log?: Logger;
   /**
-   * Delete this journal's pages first (CLEAR_JOURNAL=1, development only). Done only once the
-   * writer lock is held, so it can never delete the pages of a journal another process writes.
+   * Delete the location's pages first, every dest's (CLEAR_JOURNAL=1, development only). Done
+   * only once the writer lock is held: one process owns a location, so this can never delete the
+   * pages of a journal another process writes.
    */
   clear?: boolean;
 }
@@ -48,12 +49,11 @@ export function makePrivateDir(dir: string, home: string): void {
   }
 }
 
-/** Deletes the pages of one journal (its lock and control block stay); returns how many. */
-function deletePages(dir: string, dest: number): number {
+/** Deletes the pages of a location's journals (locks and control blocks stay); returns how many. */
+function deletePages(dir: string): number {
   let removed = 0;
   for (const f of readdirSync(dir)) {
-    const page = parsePageFileName(f);
-    if (page && page.dest === dest) {
+    if (parsePageFileName(f)) {
       unlinkSync(join(dir, f));
       removed++;
     }
@@ -116,7 +116,7 @@ export class JournalWriter {
     useHomeClock(journalRoot(opts.home));
     this.releaseLock = acquireWriterLock(this.dir, this.dest, opts.location.path);
     try {
-      this.cleared = opts.clear ? deletePages(this.dir, this.dest) : 0;
+      this.cleared = opts.clear ? deletePages(this.dir) : 0;
       this.resume();
       this.wake = WakeTable.of(journalRoot(opts.home));
       this.control = this.wake ? ControlBlock.open(this.dir, this.dest) : undefined;

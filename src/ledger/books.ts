@@ -25,6 +25,8 @@ export interface OrderView {
   orderId: bigint;
   strategyUid: number;
   accountId: string;
+  source: string;
+  account: string;
   symbol: string;
   exchange: string;
   side: number;
@@ -212,6 +214,8 @@ export class Books {
       orderId: input.order_id,
       strategyUid,
       accountId,
+      source: input.source,
+      account: input.account,
       symbol: input.symbol,
       exchange: input.exchange,
       side: input.side,
@@ -252,6 +256,8 @@ export class Books {
           orderId: key,
           strategyUid: o.order_id !== 0n ? Number(o.order_id >> 32n) >>> 0 : 0,
           accountId: account.id,
+          source: o.source,
+          account: o.account,
           symbol: o.symbol,
           exchange: o.exchange,
           side: o.side,

@@ -1,45 +1,108 @@
 /**
- * The ledger process (`kfc ledger`): registers like every process, follows the journals of every
- * trading gateway, market-data gateway and strategy (those registered before it and those that
- * register later) on its event loop, and stops in the services phase. Books per account and
- * strategy, pre-trade risk and state rebuild build on this loop.
+ * The ledger process (`kfc ledger`): the system's books and its order gate.
+ *
+ * At start it follows every journal it needs, those on disk and those of processes registered
+ * before it (trading and market-data gateways' public journals, strategies' journals to the
+ * ledger, the master's commands to the ledger, its own), replays them to now to rebuild its books
+ * (ledger.ts), then runs live on its event loop (futex: journal-driven), joining the journals of
+ * processes as they register. It writes the books as JSON for the master's API (state-file.ts),
+ * re-reads its risk settings when they change, and stops in the services phase.
  */
+import { discoverJournals } from '../journal/discover.js';
+import { nowNs } from '../journal/clock.js';
 import { parseLocation, type Location } from '../journal/location.js';
+import { JournalWriter } from '../journal/writer.js';
 import type { ServiceContext, ServiceHooks } from '../runtime/service.js';
+import { Ledger } from './ledger.js';
+import { Outbox } from './outbox.js';
+import { RiskSettingsFile } from './settings.js';
+import { StateFile, ledgerState } from './state-file.js';
 
-/** Whose journals the ledger reads: gateways and strategies. */
-function followed(location: string): Location | undefined {
-  try {
-    const l = parseLocation(location);
-    return l.category === 'system' ? undefined : l;
-  } catch {
-    return undefined;
-  }
+/** The part of a process's journal the ledger reads: gateways' public part, strategies' part to the ledger. */
+function readPart(location: Location, ledgerUid: number): number | undefined {
+  if (location.mode !== 'live') return undefined;
+  if (location.category === 'td' || location.category === 'md') return 0;
+  if (location.category === 'strategy') return ledgerUid;
+  if (location.category === 'system' && location.name === 'master') return ledgerUid;
+  return undefined;
 }
 
 export function ledgerHooks(): ServiceHooks {
-  let frames = 0;
-  const join = (ctx: ServiceContext, location: string) => {
-    const l = followed(location);
-    if (l) ctx.reader.join(l);
+  let ledger: Ledger | undefined;
+  let outbox: Outbox | undefined;
+  let stateFile: StateFile | undefined;
+
+  const follow = (ctx: ServiceContext, location: Location) => {
+    const dest = readPart(location, ctx.location.uid);
+    if (dest !== undefined) ctx.reader.join(location, dest);
   };
+
   return {
     start(ctx) {
-      ctx.loop.onFrame(() => {
-        frames++;
+      const { home, log } = ctx;
+      const settings = new RiskSettingsFile(home, (m) => log.error(m), (m) => log.info(m));
+      settings.refresh();
+      // (CLEAR_JOURNAL, if set, already emptied every part of this location's journal at start.)
+      outbox = new Outbox(ctx.journal, (dest) => JournalWriter.open({ home, location: ctx.location, dest, log }), log);
+      stateFile = new StateFile(home, () => ledgerState(ledger!, ledger!.recentTrades));
+      ledger = new Ledger({ ledgerUid: ctx.location.uid, outbox, limits: (s, a) => settings.limitsFor(s, a), log, now: nowNs, onChange: () => stateFile?.changed() });
+
+      // Everything that was written before now: on disk (a process may have left), and registered.
+      const own: number[] = [];
+      for (const { location, dest } of discoverJournals(home)) {
+        if (location.uid === ctx.location.uid) {
+          ctx.reader.join(location, dest);
+          own.push(dest);
+        } else follow(ctx, location);
+      }
+      for (const p of ctx.master.registry) {
+        try {
+          follow(ctx, parseLocation(p.location));
+        } catch {
+          // not a location: the master validated it, nothing to follow
+        }
+      }
+      let replayed = 0;
+      const started = performance.now();
+      for (let f = ctx.reader.next(); f; f = ctx.reader.next()) {
+        ledger.onFrame(f);
+        replayed++;
+      }
+      // Its own journals were only for the replay: live, the ledger knows what it writes.
+      for (const dest of own) ctx.reader.leave(ctx.location, dest);
+      ledger.endReplay();
+      log.info(`ledger: replayed ${replayed} frames from ${ctx.reader.journals.length} journals in ${(performance.now() - started).toFixed(0)} ms; ${ledger.books.accounts.size} accounts, ${ledger.books.strategies.size} strategies, ${ledger.halts.list().length} halts`);
+      stateFile.flush(true);
+
+      ctx.loop.onFrame((f) => ledger!.onFrame(f));
+      ctx.loop.addInterval(200_000_000n, () => stateFile!.flush());
+      ctx.loop.addInterval(1_000_000_000n, () => {
+        if (settings.refresh()) stateFile!.changed();
       });
-      for (const p of ctx.master.registry) join(ctx, p.location);
-      ctx.log.info(`ledger: following ${ctx.reader.journals.length} journals${ctx.reader.journals.length ? `: ${ctx.reader.journals.map((l) => l.path).join(', ')}` : ''}`);
+      // Final orders are kept an hour for the API and late fills, then forgotten.
+      ctx.loop.addInterval(60_000_000_000n, (now) => ledger!.books.prune(now - 3_600_000_000_000n));
     },
+
     registry(ctx, change, p) {
-      if (!followed(p.location)) return;
-      // A process that left keeps its journal: its last frames are still read; it is followed
-      // again (same cursor) when it comes back.
-      if (change === 'register') join(ctx, p.location);
-      ctx.log.info(`ledger: ${p.location} ${change === 'register' ? 'joined' : 'left'}`);
+      let location: Location;
+      try {
+        location = parseLocation(p.location);
+      } catch {
+        return;
+      }
+      if (change === 'register') {
+        follow(ctx, location);
+        if (location.category === 'td') ledger?.gatewayRegistered(location.group, location.name);
+      }
+      if (location.category !== 'system') ctx.log.info(`ledger: ${p.location} ${change === 'register' ? 'joined' : 'left'}`);
     },
+
     stop(ctx) {
-      ctx.log.info(`ledger: final state written (${frames} frames read from ${ctx.reader.journals.length} journals)`);
+      stateFile?.flush(true);
+      outbox?.close();
+      const b = ledger?.books;
+      ctx.log.info(`ledger: final state written (${b?.accounts.size ?? 0} accounts, ${b?.strategies.size ?? 0} strategies)`);
     },
   };
 }
+

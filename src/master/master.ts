@@ -5,6 +5,7 @@
  *   GET  /api/processes   read     the registry: location, pid, state, uptime, memory
  *   GET  /api/health      read     { ok, shuttingDown }
  *   POST /api/shutdown    change   the ordered shutdown (what `kfc shutdown` and `run.sh stop` use)
+ *   /api/books, /api/accounts, ..., POST /api/ledger/halt|resume: the ledger's (ledger-api.ts)
  *   GET  /control         change   Upgrade: kfc-control, the processes' control channel (protocol.ts)
  *
  * Every endpoint passes AccessGuard (auth.ts): "change" needs the master token and no foreign
@@ -25,6 +26,8 @@ import { AccessGuard, ensureToken, type Access } from './auth.js';
 import { CONTROL_PATH, CONTROL_PROTOCOL, LineDecoder, MAX_LINE_TO_MASTER, toMaster, type ProcessInfo } from './protocol.js';
 import { Pm2Control } from './pm2-control.js';
 import { Registry, type Entry } from './registry.js';
+import { LedgerApi } from './ledger-api.js';
+import { LedgerCommandKind } from '../model/enums.js';
 
 export interface MasterOptions {
   home: string;
@@ -55,6 +58,7 @@ export class Master {
   private healthTimer: NodeJS.Timeout | undefined;
   private shutdownPromise: Promise<void> | undefined;
   private readonly startedAt = Date.now();
+  private ledgerApi: LedgerApi | undefined;
   private resolveStopped!: () => void;
   /** Resolves when the shutdown has finished and the master may exit. */
   readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
@@ -64,6 +68,7 @@ export class Master {
     private readonly guard: AccessGuard,
   ) {
     this.log = opts.log;
+    this.routes = this.makeRoutes();
     this.server = createServer((req, res) => this.handleHttp(req, res));
     this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.handleUpgrade(req, socket, head));
   }
@@ -183,19 +188,34 @@ export class Master {
   // ---- HTTP API ------------------------------------------------------------------------------
 
   /** The HTTP API: each route names the access it needs; the guard decides before the handler runs. */
-  private readonly routes: Record<string, { access: Access; handle: (res: ServerResponse) => void }> = {
-    'GET /api/processes': { access: 'read', handle: (res) => this.reply(res, 200, this.registryRows()) },
-    'GET /api/health': { access: 'read', handle: (res) => this.reply(res, 200, { ok: true, shuttingDown: this.shutdownPromise !== undefined }) },
-    'POST /api/shutdown': {
-      access: 'change',
-      handle: (res) => {
-        // Connection: close, or the client's keep-alive connection would hold the server open for seconds.
-        res.shouldKeepAlive = false;
-        this.reply(res, 202, { shuttingDown: true, processes: this.processes.length });
-        void this.shutdown('requested over HTTP');
+  private readonly routes: Record<string, { access: Access; handle: (res: ServerResponse, url: URL) => void }>;
+
+  private makeRoutes(): Record<string, { access: Access; handle: (res: ServerResponse, url: URL) => void }> {
+    const ledger = new LedgerApi(this.opts.home, this.opts.log, (res, status, body) => this.reply(res, status, body));
+    this.ledgerApi = ledger;
+    return {
+      'GET /api/processes': { access: 'read', handle: (res) => this.reply(res, 200, this.registryRows()) },
+      'GET /api/books': { access: 'read', handle: ledger.read('books') },
+      'GET /api/accounts': { access: 'read', handle: ledger.read('accounts') },
+      'GET /api/positions': { access: 'read', handle: ledger.read('positions') },
+      'GET /api/orders': { access: 'read', handle: ledger.read('orders') },
+      'GET /api/trades': { access: 'read', handle: ledger.read('trades') },
+      'GET /api/pnl': { access: 'read', handle: ledger.read('pnl') },
+      'GET /api/halts': { access: 'read', handle: ledger.read('halts') },
+      'POST /api/ledger/halt': { access: 'change', handle: (res, url) => ledger.command(LedgerCommandKind.Halt, url, res) },
+      'POST /api/ledger/resume': { access: 'change', handle: (res, url) => ledger.command(LedgerCommandKind.Resume, url, res) },
+      'GET /api/health': { access: 'read', handle: (res) => this.reply(res, 200, { ok: true, shuttingDown: this.shutdownPromise !== undefined }) },
+      'POST /api/shutdown': {
+        access: 'change',
+        handle: (res) => {
+          // Connection: close, or the client's keep-alive connection would hold the server open for seconds.
+          res.shouldKeepAlive = false;
+          this.reply(res, 202, { shuttingDown: true, processes: this.processes.length });
+          void this.shutdown('requested over HTTP');
+        },
       },
-    },
-  };
+    };
+  }
 
   private reply(res: ServerResponse, status: number, body: unknown): void {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -227,7 +247,7 @@ export class Master {
       this.log.warn(`refused ${req.method} ${url.pathname} from ${req.socket.remoteAddress}: ${refusal.error}`);
       return this.reply(res, refusal.status, { error: refusal.error });
     }
-    route.handle(res);
+    route.handle(res, url);
   }
 
   // ---- ordered shutdown ----------------------------------------------------------------------
@@ -268,6 +288,7 @@ export class Master {
     end.end_time = nowNs();
     this.journal.write(MsgType.SessionEnd, SessionEnd, end);
     this.journal.close();
+    this.ledgerApi?.close();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.log.info('master stopped');
     // Under PM2, ask PM2 to stop us too: a clean exit of an app PM2 thinks is online gets restarted.
