@@ -52,8 +52,11 @@ interface Reservation {
 export class AccountBook {
   readonly balances = new Map<string, Balance>();
   readonly reservations = new Map<bigint, Reservation>();
-  /** Open orders on the account (ours and, with order id 0, others'), by order id. */
+  /** The sum of the reservations per asset (kept with them: a check is one lookup). */
+  private readonly reservedTotal = new Map<string, Decimal>();
+  /** Open orders on the account (ours and others'), by order id; counted per symbol. */
   readonly openOrders = new Map<bigint, OrderView>();
+  private readonly openPerSymbol = new Map<string, number>();
   brokerState: number = BrokerState.Unknown;
   brokerMessage = '';
   /** Journal time of the last balance report. */
@@ -67,15 +70,41 @@ export class AccountBook {
 
   /** What the account may spend of `asset` now: the exchange's free balance less reservations. */
   available(asset: string): Decimal {
-    let free = this.balances.get(asset)?.free ?? ZERO;
-    for (const r of this.reservations.values()) if (r.asset === asset) free -= r.amount;
-    return free;
+    return (this.balances.get(asset)?.free ?? ZERO) - this.reserved(asset);
   }
 
   reserved(asset: string): Decimal {
-    let total = ZERO;
-    for (const r of this.reservations.values()) if (r.asset === asset) total += r.amount;
-    return total;
+    return this.reservedTotal.get(asset) ?? ZERO;
+  }
+
+  openOn(symbol: string): number {
+    return this.openPerSymbol.get(symbol) ?? 0;
+  }
+
+  addOpen(o: OrderView): void {
+    if (this.openOrders.has(o.orderId)) return;
+    this.openOrders.set(o.orderId, o);
+    this.openPerSymbol.set(o.symbol, this.openOn(o.symbol) + 1);
+  }
+
+  removeOpen(orderId: bigint): void {
+    const o = this.openOrders.get(orderId);
+    if (!o) return;
+    this.openOrders.delete(orderId);
+    this.openPerSymbol.set(o.symbol, this.openOn(o.symbol) - 1);
+  }
+
+  reserve(orderId: bigint, r: Reservation): void {
+    this.release(orderId);
+    this.reservations.set(orderId, r);
+    this.reservedTotal.set(r.asset, this.reserved(r.asset) + r.amount);
+  }
+
+  release(orderId: bigint): void {
+    const r = this.reservations.get(orderId);
+    if (!r) return;
+    this.reservations.delete(orderId);
+    this.reservedTotal.set(r.asset, this.reserved(r.asset) - r.amount);
   }
 }
 
@@ -108,7 +137,9 @@ export interface QuoteView {
 
 export class StrategyBook {
   readonly accounts = new Set<string>();
+  /** Open orders, by order id; counted per account. */
   readonly openOrders = new Map<bigint, OrderView>();
+  private readonly openPerAccount = new Map<string, number>();
   /** By account id, then symbol. */
   readonly positions = new Map<string, Map<string, PositionState>>();
   /** Commissions paid in assets other than the symbol's base and quote. */
@@ -123,6 +154,23 @@ export class StrategyBook {
     public name: string,
   ) {}
 
+  openOn(accountId: string): number {
+    return this.openPerAccount.get(accountId) ?? 0;
+  }
+
+  addOpen(o: OrderView): void {
+    if (this.openOrders.has(o.orderId)) return;
+    this.openOrders.set(o.orderId, o);
+    this.openPerAccount.set(o.accountId, this.openOn(o.accountId) + 1);
+  }
+
+  removeOpen(orderId: bigint): void {
+    const o = this.openOrders.get(orderId);
+    if (!o) return;
+    this.openOrders.delete(orderId);
+    this.openPerAccount.set(o.accountId, this.openOn(o.accountId) - 1);
+  }
+
   position(accountId: string, symbol: string): PositionState {
     let bySymbol = this.positions.get(accountId);
     if (!bySymbol) this.positions.set(accountId, (bySymbol = new Map()));
@@ -132,9 +180,15 @@ export class StrategyBook {
   }
 }
 
-/** The UTC day of a journal time, as "2026-11-29". */
+const DAY_NS = 86_400_000_000_000n;
+let cachedDay = { start: 0n, end: 0n, name: '' };
+
+/** The UTC day of a journal time, as "2026-11-29" (the last day is cached: called per order). */
 export function utcDay(ns: bigint): string {
-  return new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 10);
+  if (ns >= cachedDay.start && ns < cachedDay.end) return cachedDay.name;
+  const start = ns - (((ns % DAY_NS) + DAY_NS) % DAY_NS);
+  cachedDay = { start, end: start + DAY_NS, name: new Date(Number(start / 1_000_000n)).toISOString().slice(0, 10) };
+  return cachedDay.name;
 }
 
 /** What an order may spend, in which asset: the reservation the ledger holds until the exchange reports. */
@@ -147,19 +201,43 @@ export function spendOf(order: Pick<OrderInputEvent, 'side' | 'price_type' | 'pr
   return { asset: instrument.quoteAsset, amount: mul(quote.ask, order.volume, 'up') };
 }
 
+/** Values by exchange and symbol, and by symbol alone (what was seen last, whichever exchange). */
+class BySymbol<T> {
+  private readonly byExchange = new Map<string, Map<string, T>>();
+  private readonly bySymbol = new Map<string, T>();
+
+  get(exchange: string, symbol: string): T | undefined {
+    return this.byExchange.get(exchange)?.get(symbol) ?? this.bySymbol.get(symbol);
+  }
+
+  set(exchange: string, symbol: string, value: T): void {
+    let m = this.byExchange.get(exchange);
+    if (!m) this.byExchange.set(exchange, (m = new Map()));
+    m.set(symbol, value);
+    this.bySymbol.set(symbol, value);
+  }
+}
+
 export class Books {
+  /** By account id ("binance_my_account"). */
   readonly accounts = new Map<string, AccountBook>();
+  private readonly accountsBySource = new Map<string, Map<string, AccountBook>>();
   readonly strategies = new Map<number, StrategyBook>();
-  /** By "exchange:symbol" (Binance symbols are unique per exchange). */
-  readonly instruments = new Map<string, Instrument>();
-  readonly quotes = new Map<string, QuoteView>();
+  private readonly instruments = new BySymbol<Instrument>();
+  private readonly quotes = new BySymbol<QuoteView>();
   /** Every order the ledger knows, open or final (final ones are pruned by `prune`). */
   readonly orders = new Map<bigint, OrderView>();
 
+  /** Looked up without building the id (called for every gateway event). */
   account(source: string, account: string): AccountBook {
-    const id = accountIdOf(source, account);
-    let book = this.accounts.get(id);
-    if (!book) this.accounts.set(id, (book = new AccountBook(id, source, account)));
+    let bySource = this.accountsBySource.get(source);
+    if (!bySource) this.accountsBySource.set(source, (bySource = new Map()));
+    let book = bySource.get(account);
+    if (!book) {
+      book = new AccountBook(accountIdOf(source, account), source, account);
+      bySource.set(account, book);
+      this.accounts.set(book.id, book);
+    }
     return book;
   }
 
@@ -171,11 +249,11 @@ export class Books {
   }
 
   instrument(exchange: string, symbol: string): Instrument | undefined {
-    return this.instruments.get(`${exchange}:${symbol}`) ?? this.instruments.get(`:${symbol}`);
+    return this.instruments.get(exchange, symbol);
   }
 
   quote(exchange: string, symbol: string): QuoteView | undefined {
-    return this.quotes.get(`${exchange}:${symbol}`) ?? this.quotes.get(`:${symbol}`);
+    return this.quotes.get(exchange, symbol);
   }
 
   onInstrument(i: InstrumentEvent): void {
@@ -197,19 +275,23 @@ export class Books {
       maxNumOrders: i.max_num_orders,
       status: i.status,
     };
-    this.instruments.set(`${i.exchange}:${i.symbol}`, instrument);
-    this.instruments.set(`:${i.symbol}`, instrument);
+    this.instruments.set(i.exchange, i.symbol, instrument);
   }
 
   onQuote(q: QuoteEvent, time: bigint): void {
-    const view = { bid: q.bid_price, ask: q.ask_price, last: q.last_price, time };
-    this.quotes.set(`${q.exchange}:${q.symbol}`, view);
-    this.quotes.set(`:${q.symbol}`, view);
+    const view = this.quotes.get(q.exchange, q.symbol);
+    if (view) {
+      view.bid = q.bid_price;
+      view.ask = q.ask_price;
+      view.last = q.last_price;
+      view.time = time;
+    } else this.quotes.set(q.exchange, q.symbol, { bid: q.bid_price, ask: q.ask_price, last: q.last_price, time });
   }
 
   /** The ledger routed an order to its TD: it is open, and reserves what it may spend. */
   onRouted(input: OrderInputEvent, strategyUid: number, time: bigint): OrderView {
-    const accountId = accountIdOf(input.source, input.account);
+    const account = this.account(input.source, input.account);
+    const accountId = account.id;
     const view: OrderView = {
       orderId: input.order_id,
       strategyUid,
@@ -231,14 +313,13 @@ export class Books {
       updateTime: time,
     };
     this.orders.set(view.orderId, view);
-    const account = this.account(input.source, input.account);
-    account.openOrders.set(view.orderId, view);
+    account.addOpen(view);
     const strategy = this.strategy(strategyUid);
-    strategy.openOrders.set(view.orderId, view);
+    strategy.addOpen(view);
     strategy.recentSends.push(time);
     const instrument = this.instrument(input.exchange, input.symbol);
     const spend = instrument ? spendOf(input, instrument, this.quote(input.exchange, input.symbol)) : undefined;
-    if (spend) account.reservations.set(view.orderId, { ...spend, answered: false });
+    if (spend) account.reserve(view.orderId, { ...spend, answered: false });
     return view;
   }
 
@@ -285,13 +366,13 @@ export class Books {
       if (r) r.answered = true;
     }
     if (isFinalStatus(o.status)) {
-      account.openOrders.delete(view.orderId);
-      this.strategies.get(view.strategyUid)?.openOrders.delete(view.orderId);
+      account.removeOpen(view.orderId);
+      this.strategies.get(view.strategyUid)?.removeOpen(view.orderId);
       // A final order spends nothing more: what it reserved is free, the exchange's report says the rest.
-      if (o.status === OrderStatus.Error) account.reservations.delete(view.orderId);
+      if (o.status === OrderStatus.Error) account.release(view.orderId);
     } else {
-      account.openOrders.set(view.orderId, view);
-      if (view.strategyUid !== 0) this.strategy(view.strategyUid).openOrders.set(view.orderId, view);
+      account.addOpen(view);
+      if (view.strategyUid !== 0) this.strategy(view.strategyUid).addOpen(view);
     }
   }
 
@@ -300,7 +381,7 @@ export class Books {
     const account = this.account(a.source, a.account);
     account.balances.set(a.asset, { free: a.free, locked: a.locked });
     account.balancesAt = time;
-    for (const [id, r] of account.reservations) if (r.answered && r.asset === a.asset) account.reservations.delete(id);
+    for (const [id, r] of account.reservations) if (r.answered && r.asset === a.asset) account.release(id);
   }
 
   onBrokerState(source: string, account: string, state: number, message: string): void {

@@ -44,7 +44,7 @@ export function ledgerHooks(): ServiceHooks {
       settings.refresh();
       // (CLEAR_JOURNAL, if set, already emptied every part of this location's journal at start.)
       outbox = new Outbox(ctx.journal, (dest) => JournalWriter.open({ home, location: ctx.location, dest, log }), log);
-      stateFile = new StateFile(home, () => ledgerState(ledger!, ledger!.recentTrades));
+      stateFile = new StateFile(home, () => ledgerState(ledger!));
       ledger = new Ledger({ ledgerUid: ctx.location.uid, outbox, limits: (s, a) => settings.limitsFor(s, a), log, now: nowNs, onChange: () => stateFile?.changed() });
 
       // Everything that was written before now: on disk (a process may have left), and registered.

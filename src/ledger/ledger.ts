@@ -10,9 +10,8 @@
  */
 import { ownerOf } from '../gateway/binance/common/ids.js';
 import type { Frame } from '../journal/reader.js';
-import { formatTime } from '../journal/clock.js';
-import { ZERO, formatFixed } from '../model/decimal.js';
-import { BrokerState, LedgerCommandKind, OrderStatus, Scope, TradingState, isFinalStatus, sideName } from '../model/enums.js';
+import { ZERO } from '../model/decimal.js';
+import { BrokerState, LedgerCommandKind, OrderStatus, Scope, TradingState, isFinalStatus } from '../model/enums.js';
 import {
   AddAccount,
   Asset,
@@ -38,7 +37,7 @@ import { Halts, describeScope } from './halts.js';
 import type { Outbox } from './outbox.js';
 import { Denial, checkOrder, type Denied } from './risk.js';
 import type { Limits } from './settings.js';
-import type { TradeRecord } from './state-file.js';
+
 
 export interface LedgerOptions {
   ledgerUid: number;
@@ -54,6 +53,12 @@ export interface LedgerOptions {
 const seqOf = (orderId: bigint) => orderId & 0xffffffffn;
 const RECENT_TRADES = 200;
 
+export interface RecentTrade {
+  trade: TradeEvent;
+  strategyUid: number;
+  time: bigint;
+}
+
 export class Ledger {
   readonly books = new Books();
   readonly halts = new Halts();
@@ -64,8 +69,8 @@ export class Ledger {
   private readonly pendingActions = new Map<bigint, { action: OrderActionEvent; uid: number; gen: bigint }>();
   private readonly pendingCommands = new Map<bigint, LedgerCommandEvent>();
   private nextActionSeq = 1n;
-  /** The last fills, newest last (for the API). */
-  readonly recentTrades: TradeRecord[] = [];
+  /** The last fills, newest last (for the API; formatted only when shown). */
+  readonly recentTrades: RecentTrade[] = [];
 
   constructor(private readonly opts: LedgerOptions) {}
 
@@ -201,20 +206,8 @@ export class Ledger {
   }
 
   private recordTrade(t: TradeEvent, strategyUid: number, time: bigint): void {
-    this.recentTrades.push({
-      time: formatTime(t.trade_time || time),
-      strategy: this.books.strategies.get(strategyUid)?.name ?? '',
-      account: accountIdOf(t.source, t.account),
-      symbol: t.symbol,
-      side: sideName(t.side),
-      price: formatFixed(t.price, 8),
-      volume: formatFixed(t.volume, 8),
-      commission: formatFixed(t.commission, 8),
-      commissionAsset: t.commission_asset,
-      orderId: t.order_id.toString(),
-      tradeId: t.ex_trade_id,
-    });
-    if (this.recentTrades.length > RECENT_TRADES) this.recentTrades.splice(0, this.recentTrades.length - RECENT_TRADES);
+    this.recentTrades.push({ trade: t, strategyUid, time });
+    if (this.recentTrades.length > RECENT_TRADES * 2) this.recentTrades.splice(0, this.recentTrades.length - RECENT_TRADES);
   }
 
   private brokerState(f: Frame): void {

@@ -14,7 +14,7 @@
  * the logs. Decimal arithmetic only; no allocation beyond the denial itself.
  */
 import { ZERO, div, formatFixed, mul, type Decimal } from '../model/decimal.js';
-import { BrokerState, OrderStatus, PriceType, Side, brokerStateName } from '../model/enums.js';
+import { BrokerState, PriceType, Side, brokerStateName } from '../model/enums.js';
 import type { OrderInputEvent } from '../model/events.js';
 import { accountIdOf, spendOf, utcDay, type Books, type Instrument, type StrategyBook } from './books.js';
 import type { Halts } from './halts.js';
@@ -88,8 +88,7 @@ export function checkOrder(ctx: RiskContext, input: OrderInputEvent, strategy: S
   const filter = exchangeFilters(input, instrument, market, ctx.books.quote(input.exchange, input.symbol)?.ask ?? ZERO);
   if (filter) return filter;
   if (instrument.maxNumOrders > 0) {
-    let open = 0;
-    for (const o of account.openOrders.values()) if (o.symbol === input.symbol) open++;
+    const open = account.openOn(input.symbol);
     if (open >= instrument.maxNumOrders) return deny(Denial.MaxNumOrders, `Filter failure: MAX_NUM_ORDERS (${open} open on ${input.symbol}, the exchange allows ${instrument.maxNumOrders})`);
   }
 
@@ -129,8 +128,7 @@ export function checkOrder(ctx: RiskContext, input: OrderInputEvent, strategy: S
     if (exposure > limits.maxPositionNotional) return deny(Denial.MaxPosition, `position in ${input.symbol} would be ${amount(after)} (${amount(exposure)} ${instrument.quoteAsset}), over the limit ${amount(limits.maxPositionNotional)}`);
   }
 
-  let open = 0;
-  for (const o of strategy.openOrders.values()) if (o.accountId === accountId && o.status !== OrderStatus.Unknown) open++;
+  const open = strategy.openOn(accountId);
   if (open >= limits.maxOpenOrders) return deny(Denial.MaxOpenOrders, `strategy ${strategy.name} has ${open} open orders on ${accountId}, the limit is ${limits.maxOpenOrders}`);
 
   const second = now - 1_000_000_000n;

@@ -6,8 +6,10 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZERO, div, formatFixed, type Decimal } from '../model/decimal.js';
-import { brokerStateName, orderStatusName, priceTypeName, sideName } from '../model/enums.js';
-import type { Ledger } from './ledger.js';
+import { brokerStateName, isFinalStatus, orderStatusName, priceTypeName, sideName } from '../model/enums.js';
+import type { OrderView } from './books.js';
+import { formatTime } from '../journal/clock.js';
+import type { Ledger, RecentTrade } from './ledger.js';
 
 export function ledgerDbDir(home: string): string {
   return join(home, 'system', 'service', 'ledger', 'db', 'live');
@@ -33,8 +35,40 @@ export interface TradeRecord {
   tradeId: string;
 }
 
+const RECENT_FINISHED = 100;
+
+function* openAndRecent(orders: Iterable<OrderView>, finished: number): Iterable<OrderView> {
+  const done: OrderView[] = [];
+  for (const o of orders) {
+    if (o.strategyUid === 0) continue;
+    if (!isFinalStatus(o.status)) yield o;
+    else {
+      done.push(o);
+      if (done.length > finished * 2) done.splice(0, done.length - finished);
+    }
+  }
+  yield* done.slice(-finished);
+}
+
+function tradeRecord(ledger: Ledger, r: RecentTrade): TradeRecord {
+  const t = r.trade;
+  return {
+    time: formatTime(t.trade_time || r.time),
+    strategy: ledger.books.strategies.get(r.strategyUid)?.name ?? '',
+    account: `${t.source}_${t.account}`,
+    symbol: t.symbol,
+    side: sideName(t.side),
+    price: amount(t.price),
+    volume: amount(t.volume),
+    commission: amount(t.commission),
+    commissionAsset: t.commission_asset,
+    orderId: t.order_id.toString(),
+    tradeId: t.ex_trade_id,
+  };
+}
+
 /** The books as the API serves them. */
-export function ledgerState(ledger: Ledger, recentTrades: readonly TradeRecord[]): unknown {
+export function ledgerState(ledger: Ledger): unknown {
   const { books } = ledger;
   const strategyName = (uid: number) => books.strategies.get(uid)?.name ?? (uid === 0 ? '' : `uid:${uid.toString(16)}`);
   const marks = (symbol: string) => {
@@ -74,9 +108,8 @@ export function ledgerState(ledger: Ledger, recentTrades: readonly TradeRecord[]
       ),
       otherFees: Object.fromEntries([...s.otherFees].map(([asset, fee]) => [asset, amount(fee)])),
     })),
-    orders: [...books.orders.values()]
-      .filter((o) => o.strategyUid !== 0)
-      .map((o) => ({
+    // Open orders, and the last finished ones: bounded, whatever the session's length.
+    orders: [...openAndRecent(books.orders.values(), RECENT_FINISHED)].map((o) => ({
         orderId: o.orderId.toString(),
         strategy: strategyName(o.strategyUid),
         account: o.accountId,
@@ -89,7 +122,7 @@ export function ledgerState(ledger: Ledger, recentTrades: readonly TradeRecord[]
         status: orderStatusName(o.status),
         error: o.errorMsg,
       })),
-    trades: recentTrades,
+    trades: ledger.recentTrades.slice(-200).map((r) => tradeRecord(ledger, r)),
     halts: ledger.halts.list(),
   };
 }

@@ -128,6 +128,7 @@ export function defineLayout<const F extends readonly FieldSpec[]>(name: string,
 
   const enc: string[] = [];
   const cacheDecls: string[] = [];
+  const decCache: string[] = [];
   const dec: string[] = [];
   const empty: string[] = [];
   for (const f of fields) {
@@ -143,7 +144,10 @@ export function defineLayout<const F extends readonly FieldSpec[]>(name: string,
       const c = `c${fields.indexOf(f)}`;
       cacheDecls.push(`let ${c}v = '', ${c}b = Buffer.alloc(${f.size});`);
       enc.push(`{ const v = ${src}; if (v !== ${c}v) { ${c}b = Buffer.alloc(${f.size}); writeStr(${c}b, 0, ${f.size}, v); ${c}v = v; } buf.set(${c}b, ${at}); }`);
-      dec.push(`${key}: readStr(buf, ${at}, ${f.size}),`);
+      // Decoded strings repeat too (the same symbol, account, exchange frame after frame): a
+      // byte comparison with the last one's bytes avoids decoding and allocating it again.
+      decCache.push(`const d${fields.indexOf(f)} = { bytes: Buffer.alloc(${f.size}), text: '' };`);
+      dec.push(`${key}: cachedStr(d${fields.indexOf(f)}, buf, ${at}, ${f.size}),`);
       empty.push(`${key}: '',`);
     } else {
       const el = f.type.array;
@@ -172,8 +176,9 @@ export function defineLayout<const F extends readonly FieldSpec[]>(name: string,
     'Buffer',
     `${cacheDecls.join('\n')}\nreturn function encode_${name}(view, buf, offset, value) {\n${enc.join('\n')}\n${gaps.join('\n')}\n}`,
   )(writeStr, Buffer) as Layout<Shape<F>>['encode'];
-  const decode = new Function('readStr', `return function decode_${name}(view, buf, offset) {\nreturn {\n${dec.join('\n')}\n};\n}`)(
-    readStr,
+  const decode = new Function('cachedStr', 'Buffer', `${decCache.join('\n')}\nreturn function decode_${name}(view, buf, offset) {\nreturn {\n${dec.join('\n')}\n};\n}`)(
+    cachedStr,
+    Buffer,
   ) as Layout<Shape<F>>['decode'];
   const makeEmpty = new Function(`return function empty_${name}() { return {\n${empty.join('\n')}\n}; }`)() as () => Shape<F>;
 
@@ -185,6 +190,24 @@ function writeStr(buf: Buffer, offset: number, size: number, value: string): voi
   // Buffer.write never writes a partial UTF-8 character, so truncation keeps the text valid.
   const written = value.length === 0 ? 0 : buf.write(value, offset, size, 'utf8');
   if (written < size) buf.fill(0, offset + written, offset + size);
+}
+
+/**
+ * readStr, unless the bytes are those of the last string this field decoded (compared in JS up to
+ * the terminating NUL: cheaper than a native Buffer.compare call for a few bytes).
+ */
+function cachedStr(cache: { bytes: Buffer; text: string }, buf: Buffer, offset: number, size: number): string {
+  const bytes = cache.bytes;
+  for (let i = 0; i < size; i++) {
+    const b = buf[offset + i]!;
+    if (b !== bytes[i]) {
+      buf.copy(bytes, 0, offset, offset + size);
+      cache.text = readStr(buf, offset, size);
+      return cache.text;
+    }
+    if (b === 0) break;
+  }
+  return cache.text;
 }
 
 function readStr(buf: Buffer, offset: number, size: number): string {
