@@ -33,6 +33,8 @@ export interface ServiceContext {
   readonly reader: JournalReader;
   /** ...and the loop that delivers their frames and its timers, in time order. */
   readonly loop: EventLoop;
+  /** Asks this process to stop (the same ordered stop as SIGINT). */
+  requestStop(reason: string): void;
 }
 
 export interface ServiceHooks {
@@ -103,7 +105,7 @@ export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Pro
   const lowLatency = opts.lowLatency ?? false;
   const reader = new JournalReader({ home, log });
   const loop = new EventLoop({ reader, mode: lowLatency ? 'spin' : opts.wait });
-  ctx = { home, location, log, journal, master, lowLatency, reader, loop };
+  ctx = { home, location, log, journal, master, lowLatency, reader, loop, requestStop };
   const session = SessionStart.empty();
   session.pid = process.pid;
   session.start_time = nowNs();

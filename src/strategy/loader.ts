@@ -15,25 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 
-/** What a strategy's callbacks receive first (grows with the strategy runtime). */
-export interface StrategyContext {
-  readonly name: string;
-  readonly log: Logger;
-  /** Journal time, ns. */
-  now(): bigint;
-}
-
-type Callback = (ctx: StrategyContext) => unknown;
-
-export interface Strategy {
-  preStart?: Callback;
-  postStart?: Callback;
-  preStop?: Callback;
-  postStop?: Callback;
-  [callback: string]: unknown;
-}
-
-const LIFECYCLE = ['preStart', 'postStart', 'preStop', 'postStop'] as const;
+import { CALLBACKS, type Strategy } from './api.js';
 
 /** Compiles a TypeScript strategy to one ES module in `outDir`; returns its path. */
 async function compile(file: string, outDir: string, shownAs: string): Promise<string> {
@@ -102,27 +84,18 @@ export async function loadStrategy(path: string, buildDir: string): Promise<Stra
     const message = (err as Error).message?.split('\n')[0] ?? String(err);
     throw new UserError(`strategy file ${path} failed to load: ${message}`);
   }
-  const strategy = (typeof mod.default === 'object' && mod.default !== null ? mod.default : mod) as Strategy;
-  const callbacks = Object.keys(strategy).filter((k) => typeof strategy[k] === 'function');
-  if (callbacks.length === 0) {
-    throw new UserError(`strategy file ${path} exports no callbacks: export functions such as preStart, postStart, onQuote, or a default object of them`);
+  const strategy = (typeof mod.default === 'object' && mod.default !== null ? mod.default : mod) as Record<string, unknown>;
+  const known = Object.entries(CALLBACKS).flatMap(([camel, snake]) => [camel, snake]);
+  if (!known.some((k) => typeof strategy[k] === 'function')) {
+    const exported = Object.keys(strategy).filter((k) => k !== 'default');
+    throw new UserError(
+      `strategy file ${path} is not a strategy: it exports no known callback (${exported.length ? `it exports ${exported.slice(0, 5).join(', ')}` : 'it exports nothing'}); export functions such as preStart, onQuote, onOrder (or pre_start, on_quote), or a default object of them`,
+    );
   }
-  return strategy;
+  return strategy as Strategy;
 }
 
 /** Where a strategy's compiled form goes: `$KF_HOME/strategy/default/<name>/build`. */
 export function strategyBuildDir(home: string, name: string): string {
   return join(home, 'strategy', 'default', name, 'build');
 }
-
-/** Calls lifecycle callback `name` if the strategy has it; a throw is logged with its name. */
-export async function callLifecycle(strategy: Strategy, name: (typeof LIFECYCLE)[number], ctx: StrategyContext): Promise<void> {
-  const fn = strategy[name];
-  if (typeof fn !== 'function') return;
-  try {
-    await fn.call(strategy, ctx);
-  } catch (err) {
-    throw new UserError(`strategy ${ctx.name}: ${name} threw: ${(err as Error).message}`);
-  }
-}
-

@@ -57,7 +57,7 @@ describe('kfc process commands: bad input', { timeout: 120_000 }, () => {
     assertOneLineError(await kfcRun(['strategy', '-s', 'x', '-p', join(home, 's', 'missing.ts')], env), /^kfc: strategy file .*missing\.ts not found: check the -p path/, 'missing');
     assertOneLineError(await kfcRun(['strategy', '-s', 'x', '-p', join(home, 's', 'throws.ts')], env), /^kfc: strategy file .*throws\.ts failed to load: boom at load/, 'throws');
     assertOneLineError(await kfcRun(['strategy', '-s', 'x', '-p', join(home, 's', 'syntax.ts')], env), /^kfc: strategy file .*syntax\.ts failed to compile: \/.*syntax\.ts:1:\d+: /, 'syntax error: the file, line and message');
-    assertOneLineError(await kfcRun(['strategy', '-s', 'x', '-p', join(home, 's', 'empty.ts')], env), /^kfc: strategy file .*empty\.ts exports no callbacks/, 'no callbacks');
+    assertOneLineError(await kfcRun(['strategy', '-s', 'x', '-p', join(home, 's', 'empty.ts')], env), /^kfc: strategy file .*empty\.ts is not a strategy: it exports no known callback \(it exports answer\)/, 'no callbacks');
     // A preStart that throws: reported in one line after registering; the process deregisters.
     const master = kfcProcess(['master'], env);
     await master.line(/master listening/);
