@@ -2,62 +2,33 @@
  * Loading a user's strategy file (.ts or .js) and checking its shape. A file that is missing,
  * does not compile or throws while loading is a one-line error, not a stack.
  *
- * TypeScript is compiled once, at start, with esbuild (bundling the strategy's own relative
- * imports; packages stay imports, pointed at the files they resolve to from the strategy's
- * directory), into `$KF_HOME/strategy/default/<name>/build/`, and the result is imported. No
- * loader thread stays in the process (a TypeScript loader hook runs in a thread of its own, with
- * its own heap: 30 MB more per strategy).
+ * TypeScript is compiled once, at start, with esbuild in a child process (compile.ts), into
+ * `$KF_HOME/strategy/default/<name>/build/`, and the result is imported. No loader thread stays in
+ * the process (a TypeScript loader hook runs in a thread of its own, with its own heap: 30 MB more
+ * per strategy), and no compiler either.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { basename, extname, isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { basename, extname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 
 import { CALLBACKS, type Strategy } from './api.js';
 
-/** Compiles a TypeScript strategy to one ES module in `outDir`; returns its path. */
+/**
+ * Compiles a TypeScript strategy to one ES module in `outDir` (compile.ts, in a child process:
+ * esbuild loaded here would stay in this process's memory for good); returns its path.
+ */
 async function compile(file: string, outDir: string, shownAs: string): Promise<string> {
-  const esbuild = await import('esbuild');
   const out = join(outDir, `${basename(file, extname(file))}.mjs`);
-  const fromStrategy = createRequire(file);
-  try {
-    await esbuild.build({
-      entryPoints: [file],
-      outfile: out,
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      sourcemap: 'inline',
-      logLevel: 'silent',
-      plugins: [
-        {
-          name: 'packages-from-the-strategy-directory',
-          setup(build) {
-            // A package import is left to Node, but as the file it resolves to from where the
-            // strategy lives: the compiled module lives elsewhere (KF_HOME).
-            build.onResolve({ filter: /^[^./]|^\.[^./]|^\.\.[^/]/ }, (args) => {
-              if (args.path.startsWith('node:') || isAbsolute(args.path)) return { path: args.path, external: true };
-              try {
-                return { path: pathToFileURL(fromStrategy.resolve(args.path)).href, external: true };
-              } catch {
-                return { path: args.path, external: true }; // a builtin, or Node's own error at import
-              }
-            });
-          },
-        },
-      ],
-    });
-  } catch (err) {
-    const first = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } }[] }).errors?.[0];
-    if (!first) throw new UserError(`strategy file ${shownAs} failed to compile: ${(err as Error).message.split('\n')[0]}`);
-    const where = first.location ? `${resolve(first.location.file)}:${first.location.line}:${first.location.column + 1}: ` : '';
-    throw new UserError(`strategy file ${shownAs} failed to compile: ${where}${first.text}`);
-  } finally {
-    await esbuild.stop();
-  }
+  const compiler = fileURLToPath(new URL('./compile.js', import.meta.url));
+  const { execFile } = await import('node:child_process');
+  // Under tsx (tests) this module is compile.ts beside loader.ts: run it through tsx too.
+  const args = existsSync(compiler) ? [compiler] : ['--import', 'tsx', fileURLToPath(new URL('./compile.ts', import.meta.url))];
+  const problem = await new Promise<string | undefined>((done) =>
+    execFile(process.execPath, [...args, file, out], { encoding: 'utf8', timeout: 60_000 }, (err, _stdout, stderr) => done(err ? stderr.trim().split('\n').pop() || err.message : undefined)),
+  );
+  if (problem !== undefined) throw new UserError(`strategy file ${shownAs} failed to compile: ${problem}`);
   return out;
 }
 
