@@ -13,6 +13,9 @@
  *                                        the thread disarms itself each time it wakes the word),
  *                                        f(0) disarm, f(2) stop
  *   loopPending()                        whether Node's event loop has I/O watchers not yet in epoll
+ *   release(buf, offset, length)         drops the whole pages of that range from this process's
+ *                                        memory (MADV_DONTNEED; a shared file mapping keeps its
+ *                                        data: a later access reads it back from the page cache)
  *   flock(fd)                            tries an exclusive lock: true, or false if another holds it
  *   mkfifo(path, mode)                   creates a named pipe (the doorbell of an event-loop reader)
  *   populate(buf, offset, length)        faults that range of a writable mapping in, on a worker
@@ -493,6 +496,26 @@ static napi_value populate(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- release: drop a range of a mapping from this process's memory -------------------------- */
+
+static napi_value release_range(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void* data;
+  size_t length;
+  CHECK(napi_get_buffer_info(env, argv[0], &data, &length));
+  int64_t offset, count;
+  CHECK(napi_get_value_int64(env, argv[1], &offset));
+  CHECK(napi_get_value_int64(env, argv[2], &count));
+  /* Whole pages inside [offset, offset + count) only: a page that is partly outside stays. */
+  uintptr_t start = ((uintptr_t)data + (uintptr_t)offset + 4095) & ~(uintptr_t)4095;
+  uintptr_t end = ((uintptr_t)data + (uintptr_t)offset + (uintptr_t)count) & ~(uintptr_t)4095;
+  if (offset < 0 || count <= 0 || (size_t)(offset + count) > length || end <= start) return NULL;
+  madvise((void*)start, end - start, MADV_DONTNEED);
+  return NULL;
+}
+
 /* ---- flock ------------------------------------------------------------------------------------ */
 
 static napi_value try_flock(napi_env env, napi_callback_info info) {
@@ -535,6 +558,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"flock", NULL, try_flock, NULL, NULL, NULL, napi_enumerable, NULL},
     {"mkfifo", NULL, make_fifo, NULL, NULL, NULL, napi_enumerable, NULL},
     {"populate", NULL, populate, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"release", NULL, release_range, NULL, NULL, NULL, napi_enumerable, NULL},
     {"loopWatch", NULL, loop_watch, NULL, NULL, NULL, napi_enumerable, NULL},
     {"loopPending", NULL, loop_pending, NULL, NULL, NULL, napi_enumerable, NULL},
   };

@@ -31,6 +31,11 @@ export interface Native {
   flock(fd: number): boolean;
   /** Faults `length` bytes of a writable mapping in, on a worker thread; returns at once. */
   populate(buf: Buffer, offset: number, length: number): void;
+  /**
+   * Drops the whole pages of that range of a mapping from this process's resident memory (the
+   * file keeps the data; touching it again reads it back from the page cache).
+   */
+  release(buf: Buffer, offset: number, length: number): void;
   /** Creates a FIFO (named pipe); throws with the errno's name in `code` (EEXIST, ...). */
   mkfifo(path: string, mode: number): void;
 }

@@ -60,10 +60,18 @@ export class Frame {
   }
 }
 
+/**
+ * What a reader has read of a page is given back (MADV_DONTNEED) in steps this large: a process
+ * that follows a 64 MB market-data page would otherwise hold all of it in its resident memory.
+ */
+const RELEASE_STEP = 1 << 20;
+
 class Cursor {
   page: MappedPage | undefined;
   pageId = 0;
   pos = PAGE_HEADER_SIZE;
+  /** Bytes of the page already given back. */
+  released = 0;
   /** Length of the validated frame at pos, 0 when none is known yet. */
   head = 0;
   headGen = 0n;
@@ -109,6 +117,7 @@ class Cursor {
   private openCurrent(): boolean {
     this.page = openPage(this.dir, this.dest, this.pageId, { writable: false, onTruncated: (m) => this.log.warn(m) });
     this.pos = PAGE_HEADER_SIZE;
+    this.released = 0;
     return this.page !== undefined;
   }
 
@@ -215,6 +224,11 @@ class Cursor {
     frame.view = view;
     frame.location = this.location;
     this.lastGen = this.headGen;
+    // Give back what lies before this frame, a step at a time (the frame itself stays).
+    if (at - this.released >= RELEASE_STEP) {
+      native().release(page.buf, this.released, at - this.released);
+      this.released = at & ~(4096 - 1);
+    }
     this.pos += this.head;
     this.head = 0;
   }

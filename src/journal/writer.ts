@@ -71,6 +71,8 @@ const TORN_SCAN = 4096;
  */
 const POPULATE_MIN = 256 << 10;
 const POPULATE_MAX = 4 << 20;
+/** The writer gives back pages of its mapping this far behind its position (see maintain). */
+const RELEASE_LAG = 1 << 20;
 /** Crossing the window faster than this means a busy writer: widen it. */
 const POPULATE_BUSY_MS = 100;
 
@@ -98,6 +100,8 @@ export class JournalWriter {
   private populatedTo = 0;
   private populateAhead = POPULATE_MIN;
   private lastMaintain = 0;
+  /** Bytes of the page behind the write position given back from this process's memory. */
+  private releasedTo = 0;
   /** The next page is prepared in the background (see preparePage) as soon as a page is in use,
    * since preparing 64 MB takes ~160 ms of background I/O and a busy writer fills a page fast. */
   private preparing: { id: number; tmp?: string } | undefined;
@@ -166,6 +170,7 @@ export class JournalWriter {
     this.page = page;
     this.pos = PAGE_HEADER_SIZE;
     this.populatedTo = 0;
+    this.releasedTo = 0;
     this.maintainAt = 0;
     if (page.beginTime > this.lastGenTime) this.lastGenTime = page.beginTime;
   }
@@ -182,6 +187,12 @@ export class JournalWriter {
       this.populatedTo = want;
     }
     if (this.preparing?.id !== this.page.id + 1) this.prepareNextPage();
+    // What was written is the readers' (and the page cache's): not this process's memory.
+    const behind = this.pos - RELEASE_LAG;
+    if (behind - this.releasedTo >= RELEASE_LAG) {
+      native().release(this.page.buf, this.releasedTo, behind - this.releasedTo);
+      this.releasedTo = behind & ~4095;
+    }
     // Next time: when half the window ahead is used.
     this.maintainAt = this.populatedTo >= size ? Number.POSITIVE_INFINITY : this.populatedTo - this.populateAhead / 2;
   }

@@ -470,6 +470,28 @@ describe('journal read path', () => {
     }
   });
 
+  it('writers and readers give back what they passed: a 64 MB page does not stay in memory', () => {
+    const home = tmpHome();
+    const loc = Locations.md('binance');
+    const rssFile = () => Number(/^RssFile:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
+    const before = rssFile();
+    const w = JournalWriter.open({ home, location: loc, log: recordingLogger() }); // 64 MB pages
+    const r = new JournalReader({ home, log: recordingLogger() });
+    r.join(loc);
+    let read = 0;
+    let peak = 0;
+    for (let chunk = 0; chunk < 40; chunk++) {
+      writeSeq(w, chunk * 8000, 8000); // 1 MB a chunk: 40 MB in all
+      for (let f = r.next(); f; f = r.next()) read++;
+      peak = Math.max(peak, rssFile() - before);
+    }
+    assert.equal(read, 320_000);
+    // Without giving pages back, writer and reader would each hold 40 MB here.
+    assert.ok(peak < 24 << 20, `resident journal memory peaked at ${(peak / 1048576).toFixed(1)} MB`);
+    r.close();
+    w.close();
+  });
+
   it('a writer resuming a 64 MB page does not read or write the whole page', () => {
     const home = tmpHome();
     const loc = Locations.md('binance');
