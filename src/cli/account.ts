@@ -179,7 +179,7 @@ export async function accountEdit(home: string, source: string, account: string,
     const row = store.list(src).find((r) => r.accountId === `${source}_${account}`);
     if (!row) throw notFound(source, account);
     // A broken config can be repaired by edit: start from its JSON as stored when it does not parse.
-    const base = row.row?.config ?? {};
+    const base = row.row?.config ?? looseConfig(store.rawConfig(src, account));
     const valid = checked(await applyFlags(base, flags));
     store.update(src, account, valid);
     if (flags.receiveMd) store.setReceiveMd(src, account);
@@ -188,6 +188,16 @@ export async function accountEdit(home: string, source: string, account: string,
   }
   const pid = runningTd(home, source, account);
   return `updated account ${source}_${account}${pid !== undefined ? `; its trading gateway td/${source}/${account}/live is running (pid ${pid}): restart it for the change to take effect` : ''}`;
+}
+
+/** A stored config that does not pass the schema, as far as it is a JSON object (edit fixes the rest). */
+function looseConfig(text: string | undefined): Partial<BinanceAccountConfig> {
+  try {
+    const v = JSON.parse(text ?? '{}') as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Partial<BinanceAccountConfig>) : {};
+  } catch {
+    return {};
+  }
 }
 
 export function accountRemove(home: string, source: string, account: string): string {

@@ -114,13 +114,13 @@ export function buildProgram(): Command {
     });
 
   command('td', FOR_PROCESS)
-    .description('run a trading gateway for one account (no exchange adapter in this build yet: it registers and stops in order)')
+    .description('run a trading gateway for one account: orders from the journal to the exchange, order updates, fills and balances back')
     .requiredOption('-s, --source <source>', 'exchange source, e.g. binance')
-    .requiredOption('-a, --account <account>', 'account id, e.g. my_account (accounts and their keys come with the Binance TD gateway; today any name is accepted)')
+    .requiredOption('-a, --account <account>', 'account name, e.g. my_account (add it first: kfc account -s binance add)')
     .action(async (opts: { source: string; account: string }, cmd: Command) => {
       const location = locationOrError(() => Locations.td(opts.source, opts.account));
       const { gatewayHooks } = await import('../gateway/gateway-process.js');
-      await runProcess(cmd, location, `td_${opts.source}_${opts.account}`, 'loop', () => gatewayHooks('td', opts.source, opts.account));
+      await runProcess(cmd, location, `td_${opts.source}_${opts.account}`, 'loop', () => gatewayHooks('td', opts.source, opts.account, globals(cmd).home));
     });
 
   command('strategy', FOR_PROCESS)

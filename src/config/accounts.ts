@@ -197,6 +197,11 @@ export class AccountStore {
     return row && this.toAccount(row);
   }
 
+  /** The config text as stored (edit repairs a config that does not parse from it). */
+  rawConfig(source: string, account: string): string | undefined {
+    return (this.db.prepare('SELECT config FROM account_config WHERE account_id = ?').get(accountIdOf(source, account)) as { config: string } | undefined)?.config;
+  }
+
   has(source: string, account: string): boolean {
     return this.db.prepare('SELECT 1 FROM account_config WHERE account_id = ?').get(accountIdOf(source, account)) !== undefined;
   }

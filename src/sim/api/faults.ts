@@ -6,7 +6,7 @@
  *   POST /admin/server-shutdown             send serverShutdown on every WebSocket
  *   POST /admin/pause-stream?stream=S&ms=N  hold stream S for N ms (its messages are dropped)
  *   POST /admin/skip-depth?symbol=SYM       the next depth diff of SYM leaves out one update id
- *   POST /admin/fail?count=N&status=503     answer the next N REST requests with that status
+ *   POST /admin/fail?count=N&status=503     answer the next N REST requests with that status (429, 418 or 5xx)
  *   POST /admin/delay?count=N&ms=M          delay the next N REST responses by M ms
  *   POST /admin/reset                       forget every pending fault
  *
@@ -138,7 +138,7 @@ export class Faults {
       case '/admin/fail': {
         const count = whole(q, 'count', 1, 0, MAX_COUNT);
         const status = whole(q, 'status', 503, 400, 599);
-        if (status < 429 || (status > 429 && status < 500)) throw new AdminError(`status=${status}: use 429 or a 5xx status (500-599)`);
+        if (status !== 418 && status !== 429 && status < 500) throw new AdminError(`status=${status}: use 429, 418 or a 5xx status (500-599)`);
         this.failures = { count, status };
         return;
       }
