@@ -201,7 +201,7 @@ export class BinanceRest {
       answer = await httpJson({ method, url, headers, timeoutMs: opts.timeoutMs ?? this.opts.timeoutMs ?? 10_000 });
     } catch (err) {
       if (err instanceof HttpFailure && !err.sent) throw new Unreachable(`${method} ${path}: cannot reach ${this.opts.base} (${err.code})`);
-      throw new UnknownOutcome(`${method} ${path}: ${(err as Error).message}: the outcome is unknown`);
+      throw new UnknownOutcome(`${(err as Error).message}: the outcome is unknown`); // the message names method and path
     }
     this.readUsage(answer);
     return this.interpret<T>(method, path, answer);

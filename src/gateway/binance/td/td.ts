@@ -280,8 +280,10 @@ export class BinanceTd {
   private onPlaceFailed(t: TrackedOrder, err: Error): void {
     const trigger = nowNs();
     if (err instanceof UnknownOutcome) {
-      if (this.tracker.setLocalStatus(t, OrderStatus.Unknown, err.code, err.message.slice(0, 127), trigger)) this.ctx.log.warn(`td ${this.what}: order ${t.orderId}: ${err.message}; settling it by the user stream or a query, never by sending it again`);
-      this.settleUnknown(t, 1);
+      if (this.tracker.setLocalStatus(t, OrderStatus.Unknown, err.code, err.message.slice(0, 127), trigger)) {
+        this.ctx.log.warn(`td ${this.what}: order ${t.orderId}: ${err.message}; settling it by the user stream or a query, never by sending it again`);
+        this.settleUnknown(t, 1);
+      } else this.ctx.log.info(`td ${this.what}: order ${t.orderId}: ${err.message}; the user stream settled it already (${orderStatusName(t.order.status)})`);
       return;
     }
     const code = err instanceof BinanceApiError || err instanceof RateLimited ? err.code : 0;

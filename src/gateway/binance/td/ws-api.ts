@@ -206,7 +206,7 @@ export class WsApiSession {
       }, timeoutMs);
       this.pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject, timer });
       socket.send(text);
-      if (this.opts.log.isLevelEnabled('trace')) this.opts.log.trace(`WS API > ${method} #${id}${opts.signed ? ' (signed)' : ''}`);
+      if (this.opts.log.isLevelEnabled('trace')) this.opts.log.trace(`WS API > ${method} #${id}${signed !== params ? ' (signed)' : ''}`);
     });
   }
 
