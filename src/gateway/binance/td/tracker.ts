@@ -12,7 +12,7 @@
  *   final order never changes again. A late or repeated report changes nothing.
  */
 import { nowNs } from '../../../journal/clock.js';
-import { mul, ZERO, type Decimal } from '../../../model/decimal.js';
+import { formatDecimal, mul, ZERO, type Decimal } from '../../../model/decimal.js';
 import { isFinalStatus, OrderStatus, PriceType, Side, TimeCondition } from '../../../model/enums.js';
 import { Order, Trade, type OrderEvent, type OrderInputEvent, type TradeEvent } from '../../../model/events.js';
 import { clientOrderIdOf, orderIdOf } from '../common/ids.js';
@@ -181,7 +181,9 @@ export class OrderTracker {
     this.writeFill(t, fill, trigger);
     for (let next = t.early.get(t.filled); next !== undefined; next = t.early.get(t.filled)) {
       t.early.delete(t.filled);
-      if (!t.tradeIds.has(next.tradeId)) this.writeFill(t, next, trigger);
+      if (t.tradeIds.has(next.tradeId)) continue;
+      this.progress(t, trigger); // an Order frame per fill, as the reports would have given
+      this.writeFill(t, next, trigger);
     }
     return true;
   }
@@ -219,17 +221,31 @@ export class OrderTracker {
     if (t.order.ex_order_id === '' && s.exOrderId > 0) t.order.ex_order_id = String(s.exOrderId);
     if (isFinalStatus(t.order.status)) return;
     if (s.executedQty > t.filled) {
-      if (t.ahead === undefined || s.executedQty >= t.ahead.executedQty) t.ahead = s;
-      this.sink.unsettled(t, `the exchange reports ${s.executedQty} executed, the fills written add up to ${t.filled}`);
+      const a = t.ahead;
+      if (a === undefined || s.executedQty > a.executedQty || (s.executedQty === a.executedQty && rank(statusOf(s).status) > rank(statusOf(a).status))) t.ahead = s;
+      this.sink.unsettled(t, `the exchange reports ${formatDecimal(s.executedQty)} executed, the fills written add up to ${formatDecimal(t.filled)}`);
       return;
     }
-    if (s.executedQty < t.filled) return; // an older report
-    const { status, message } = statusOf(s);
+    let state = s;
+    // A held report that the fills now account for may be later than this one (a cancel that
+    // overtook the fill before it): the further status wins.
+    const a = t.ahead;
+    if (a !== undefined && a.executedQty <= t.filled) {
+      t.ahead = undefined;
+      if (a.executedQty === t.filled && (s.executedQty < t.filled || rank(statusOf(a).status) > rank(statusOf(s).status))) state = a;
+    }
+    if (state.executedQty < t.filled) return; // an older report
+    const { status, message } = statusOf(state);
     if (rank(status) < rank(t.order.status)) return;
-    if (t.ahead !== undefined && t.ahead.executedQty <= t.filled) t.ahead = undefined;
     t.order.status = status;
-    if (status === OrderStatus.Error) t.order.error_msg = message;
-    else if (message !== '') t.order.error_msg = message;
+    if (message !== '') t.order.error_msg = message;
+    this.write(t, trigger);
+  }
+
+  /** An Order frame for fills written with no report of them applied yet (PartialFilledActive). */
+  private progress(t: TrackedOrder, trigger: bigint): void {
+    if (isFinalStatus(t.order.status) || t.filled === ZERO) return;
+    if (rank(t.order.status) < rank(OrderStatus.PartialFilledActive) && (t.order.volume === ZERO || t.filled < t.order.volume)) t.order.status = OrderStatus.PartialFilledActive;
     this.write(t, trigger);
   }
 
@@ -239,11 +255,7 @@ export class OrderTracker {
     if (ahead !== undefined && ahead.executedQty <= t.filled) {
       t.ahead = undefined;
       this.applyState(t, ahead, trigger);
-    } else if (t.written?.filled !== t.filled && !isFinalStatus(t.order.status)) {
-      // Fills written with no report yet for them: the Order frame follows the Trades.
-      if (t.filled > ZERO && rank(t.order.status) < rank(OrderStatus.PartialFilledActive)) t.order.status = OrderStatus.PartialFilledActive;
-      this.write(t, trigger);
-    }
+    } else if (t.written?.filled !== t.filled) this.progress(t, trigger); // fills with no report yet: the Order frame follows the Trades
   }
 
   /** Our own verdict on an order that has no exchange answer (Unknown, Error): only from Pending or Unknown. */
