@@ -8,9 +8,13 @@ import type { ServiceHooks } from '../runtime/service.js';
 
 export async function gatewayHooks(kind: 'md' | 'td', source: string, account?: string, home?: string): Promise<ServiceHooks> {
   if (kind === 'td' && source === 'binance') {
-    const { loadAccount, credentialsOf } = await import('../config/accounts.js');
-    const row = loadAccount(home!, source, account!);
+    const { readAccount } = await import('../config/account-reader.js');
+    const { credentialsOf } = await import('../config/account-config.js');
+    const row = await readAccount(home!, source, account!);
     credentialsOf(row.config); // a key file that cannot be read, or a key that is not Ed25519: now
+    // ws would load the native bufferutil when it is installed (a dependency of dev tools): ~3 MB
+    // of a gateway's 60 MB, for masking small frames that its JavaScript path masks as fast.
+    process.env.WS_NO_BUFFER_UTIL ??= '1';
     const { binanceTdHooks, timingsFromEnv } = await import('./binance/td/td.js');
     return binanceTdHooks(row, timingsFromEnv(process.env.KF_TD_TIMINGS));
   }

@@ -20,7 +20,7 @@ import { Locations } from '../../../journal/location.js';
 import { BrokerState, brokerStateName, isFinalStatus, OrderActionFlag, OrderStatus, orderStatusName } from '../../../model/enums.js';
 import { BrokerStateUpdate, MsgType, Order, OrderAction, OrderActionError, OrderInput, Trade, type OrderActionEvent, type OrderInputEvent } from '../../../model/events.js';
 import type { ServiceContext, ServiceHooks } from '../../../runtime/service.js';
-import { credentialsOf, endpointsOf, type AccountRow } from '../../../config/accounts.js';
+import { credentialsOf, endpointsOf, type AccountRow } from '../../../config/account-config.js';
 import { UserError } from '../../../util/errors.js';
 import { BinanceApiError, RateLimited, UnknownOutcome, Unreachable } from '../common/errors.js';
 import { BinanceRest } from '../common/rest.js';
