@@ -77,7 +77,10 @@ export class WsApiSession {
 
   private connect(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(this.opts.url, { maxPayload: MAX_MESSAGE, handshakeTimeout: 10_000, perMessageDeflate: false });
+      // A zero masking key: ws then sends the payload as is, without XOR-ing each frame. Masking
+      // protects browsers' proxies from scripted payloads (RFC 6455, 10.3); nothing here is a
+      // browser, and the server unmasks either way.
+      const socket = new WebSocket(this.opts.url, { maxPayload: MAX_MESSAGE, handshakeTimeout: 10_000, perMessageDeflate: false, generateMask: (mask: Buffer) => void mask.fill(0) });
       this.socket = socket;
       let opened = false;
       socket.on('open', () => {
@@ -192,20 +195,20 @@ export class WsApiSession {
       const c = this.opts.credentials;
       signed = { ...params, apiKey: c.apiKey, timestamp: Date.now() + this.opts.rest.offsetMs };
       if (this.opts.recvWindow !== undefined) signed.recvWindow = this.opts.recvWindow;
-      const payload = Object.keys(signed)
-        .sort()
-        .map((k) => `${k}=${signed[k]}`)
-        .join('&');
+      const keys = Object.keys(signed).sort();
+      let payload = '';
+      for (let i = 0; i < keys.length; i++) payload += `${i === 0 ? '' : '&'}${keys[i]}=${signed[keys[i]!]}`;
       signed.signature = c.sign(payload);
     }
-    const text = JSON.stringify({ id, method, params: signed });
+    // The bytes leave first; the bookkeeping of the answer follows (nothing can answer before
+    // this function returns: answers arrive on later turns of the event loop).
+    socket.send(JSON.stringify({ id, method, params: signed }));
     return new Promise<T>((resolve, reject) => {
       const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs ?? 15_000;
       const timer = setTimeout(() => {
         if (this.pending.delete(id)) reject(new UnknownOutcome(`${method}: no answer from the WS API within ${timeoutMs} ms: the outcome is unknown`));
       }, timeoutMs);
       this.pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject, timer });
-      socket.send(text);
       if (this.opts.log.isLevelEnabled('trace')) this.opts.log.trace(`WS API > ${method} #${id}${signed !== params ? ' (signed)' : ''}`);
     });
   }
