@@ -17,7 +17,8 @@ const SELF = fileURLToPath(import.meta.url);
 
 function readInChild(args: string[]): Promise<AccountRow | undefined> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [SELF, ...args], { encoding: 'utf8', timeout: 30_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+    // From source (tests under tsx), the child needs the same loader.
+    execFile(process.execPath, [...(SELF.endsWith('.ts') ? ['--import', 'tsx'] : []), SELF, ...args], { encoding: 'utf8', timeout: 30_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       if (err) {
         const code = typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1;
         const line = stderr.trim().split('\n')[0] ?? '';

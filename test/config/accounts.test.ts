@@ -193,3 +193,18 @@ conn.close()
     assert.equal(rm.status, 0, rm.stderr);
   });
 });
+
+describe('reading accounts from a gateway process', () => {
+  it('readAccount and readMarketDataAccount go through a child: the row, a missing account (exit 2), none receiving market data', async () => {
+    const { readAccount, readMarketDataAccount } = await import('../../src/config/account-reader.js');
+    const home = tmpHome();
+    assert.equal(await readMarketDataAccount(home, 'binance'), undefined, 'no database yet');
+    const file = join(home, 's');
+    writeFileSync(file, SECRET);
+    assert.equal((await kfcRun(['account', 'add', '-a', 'one', '--key', 'KEY1', '--secret-file', file, '--preset', 'sim:8600'], { KF_HOME: home })).status, 0);
+    const row = await readAccount(home, 'binance', 'one');
+    assert.deepEqual([row.accountId, row.account, row.receiveMd, row.config.hmacSecret, row.config.restUrl], ['binance_one', 'one', true, SECRET, 'http://127.0.0.1:8600']);
+    assert.equal((await readMarketDataAccount(home, 'binance'))?.accountId, 'binance_one');
+    await assert.rejects(readAccount(home, 'binance', 'two'), (e: unknown) => e instanceof Error && e.message === 'account binance_two not found; add it with kfc account -s binance add' && (e as { exitCode?: number }).exitCode === 2);
+  });
+});

@@ -89,10 +89,9 @@ describe('Binance TD gateway: orders against kfc sim', { timeout: 180_000 }, () 
     // Cancels that cannot be done: an OrderActionError each, naming why.
     stack.cancel('my_account', oid(999), 1999);
     stack.cancel('my_account', a, 1998);
-    const errors = await waitFor('two OrderActionErrors', () => {
-      const es = stack.frames('my_account').filter((f) => f.type === MsgType.OrderActionError);
-      return es.length >= 2 && es;
-    });
+    const actionErrors = () => stack.frames('my_account').filter((f) => f.type === MsgType.OrderActionError);
+    await waitFor('two OrderActionErrors', () => actionErrors().length >= 2);
+    const errors = actionErrors();
     assert.deepEqual(errors.map((f) => [f.value.order_id, f.value.order_action_id, f.value.error_id]), [[oid(999), oid(1999), -2011], [a, oid(1998), -2011]]);
     assert.match(errors[0]!.value.error_msg as string, /order \d+ is unknown to binance\/my_account/);
     assert.match(errors[1]!.value.error_msg as string, /is already Filled/);
