@@ -236,11 +236,16 @@ const pct = (xs: number[], p: number) => {
 const round = (x: number) => Math.round(x * 10) / 10;
 
 /** N orders through one TD: latency to the wire, and the hop to its Pending frame. */
-async function runTd(name: string, args: string[], strategySeq: bigint): Promise<{ p50: number; p99: number; hopP50: number; startedAt: number; pid: number }> {
+async function runTd(name: string, args: string[], strategySeq: bigint, idle?: { rssMb: number }): Promise<{ p50: number; p99: number; hopP50: number; startedAt: number; pid: number }> {
   const td = kfc([...args, 'td', '-s', 'binance', '-a', name]);
   const startedAt = Date.now();
   await waitLine(td, /ready \(pid/);
   while (!tdFrames(name).ready) await sleep(20);
+  if (idle) {
+    // Idle memory as the 60 MB budget means it: 15 s after start, before any order.
+    await sleep(Math.max(0, startedAt + 15_000 - Date.now()));
+    idle.rssMb = rssMb(td.pid!);
+  }
   const ledger = JournalWriter.open({ home, location: Locations.ledger(), dest: Locations.td('binance', name).uid, log });
   const input = OrderInput.empty();
   Object.assign(input, { symbol: 'BTCUSDT', exchange: 'binance', source: 'binance', account: name, price: d('1000'), volume: d('0.01'), price_type: PriceType.Limit, side: Side.Buy, time_condition: TimeCondition.GTC });
@@ -265,11 +270,11 @@ function rssMb(pid: number): number {
 }
 
 say(`bench:td: ${N} orders per mode (+${WARMUP} warm-up), kfc sim behind a stamping proxy (${proxyKind})`);
-const ws = await runTd('bws', [], 1n);
+const idle = { rssMb: 0 };
+const ws = await runTd('bws', [], 1n, idle);
+const idleRss = idle.rssMb;
+say(`  TD idle RSS (15 s after its start, before its orders): ${idleRss} MB; after ${N + WARMUP} orders: ${rssMb(ws.pid)} MB`);
 say(`  TD default, WS API:  p50 ${ws.p50} us  p99 ${ws.p99} us   (journal hop to the TD's Pending frame: p50 ${ws.hopP50} us)`);
-await sleep(Math.max(0, ws.startedAt + 15_000 - Date.now()));
-const idleRss = rssMb(ws.pid);
-say(`  TD idle RSS (15 s after its start, after its orders): ${idleRss} MB`);
 const spin = await runTd('bwsx', ['-x'], 2n);
 say(`  TD -x, WS API:       p50 ${spin.p50} us  p99 ${spin.p99} us   (hop p50 ${spin.hopP50} us)`);
 const rest = await runTd('brest', [], 3n);
