@@ -6,7 +6,7 @@
  *          WS API session with the user data stream (ws-api.ts), reconcile (reconcile.ts),
  *          balances and open orders written -> BrokerState Ready.
  *   live:  OrderInput / OrderAction from the ledger's journal -> tracked Pending, then sent once
- *          (channels.ts); user data events and answers -> the tracker (tracker.ts), which writes
+ *          (order-entry.ts, over channels.ts); user data events and answers -> the tracker (tracker.ts), which writes
  *          Order and Trade frames; a lost session -> DisConnected, reconnect with backoff,
  *          reconcile, Ready.
  *   stop:  in-flight requests answered (bounded), open orders cancelled only with cancelOnStop,
@@ -17,58 +17,23 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nowNs } from '../../../journal/clock.js';
 import { Locations } from '../../../journal/location.js';
-import { BrokerState, brokerStateName, isFinalStatus, OrderActionFlag, OrderStatus, orderStatusName } from '../../../model/enums.js';
-import { BrokerStateUpdate, MsgType, Order, OrderAction, OrderActionError, OrderInput, Trade, type OrderActionEvent, type OrderInputEvent } from '../../../model/events.js';
+import { BrokerState, brokerStateName, isFinalStatus, OrderStatus } from '../../../model/enums.js';
+import { BrokerStateUpdate, MsgType, Order, OrderAction, OrderInput, Trade } from '../../../model/events.js';
 import type { ServiceContext, ServiceHooks } from '../../../runtime/service.js';
 import { credentialsOf, endpointsOf, type AccountRow } from '../../../config/account-config.js';
-import { UserError } from '../../../util/errors.js';
-import { BinanceApiError, RateLimited, UnknownOutcome, Unreachable } from '../common/errors.js';
+import { BinanceApiError, RateLimited, Unreachable } from '../common/errors.js';
 import { BinanceRest } from '../common/rest.js';
 import type { Credentials } from '../common/credentials.js';
 import { Reads, restOrders, wsOrders, type OrderChannel } from './channels.js';
-import { MappingError, orderParams, parseAccountPosition, parseExecutionReport, parseFullFills, parseOrder } from './mapping.js';
-import { reconcileAll, settleByQuery, writeAssets, type ReconcileDeps } from './reconcile.js';
+import { MappingError, parseAccountPosition, parseExecutionReport } from './mapping.js';
+import { reconcileAll, writeAssets, type ReconcileDeps } from './reconcile.js';
 import { replay } from './replay.js';
-import { OrderTracker, type TrackedOrder } from './tracker.js';
+import { OrderTracker } from './tracker.js';
 import { WsApiSession } from './ws-api.js';
+import { OrderEntry } from './order-entry.js';
+import { DEFAULT_TIMINGS, type TdTimings } from './timings.js';
 
-/** Timings a test may shorten (environment, documented in the README): all in ms. */
-export interface TdTimings {
-  /** How long a report ahead of its fills, or a fill ahead of an earlier one, may wait before the order is queried. */
-  gapMs: number;
-  /** After an unknown outcome: first query after this long... */
-  unknownCheckMs: number;
-  /** ...and this many queries that do not find the order before it is Error. */
-  unknownChecks: number;
-  /** Reconnect backoff: from this... */
-  backoffMinMs: number;
-  /** ...to this. */
-  backoffMaxMs: number;
-  /** After LoginFailed (a bad key): retry this long after. */
-  loginRetryMs: number;
-  /** No answer to a request within this long: its outcome is unknown (Binance's backend gives up at 10 s). */
-  requestTimeoutMs: number;
-}
-
-export const DEFAULT_TIMINGS: TdTimings = { gapMs: 1000, unknownCheckMs: 1000, unknownChecks: 3, backoffMinMs: 500, backoffMaxMs: 30_000, loginRetryMs: 300_000, requestTimeoutMs: 12_000 };
-
-/** DEFAULT_TIMINGS with KF_TD_TIMINGS (JSON, e.g. {"loginRetryMs": 2000}) applied: for tests and drills. */
-export function timingsFromEnv(env: string | undefined): TdTimings {
-  if (env === undefined || env === '') return DEFAULT_TIMINGS;
-  let given: unknown;
-  try {
-    given = JSON.parse(env);
-  } catch {
-    throw new UserError('KF_TD_TIMINGS is not JSON: give e.g. {"loginRetryMs": 2000}', 2);
-  }
-  const out = { ...DEFAULT_TIMINGS };
-  for (const [k, v] of Object.entries(given as Record<string, unknown>)) {
-    if (!Object.hasOwn(DEFAULT_TIMINGS, k)) throw new UserError(`KF_TD_TIMINGS: unknown field ${k.slice(0, 40)} (known: ${Object.keys(DEFAULT_TIMINGS).join(', ')})`, 2);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 3_600_000) throw new UserError(`KF_TD_TIMINGS: ${k} must be a whole number of ms from 1 to 3600000`, 2);
-    out[k as keyof TdTimings] = v;
-  }
-  return out;
-}
+export { DEFAULT_TIMINGS, timingsFromEnv, type TdTimings } from './timings.js';
 
 /** Binance codes that mean the key cannot be used: LoginFailed, not a network problem. */
 const LOGIN_CODES = new Set([-2014, -2015, -1022, -2008]);
@@ -87,8 +52,7 @@ export class BinanceTd {
   private stateMessage = '';
   private stopping = false;
   private readonly stopController = new AbortController();
-  private inflight = 0;
-  private settling = new Set<TrackedOrder>();
+  private readonly entry: OrderEntry;
   private sessionEnded: ((reason: string) => void) | undefined;
   private lastError = '';
 
@@ -106,10 +70,25 @@ export class BinanceTd {
     this.tracker = new OrderTracker(this.source, this.account, {
       order: (o, trigger) => ctx.journal.write(MsgType.Order, Order, o, trigger),
       trade: (t, trigger) => ctx.journal.write(MsgType.Trade, Trade, t, trigger),
-      unsettled: (t, why) => this.unsettled(t, why),
+      unsettled: (t, why) => this.entry.unsettled(t, why),
     });
     this.channel = row.config.orderApi === 'rest' ? restOrders(this.rest) : wsOrders(() => this.session);
     this.deps = { reads: this.reads, tracker: this.tracker, journal: ctx.journal, log: ctx.log, source: this.source, account: this.account, assets: new Map() };
+    this.entry = new OrderEntry({
+      what: `${this.source}/${this.account}`,
+      account: this.account,
+      log: ctx.log,
+      journal: ctx.journal,
+      tracker: this.tracker,
+      rest: this.rest,
+      channel: this.channel,
+      deps: this.deps,
+      timings,
+      state: () => ({ state: this.state, message: this.stateMessage }),
+      sessionOpen: () => this.session !== undefined,
+      stopping: () => this.stopping,
+      banned: () => this.banned(),
+    });
   }
 
   private get what(): string {
@@ -125,8 +104,8 @@ export class BinanceTd {
     for (const [asset, total] of r.assets) this.deps.assets.set(asset, total);
     ctx.log.info(`td ${this.what}: journal replayed: ${r.orders} orders (${this.tracker.live().length} live), ${r.trades} trades${r.unsent ? `, ${r.unsent} orders never sent` : ''}; orders over ${this.channel.name === 'ws' ? 'the WS API' : 'REST'}; ${this.credentials.keyType} key`);
     ctx.loop.onFrame((f) => {
-      if (f.msgType === MsgType.OrderInput) this.onOrderInput(f.decode(OrderInput), f.genTime);
-      else if (f.msgType === MsgType.OrderAction) this.onOrderAction(f.decode(OrderAction), f.genTime);
+      if (f.msgType === MsgType.OrderInput) this.entry.onOrderInput(f.decode(OrderInput), f.genTime);
+      else if (f.msgType === MsgType.OrderAction) this.entry.onOrderAction(f.decode(OrderAction), f.genTime);
     });
     this.setState(BrokerState.Idle, 'connecting');
     const first = new Promise<void>((resolve) => void this.run(resolve));
@@ -227,69 +206,9 @@ export class BinanceTd {
     await session.start();
     // Subscribed first: what happens during reconciliation arrives on the stream as well.
     await reconcileAll(this.deps, 'while disconnected');
-    for (const t of this.tracker.live()) if (t.cancelWanted !== undefined && t.order.ex_order_id !== '') this.sendCancel(t, t.cancelWanted, nowNs());
+    for (const t of this.tracker.live()) if (t.cancelWanted !== undefined && t.order.ex_order_id !== '') this.entry.sendCancel(t, t.cancelWanted, nowNs());
     if (this.session !== session) throw new Unreachable('the WS API session closed during reconciliation');
     this.setState(BrokerState.Ready, '');
-  }
-
-  // ---- orders --------------------------------------------------------------------------------
-
-  private onOrderInput(input: OrderInputEvent, trigger: bigint): void {
-    if (input.order_id === 0n || this.tracker.get(input.order_id)) {
-      this.ctx.log.warn(`td ${this.what}: OrderInput ${input.order_id} ignored: ${input.order_id === 0n ? 'order id 0' : 'this order id was seen before'}`);
-      return;
-    }
-    const t = this.tracker.submit(input, trigger);
-    const refuse = (code: number, msg: string) => {
-      this.tracker.setLocalStatus(t, OrderStatus.Error, code, msg.slice(0, 127), trigger);
-      this.ctx.log.warn(`td ${this.what}: order ${input.order_id}: ${msg}`);
-    };
-    if (input.account !== '' && input.account !== this.account) return refuse(0, `not sent: the order is for account ${input.account}, this gateway trades ${this.account}`);
-    if (this.state !== BrokerState.Ready) return refuse(0, `not sent: ${this.what} is not ready (${brokerStateName(this.state)}${this.stateMessage ? `: ${this.stateMessage}` : ''})`);
-    const refusal = this.rest.orderRefusal();
-    if (refusal) return refuse(refusal.code, `not sent: ${refusal.message}`);
-    let params: Record<string, string>;
-    try {
-      params = orderParams(input, t.clientOrderId);
-    } catch (err) {
-      return refuse(-1102, `not sent: ${(err as Error).message}`);
-    }
-    this.inflight++;
-    this.channel.place(params).then(
-      (answer) => this.onPlaced(t, answer),
-      (err: Error) => this.onPlaceFailed(t, err),
-    ).finally(() => this.inflight--);
-  }
-
-  private onPlaced(t: TrackedOrder, answer: unknown): void {
-    const trigger = nowNs();
-    try {
-      const s = parseOrder(answer);
-      const a = answer as { fills?: unknown; transactTime?: unknown };
-      for (const fill of parseFullFills(a.fills, typeof a.transactTime === 'number' ? a.transactTime : Date.now())) this.tracker.applyFill(t, fill, trigger);
-      this.tracker.applyState(t, s, trigger);
-      this.tracker.catchUp(t, trigger);
-    } catch (err) {
-      this.ctx.log.warn(`td ${this.what}: order ${t.orderId}: answer not understood (${(err as Error).message}); settling it by query`);
-      this.onPlaceFailed(t, new UnknownOutcome(`answer not understood: ${(err as Error).message}`));
-      return;
-    }
-    if (t.cancelWanted !== undefined && !isFinalStatus(t.order.status)) this.sendCancel(t, t.cancelWanted, trigger);
-  }
-
-  private onPlaceFailed(t: TrackedOrder, err: Error): void {
-    const trigger = nowNs();
-    if (err instanceof UnknownOutcome) {
-      if (this.tracker.setLocalStatus(t, OrderStatus.Unknown, err.code, err.message.slice(0, 127), trigger)) {
-        this.ctx.log.warn(`td ${this.what}: order ${t.orderId}: ${err.message}; settling it by the user stream or a query, never by sending it again`);
-        this.settleUnknown(t, 1);
-      } else this.ctx.log.info(`td ${this.what}: order ${t.orderId}: ${err.message}; the user stream settled it already (${orderStatusName(t.order.status)})`);
-      return;
-    }
-    const code = err instanceof BinanceApiError || err instanceof RateLimited ? err.code : 0;
-    const msg = err instanceof Unreachable || err instanceof RateLimited ? `not sent: ${err.message}` : err.message;
-    if (this.tracker.setLocalStatus(t, OrderStatus.Error, code, msg.slice(0, 127), trigger)) this.ctx.log.info(`td ${this.what}: order ${t.orderId}: Error ${code} ${msg}`);
-    if (err instanceof RateLimited && err.status === 418) this.banned();
   }
 
   /** A 418: trading stops until the ban ends (the connection loop waits it out, then reconnects and reconciles). */
@@ -298,94 +217,6 @@ export class BinanceTd {
     this.session = undefined;
     s?.close();
     if (this.state === BrokerState.Ready) this.sessionEnded?.('banned by Binance (418)');
-  }
-
-  /** Queries an order whose request had an unknown outcome, until the exchange knows it or `unknownChecks` queries did not find it. */
-  private settleUnknown(t: TrackedOrder, attempt: number): void {
-    setTimeout(() => {
-      if (this.stopping || isFinalStatus(t.order.status) || (t.order.status !== OrderStatus.Unknown && t.order.status !== OrderStatus.Pending)) return;
-      const last = attempt >= this.timings.unknownChecks;
-      settleByQuery(this.deps, t, 'after an unknown outcome', last ? 'not placed: the exchange has no such order after an unknown outcome' : undefined).then(
-        (found) => {
-          if (!found && !last) this.settleUnknown(t, attempt + 1);
-        },
-        (e: Error) => {
-          this.ctx.log.warn(`td ${this.what}: order ${t.orderId}: query failed (${e.message}); trying again`);
-          this.settleUnknown(t, attempt);
-        },
-      );
-    }, this.timings.unknownCheckMs * attempt).unref();
-  }
-
-  /** A gap between what the exchange reports and the fills written: query after a grace period. */
-  private unsettled(t: TrackedOrder, why: string): void {
-    if (this.settling.has(t)) return;
-    this.settling.add(t);
-    setTimeout(() => {
-      if (this.stopping || (t.ahead === undefined && t.early.size === 0)) return void this.settling.delete(t);
-      this.ctx.log.info(`td ${this.what}: order ${t.orderId}: ${why}; querying it`);
-      settleByQuery(this.deps, t, 'after a gap in the user stream', undefined)
-        .catch((e: Error) => this.ctx.log.warn(`td ${this.what}: order ${t.orderId}: query failed (${e.message})`))
-        .finally(() => this.settling.delete(t));
-    }, this.timings.gapMs).unref();
-  }
-
-  private onOrderAction(action: OrderActionEvent, trigger: bigint): void {
-    const t = this.tracker.get(action.order_id);
-    const fail = (code: number, msg: string) => this.actionError(action.order_id, action.order_action_id, code, msg, trigger);
-    if (action.action_flag !== OrderActionFlag.Cancel) return fail(-1100, `order action ${action.action_flag} is not supported (only Cancel)`);
-    if (!t) return fail(-2011, `order ${action.order_id} is unknown to ${this.what}: not sent`);
-    if (isFinalStatus(t.order.status)) return fail(-2011, `order ${action.order_id} is already ${orderStatusName(t.order.status)}`);
-    if (t.order.status === OrderStatus.Pending || t.order.status === OrderStatus.Unknown) {
-      t.cancelWanted = action.order_action_id; // sent once the exchange acknowledges the order
-      return;
-    }
-    this.sendCancel(t, action.order_action_id, trigger);
-  }
-
-  private actionError(orderId: bigint, actionId: bigint, code: number, msg: string, trigger: bigint): void {
-    const e = OrderActionError.empty();
-    e.order_id = orderId;
-    e.order_action_id = actionId;
-    e.error_id = code;
-    e.error_msg = msg.slice(0, 127);
-    this.ctx.journal.write(MsgType.OrderActionError, OrderActionError, e, trigger);
-    this.ctx.log.info(`td ${this.what}: cancel of order ${orderId}: ${code} ${msg}`);
-  }
-
-  private sendCancel(t: TrackedOrder, actionId: bigint, trigger: bigint): void {
-    t.cancelWanted = undefined;
-    if (this.state !== BrokerState.Ready && this.session === undefined && this.channel.name === 'ws') {
-      return this.actionError(t.orderId, actionId, -1001, `not sent: ${this.what} is not ready (${brokerStateName(this.state)})`, trigger);
-    }
-    const refusal = this.rest.blocked;
-    if (refusal) return this.actionError(t.orderId, actionId, -1003, `not sent: rate limited by Binance (${refusal.status}) until ${new Date(refusal.until).toISOString()}`, trigger);
-    this.inflight++;
-    this.channel
-      .cancel(t.order.symbol, t.clientOrderId)
-      .then(
-        (answer) => {
-          const now = nowNs();
-          this.tracker.applyState(t, parseOrder(answer), now);
-          this.tracker.catchUp(t, now);
-        },
-        (err: Error) => {
-          if (err instanceof UnknownOutcome) {
-            this.ctx.log.warn(`td ${this.what}: cancel of order ${t.orderId}: ${err.message}; the user stream or a query will tell`);
-            this.unsettledNow(t);
-            return;
-          }
-          const code = err instanceof BinanceApiError || err instanceof RateLimited ? err.code : 0;
-          this.actionError(t.orderId, actionId, code, err instanceof BinanceApiError ? err.message : `not sent: ${err.message}`, nowNs());
-          if (err instanceof RateLimited && err.status === 418) this.banned();
-          if (code === -2011) this.unsettledNow(t); // our view may be stale: ask the exchange
-        },
-      )
-      .finally(() => this.inflight--);
-  }
-
-  private unsettledNow(t: TrackedOrder): void {
-    settleByQuery(this.deps, t, 'after a cancel', undefined).catch((e: Error) => this.ctx.log.warn(`td ${this.what}: order ${t.orderId}: query failed (${e.message})`));
   }
 
   // ---- user data stream ----------------------------------------------------------------------
@@ -399,7 +230,7 @@ export class BinanceTd {
         if (r.fill) this.tracker.applyFill(t, r.fill, trigger);
         this.tracker.applyState(t, r, trigger);
         this.tracker.catchUp(t, trigger);
-        if (t.cancelWanted !== undefined && !isFinalStatus(t.order.status) && t.order.status !== OrderStatus.Pending && t.order.status !== OrderStatus.Unknown) this.sendCancel(t, t.cancelWanted, trigger);
+        if (t.cancelWanted !== undefined && !isFinalStatus(t.order.status) && t.order.status !== OrderStatus.Pending && t.order.status !== OrderStatus.Unknown) this.entry.sendCancel(t, t.cancelWanted, trigger);
       } else if (e.e === 'outboundAccountPosition') {
         const time = typeof e.E === 'number' ? BigInt(e.E) * 1_000_000n : trigger;
         writeAssets(this.deps, parseAccountPosition(e), time, trigger);
@@ -421,9 +252,9 @@ export class BinanceTd {
     if (this.row.config.cancelOnStop && this.state === BrokerState.Ready) {
       const live = this.tracker.live().filter((t) => t.order.ex_order_id !== '' && t.order.status !== OrderStatus.Pending && t.order.status !== OrderStatus.Unknown);
       this.ctx.log.info(`td ${this.what}: cancelOnStop: cancelling ${live.length} open orders`);
-      for (const t of live) this.sendCancel(t, 0n, nowNs());
+      for (const t of live) this.entry.sendCancel(t, 0n, nowNs());
     }
-    for (let i = 0; i < 300 && this.inflight > 0; i++) await sleep(10);
+    for (let i = 0; i < 300 && this.entry.inflight > 0; i++) await sleep(10);
     this.stopping = true;
     this.stopController.abort();
     const s = this.session;
