@@ -11,7 +11,7 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 const kfc = path.join(root, 'dist', 'cli', 'kfc.js');
 
-const app = (name, args) => ({
+const app = (name, args, extra = {}) => ({
   name,
   cwd: root,
   script: kfc,
@@ -24,6 +24,7 @@ const app = (name, args) => ({
   autorestart: true,
   exp_backoff_restart_delay: 100,
   env: {},
+  ...extra,
 });
 
 module.exports = {
@@ -31,7 +32,8 @@ module.exports = {
     app('master', '-l info master'),
     app('ledger', '-l info ledger'),
     app('md_binance', '-l info md -s binance'),
-    app('td_binance', '-l info td -s binance -a my_account'),
+    // Exit code 2 is a user error (no such account, a broken config): restarting cannot fix it.
+    app('td_binance', '-l info td -s binance -a my_account', { stop_exit_codes: [2] }),
     app('strategy_demo', `-l info strategy -s demo_spot -p ${path.join(root, 'strategies', 'demo_spot.ts')}`),
   ],
 };

@@ -73,3 +73,23 @@ function ownerNamedIn(file: string): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * The pid writing journal `dest` in `dir` right now (its flock's holder), or undefined when no
+ * process writes it: how tools tell whether a process runs without asking it or the master.
+ */
+export function writerPid(dir: string, dest: number): number | undefined {
+  const file = join(dir, lockFileName(dest));
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    return flockHolder(st.dev, st.ino);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -113,7 +113,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ code: -1000, msg: `Unknown endpoint ${req.method} ${req.url}.` }));
   });
-  wsApi = new WsApi({ rest, ...(opts.heartbeat ? { heartbeat: opts.heartbeat } : {}) });
+  wsApi = new WsApi({ rest, faults, ...(opts.heartbeat ? { heartbeat: opts.heartbeat } : {}) });
   faults.connect({
     dropConnections: () => {
       streams.dropAll();

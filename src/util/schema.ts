@@ -101,7 +101,7 @@ export function byType<M extends Record<string, Schema<object>>>(members: M): Sc
 
 export const literal = <const L extends string>(value: L): Schema<L> => oneOf(value);
 
-export function boolean(): Schema<boolean> {
+export function bool(): Schema<boolean> {
   return {
     parse(value, path = '') {
       if (typeof value !== 'boolean') fail(path, 'true or false', value);
@@ -140,6 +140,22 @@ export function record<T>(key: RegExp, item: Schema<T>, maxEntries: number): Sch
         out[k] = item.parse(v, path ? `${path}.${k}` : k);
       }
       return out;
+    },
+  };
+}
+
+/**
+ * Like text(), for a secret (an API secret, a private key): a refusal names the field and what it
+ * expected, never the value, so the error line is safe to log and print.
+ */
+export function secretText(maxLength: number, pattern = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]+$/): Schema<string> {
+  return {
+    parse(value, path = '') {
+      if (typeof value !== 'string' || value.length > maxLength || !pattern.test(value)) {
+        const got = typeof value === 'string' ? `a text of ${value.length} characters (not shown)` : value === null ? 'null' : typeof value;
+        throw new SchemaError(`${path || 'message'}: expected a secret text of 1 to ${maxLength} characters, got ${got}`);
+      }
+      return value;
     },
   };
 }

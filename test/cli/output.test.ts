@@ -69,7 +69,7 @@ describe('help and README say what is true', () => {
     assert.match(sim, /REST API, market streams and WS API/);
     assert.doesNotMatch(sim, /in this build/);
     assert.match(sim, /--host <address> +address to listen on \(the sim's own, not the master's\)/);
-    assert.match(help(['td']).replace(/\s+/g, ' '), /accounts and their keys come with the Binance TD gateway/);
+    assert.match(help(['td']).replace(/\s+/g, ' '), /account name, e\.g\. my_account \(add it first: kfc account -s binance add\)/);
   });
 
   it("the README's layout lists every directory under src/", () => {

@@ -77,3 +77,16 @@ describe('client order ids', () => {
     assert.throws(() => clientOrderIdOf(1n << 64n));
   });
 });
+
+describe('HMAC credentials', () => {
+  it("sign as Binance's published test vector, and as node's createHmac for keys of every length", async () => {
+    const { createHmac } = await import('node:crypto');
+    const c = hmacCredentials('key', 'NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j');
+    assert.equal(c.sign('symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559'), 'c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71');
+    for (const secret of ['s', 'x'.repeat(64), 'y'.repeat(65), 'ünïcødé-secret', 'z'.repeat(300)]) {
+      const signer = hmacCredentials('k', secret);
+      for (const payload of ['', 'a=1', 'é'.repeat(100)]) assert.equal(signer.sign(payload), createHmac('sha256', secret).update(payload, 'utf8').digest('hex'), `${secret.length}-character key`);
+    }
+    assert.ok(!JSON.stringify(c).includes('NhqP'), 'the secret is in no property');
+  });
+});

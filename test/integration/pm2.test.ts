@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,15 +14,16 @@ import { Locations } from '../../src/journal/location.js';
 import { JournalReader } from '../../src/journal/reader.js';
 import { Deregister, MsgType, Register } from '../../src/model/events.js';
 import { runFixture } from '../fixtures/child.js';
+import { DEMO_ACCOUNT, startSimServer } from '../../src/sim/sim-server.js';
 import { alive, freePort, recordingLogger, tmpHome, waitFor } from '../helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RUN = join(ROOT, 'scripts', 'binance_test', 'run.sh');
 const PM2 = join(ROOT, 'node_modules', '.bin', 'pm2');
 
-function exec(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function exec(file: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(file, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(file, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000, ...(cwd ? { cwd } : {}) }, (err, stdout, stderr) => {
       resolve({ status: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
     });
   });
@@ -68,6 +69,16 @@ async function pm2Env() {
 describe('PM2 deployment (scripts/binance_test)', { timeout: 240_000 }, () => {
   it('run.sh start brings the stack up in order; kill -9 is restarted and re-registers; run.sh stop stops in order', async () => {
     const { env, jlist, registry } = await pm2Env();
+    // td_binance trades my_account: an account on a simulated exchange (the real kfc account add).
+    const { server } = await startSimServer({ host: '127.0.0.1', port: 0, market: false });
+    after(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+    const secret = join(env.KF_HOME, 'secret');
+    writeFileSync(secret, DEMO_ACCOUNT.hmacSecret!, { mode: 0o600 });
+    const added = await exec(process.execPath, [join(ROOT, 'dist', 'cli', 'kfc.js'), 'account', '-s', 'binance', 'add', '-a', 'my_account', '--key', DEMO_ACCOUNT.apiKey, '--secret-file', secret, '--preset', `sim:${(server.address() as { port: number }).port}`], env);
+    assert.equal(added.status, 0, added.stderr);
 
     const start = await exec(RUN, ['start'], env);
     assert.equal(start.status, 0, start.stderr);
@@ -145,5 +156,24 @@ describe('PM2 deployment (scripts/binance_test)', { timeout: 240_000 }, () => {
     }
     const log = readFileSync(join(env.KF_HOME, 'log', 'master.log'), 'utf8');
     assert.match(log, new RegExp(`WARN \\(master\\): pid ${intruder.proc.pid} declared pm_id ${ledger.pm_id}, which is PM2 app ledger with pid ${ledger.pid}: not asking PM2 to stop it; telling the process to stop itself`));
+  });
+  it('td_binance with no such account: one line in its log, exit code 2, and PM2 does not restart it', async () => {
+    const { env, jlist } = await pm2Env();
+    const start = await exec(RUN, ['start', 'master'], env);
+    assert.equal(start.status, 0, start.stderr);
+    const td = await exec(PM2, ['start', 'td_binance.json'], env, join(ROOT, 'scripts', 'binance_test'));
+    assert.equal(td.status, 0, td.stderr);
+    await waitFor('td_binance to exit with code 2', async () => (await jlist()).find((a) => a.name === 'td_binance' && (a.pm2_env as { exit_code?: number }).exit_code === 2));
+    // Proving that something does not happen takes a window: PM2 would restart it after 100 ms
+    // (exp_backoff_restart_delay); watch 30 times that. (PM2 labels such an app "waiting restart"
+    // but schedules nothing: stop_exit_codes.)
+    const watchUntil = Date.now() + 3000;
+    while (Date.now() < watchUntil) {
+      const app = (await jlist()).find((a) => a.name === 'td_binance')!;
+      assert.deepEqual([app.pm2_env.restart_time, app.pid], [0, 0], 'not restarted');
+    }
+    const err = await exec(PM2, ['logs', 'td_binance', '--err', '--nostream', '--lines', '5'], env);
+    assert.match(err.stdout, /kfc: account binance_my_account not found; add it with kfc account -s binance add/);
+    assert.equal((await exec(RUN, ['stop'], env)).status, 0);
   });
 });

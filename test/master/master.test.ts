@@ -29,6 +29,17 @@ function masterEvents(home: string): { type: 'register' | 'deregister'; location
   return out;
 }
 
+/**
+ * A Binance account whose exchange is not there (a refused port): its trading gateway registers,
+ * runs and stops in order, and keeps retrying the exchange meanwhile, which these tests ignore.
+ */
+async function addOfflineAccount(e: KfcEnv, account: string): Promise<void> {
+  const secret = join(e.KF_HOME, `${account}.secret`);
+  writeFileSync(secret, 'offline-secret', { mode: 0o600 });
+  const r = await kfcRun(['account', 'add', '-a', account, '--key', 'offline-key', '--secret-file', secret, '--preset', 'sim:1'], e);
+  assert.equal(r.status, 0, r.stderr);
+}
+
 async function status(e: KfcEnv): Promise<{ location: string; pid: number; state: string }[]> {
   const res = await fetch(`http://127.0.0.1:${e.KF_MASTER_PORT}/api/processes`);
   return (await res.json()) as { location: string; pid: number; state: string }[];
@@ -65,6 +76,7 @@ describe('master and process lifecycle', { timeout: 120_000 }, () => {
     const e = await env();
     const master = kfcProcess(['master'], e);
     await master.line(/master listening on/);
+    await addOfflineAccount(e, 'acct1');
     const first = kfcProcess(['td', '-s', 'binance', '-a', 'acct1'], e);
     await first.line(/td\/binance\/acct1\/live ready/);
     const dup = await kfcRun(['td', '-s', 'binance', '-a', 'acct1'], e);
@@ -109,6 +121,7 @@ describe('master and process lifecycle', { timeout: 120_000 }, () => {
     );
     const master = kfcProcess(['master'], e);
     await master.line(/master listening on/);
+    await addOfflineAccount(e, 'acct');
     const procs = [
       kfcProcess(['ledger'], e),
       kfcProcess(['md', '-s', 'binance'], e),

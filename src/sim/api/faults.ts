@@ -6,8 +6,8 @@
  *   POST /admin/server-shutdown             send serverShutdown on every WebSocket
  *   POST /admin/pause-stream?stream=S&ms=N  hold stream S for N ms (its messages are dropped)
  *   POST /admin/skip-depth?symbol=SYM       the next depth diff of SYM leaves out one update id
- *   POST /admin/fail?count=N&status=503     answer the next N REST requests with that status
- *   POST /admin/delay?count=N&ms=M          delay the next N REST responses by M ms
+ *   POST /admin/fail?count=N&status=503     answer the next N REST requests with that status (429, 418 or 5xx)
+ *   POST /admin/delay?count=N&ms=M[&api=ws] delay the next N REST (or WS API) responses by M ms
  *   POST /admin/reset                       forget every pending fault
  *
  * Each parameter is checked (a 400 names the bad one), and a request carrying a foreign Origin
@@ -46,6 +46,7 @@ function text(q: URLSearchParams, name: string, re: RegExp, what: string): strin
 export class Faults {
   private failures: { count: number; status: number } = { count: 0, status: 503 };
   private delays: { count: number; ms: number } = { count: 0, ms: 0 };
+  private wsDelays: { count: number; ms: number } = { count: 0, ms: 0 };
   private readonly paused = new Map<string, number>();
   private readonly skips = new Set<string>();
   private targets: FaultTargets | undefined;
@@ -67,10 +68,11 @@ export class Faults {
   }
 
   /** Milliseconds to hold the next REST response, if a delay is due. */
-  takeDelay(): number {
-    if (this.delays.count <= 0) return 0;
-    this.delays.count--;
-    return this.delays.ms;
+  takeDelay(api: 'rest' | 'ws' = 'rest'): number {
+    const d = api === 'ws' ? this.wsDelays : this.delays;
+    if (d.count <= 0) return 0;
+    d.count--;
+    return d.ms;
   }
 
   isPaused(stream: string): boolean {
@@ -138,16 +140,23 @@ export class Faults {
       case '/admin/fail': {
         const count = whole(q, 'count', 1, 0, MAX_COUNT);
         const status = whole(q, 'status', 503, 400, 599);
-        if (status < 429 || (status > 429 && status < 500)) throw new AdminError(`status=${status}: use 429 or a 5xx status (500-599)`);
+        if (status !== 418 && status !== 429 && status < 500) throw new AdminError(`status=${status}: use 429, 418 or a 5xx status (500-599)`);
         this.failures = { count, status };
         return;
       }
       case '/admin/delay':
-        this.delays = { count: whole(q, 'count', 1, 0, MAX_COUNT), ms: whole(q, 'ms', 1000, 0, MAX_MS) };
+      {
+        const delay = { count: whole(q, 'count', 1, 0, MAX_COUNT), ms: whole(q, 'ms', 1000, 0, MAX_MS) };
+        const api = q.get('api') ?? 'rest';
+        if (api !== 'rest' && api !== 'ws') throw new AdminError(`api=${JSON.stringify(api.slice(0, 40))}: expected rest or ws`);
+        if (api === 'ws') this.wsDelays = delay;
+        else this.delays = delay;
+      }
         return;
       case '/admin/reset':
         this.failures = { count: 0, status: 503 };
         this.delays = { count: 0, ms: 0 };
+        this.wsDelays = { count: 0, ms: 0 };
         this.paused.clear();
         this.skips.clear();
         return;

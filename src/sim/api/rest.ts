@@ -84,7 +84,9 @@ export class RestApi {
       if (injected !== undefined) {
         // 5xx: the outcome is unknown to the client (Binance's rule); 429: the weight limit.
         if (injected === 429) headers['retry-after'] = '1';
-        send(injected, injected === 429 ? { code: -1003, msg: 'Too much request weight used; injected by the simulator.' } : UNKNOWN);
+        if (injected === 418) headers['retry-after'] = '2';
+        const limited = injected === 429 || injected === 418;
+        send(injected, limited ? { code: -1003, msg: `${injected === 418 ? 'Way too much request weight used; IP banned' : 'Too much request weight used'}; injected by the simulator.` } : UNKNOWN);
         return;
       }
       try {

@@ -12,6 +12,7 @@ import { ExchangeError, type EngineEvent } from '../engine/types.js';
 import { checkSigned, type SimAccount } from './accounts.js';
 import type { SimContext } from './context.js';
 import { startHeartbeat, type HeartbeatOptions } from './heartbeat.js';
+import type { Faults } from './faults.js';
 import { RateLimitError } from './limits.js';
 import { WS_METHODS, type WsSession } from './ws-methods.js';
 import { Params, checkKnownParams } from './params.js';
@@ -32,6 +33,8 @@ interface Session extends WsSession {
 
 export interface WsApiOptions {
   rest: RestApi;
+  /** Injected delays of answers (tests of clients' recovery: a session that closes mid-request). */
+  faults?: Faults;
   heartbeat?: HeartbeatOptions;
 }
 
@@ -42,9 +45,11 @@ export class WsApi {
   private readonly sessions = new Set<Session>();
   private readonly ctx: SimContext;
   private readonly stopHeartbeat: () => void;
+  private readonly faults: Faults | undefined;
 
   constructor(opts: WsApiOptions) {
     this.ctx = opts.rest.context;
+    this.faults = opts.faults;
     this.stopHeartbeat = startHeartbeat(this.wss, opts.heartbeat);
   }
 
@@ -80,7 +85,12 @@ export class WsApi {
   }
 
   private request(session: Session, text: string): void {
-    const send = (body: unknown) => session.socket.send(JSON.stringify(body));
+    const delay = this.faults?.takeDelay('ws') ?? 0;
+    const send = (body: unknown) => {
+      const text = JSON.stringify(body);
+      if (delay > 0) setTimeout(() => session.socket.readyState === session.socket.OPEN && session.socket.send(text), delay);
+      else session.socket.send(text);
+    };
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

@@ -3,8 +3,8 @@
  * rules of binance-spot.md ("Signing"). The secret stays inside the closure: no property of this
  * object holds it, so a log line or JSON.stringify of credentials cannot print it.
  */
-import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { ed25519Signature, hmacSignature } from '../../../sim/api/signing.js';
+import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
+import { ed25519Signature } from '../../../sim/api/signing.js';
 
 export interface Credentials {
   readonly apiKey: string;
@@ -14,7 +14,29 @@ export interface Credentials {
 }
 
 export function hmacCredentials(apiKey: string, secret: string): Credentials {
-  return { apiKey, keyType: 'HMAC', sign: (payload) => hmacSignature(secret, payload) };
+  return { apiKey, keyType: 'HMAC', sign: hmacSigner(secret) };
+}
+
+/**
+ * HMAC-SHA256 (RFC 2104) with the key's two padded blocks hashed once: each signature copies the
+ * two prepared hash states (hash.copy()) instead of deriving them from the key again, which halves
+ * the cost of signing an order. The key itself is not kept, only the states.
+ */
+function hmacSigner(secret: string): (payload: string) => string {
+  let key = Buffer.from(secret, 'utf8');
+  if (key.length > 64) key = createHash('sha256').update(key).digest();
+  const ipad = Buffer.alloc(64, 0x36);
+  const opad = Buffer.alloc(64, 0x5c);
+  for (let i = 0; i < key.length; i++) {
+    ipad[i]! ^= key[i]!;
+    opad[i]! ^= key[i]!;
+  }
+  const inner = createHash('sha256').update(ipad);
+  const outer = createHash('sha256').update(opad);
+  key.fill(0);
+  ipad.fill(0);
+  opad.fill(0);
+  return (payload) => outer.copy().update(inner.copy().update(payload, 'utf8').digest()).digest('hex');
 }
 
 /** `privateKey`: a PEM text or a KeyObject of an Ed25519 private key. */

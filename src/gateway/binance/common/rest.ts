@@ -127,6 +127,51 @@ export class BinanceRest {
     }
   }
 
+  /**
+   * Usage figures read elsewhere (the WS API's `rateLimits`): the same budget covers both APIs,
+   * since Binance counts request weight per IP and orders per account across them.
+   */
+  noteUsage(u: Partial<Omit<Usage, 'at'>>): void {
+    this.usage.at = this.now();
+    if (u.weight1m !== undefined) this.usage.weight1m = u.weight1m;
+    if (u.orders10s !== undefined) this.usage.orders10s = u.orders10s;
+    if (u.orders1d !== undefined) this.usage.orders1d = u.orders1d;
+  }
+
+  /** A 429 or 418 seen elsewhere (the WS API): nothing more is sent before `until` (ms). */
+  block(status: 429 | 418, until: number, msg: string): RateLimited {
+    const banned = this.blockedStatus === 418 && this.now() < this.blockedUntil;
+    this.blockedUntil = Math.max(this.blockedUntil, until);
+    if (!banned) this.blockedStatus = status;
+    if (status === 418) this.opts.log.error(`Binance banned this IP until ${new Date(this.blockedUntil).toISOString()} (418 ${msg}): no requests until then`);
+    else this.opts.log.warn(`Binance rate limit (429 ${msg}): pausing requests until ${new Date(this.blockedUntil).toISOString()}`);
+    return this.blockedError();
+  }
+
+  /**
+   * Why an order must not be sent now, if it must not: a 429 pause or 418 ban in force, or the
+   * order-count limits of the current windows used up (Binance would refuse it with -1015).
+   */
+  orderRefusal(): RateLimited | undefined {
+    const now = this.now();
+    if (now < this.blockedUntil) return this.blockedError();
+    const window = (ms: number) => Math.floor((now + this.offsetMs) / ms) === Math.floor((this.usage.at + this.offsetMs) / ms);
+    if (window(10_000) && this.usage.orders10s + 1 > this.limits.ordersPer10s) {
+      const until = (Math.floor((now + this.offsetMs) / 10_000) + 1) * 10_000 - this.offsetMs;
+      return new RateLimited(`order limit reached (${this.usage.orders10s} of ${this.limits.ordersPer10s} orders in 10 s): not sent before ${new Date(until).toISOString()}`, 429, until, -1015);
+    }
+    if (window(86_400_000) && this.usage.orders1d + 1 > this.limits.ordersPerDay) {
+      const until = (Math.floor((now + this.offsetMs) / 86_400_000) + 1) * 86_400_000 - this.offsetMs;
+      return new RateLimited(`daily order limit reached (${this.usage.orders1d} of ${this.limits.ordersPerDay}): not sent before ${new Date(until).toISOString()}`, 429, until, -1015);
+    }
+    return undefined;
+  }
+
+  /** The current 429 pause or 418 ban, if any. */
+  get blocked(): { status: 429 | 418; until: number } | undefined {
+    return this.blockedStatus !== 0 && this.now() < this.blockedUntil ? { status: this.blockedStatus, until: this.blockedUntil } : undefined;
+  }
+
   private blockedError(): RateLimited {
     const until = new Date(this.blockedUntil).toISOString();
     return this.blockedStatus === 418
@@ -156,7 +201,7 @@ export class BinanceRest {
       answer = await httpJson({ method, url, headers, timeoutMs: opts.timeoutMs ?? this.opts.timeoutMs ?? 10_000 });
     } catch (err) {
       if (err instanceof HttpFailure && !err.sent) throw new Unreachable(`${method} ${path}: cannot reach ${this.opts.base} (${err.code})`);
-      throw new UnknownOutcome(`${method} ${path}: ${(err as Error).message}: the outcome is unknown`);
+      throw new UnknownOutcome(`${(err as Error).message}: the outcome is unknown`); // the message names method and path
     }
     this.readUsage(answer);
     return this.interpret<T>(method, path, answer);
@@ -195,11 +240,7 @@ export class BinanceRest {
     if (a.status === 429 || a.status === 418) {
       const retryAfter = Number(a.headers['retry-after']);
       const waitMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : a.status === 418 ? 120_000 : 1000;
-      this.blockedUntil = Math.max(this.blockedUntil, this.now() + waitMs);
-      this.blockedStatus = a.status;
-      if (a.status === 418) this.opts.log.error(`Binance banned this IP until ${new Date(this.blockedUntil).toISOString()} (418 ${msg}): no REST requests until then`);
-      else this.opts.log.warn(`Binance rate limit (429 ${msg}): pausing REST requests for ${Math.ceil(waitMs / 1000)} s`);
-      throw this.blockedError();
+      throw this.block(a.status, this.now() + waitMs, msg);
     }
     if (a.status >= 500 || UNKNOWN_OUTCOME_CODES.has(code)) throw new UnknownOutcome(`${method} ${path}: ${msg}: the outcome is unknown`, code || -1006);
     throw new BinanceApiError(code, msg, a.status);
