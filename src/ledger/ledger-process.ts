@@ -19,7 +19,7 @@ import { RiskSettingsFile } from './settings.js';
 import { StateFile, ledgerState } from './state-file.js';
 
 /** The part of a process's journal the ledger reads: gateways' public part, strategies' part to the ledger. */
-function readPart(location: Location, ledgerUid: number): number | undefined {
+export function ledgerReadPart(location: Location, ledgerUid: number): number | undefined {
   if (location.mode !== 'live') return undefined;
   if (location.category === 'td' || location.category === 'md') return 0;
   if (location.category === 'strategy') return ledgerUid;
@@ -33,7 +33,7 @@ export function ledgerHooks(): ServiceHooks {
   let stateFile: StateFile | undefined;
 
   const follow = (ctx: ServiceContext, location: Location) => {
-    const dest = readPart(location, ctx.location.uid);
+    const dest = ledgerReadPart(location, ctx.location.uid);
     if (dest !== undefined) ctx.reader.join(location, dest);
   };
 

@@ -8,7 +8,8 @@ import { riskSettingsPath } from '../../src/ledger/settings.js';
 import { ledgerStatePath } from '../../src/ledger/state-file.js';
 import { OrderStatus, TradingState } from '../../src/model/enums.js';
 import { MsgType, Order, TradingStateUpdate } from '../../src/model/events.js';
-import { runFixture, type Child } from '../fixtures/child.js';
+import { runFixture } from '../fixtures/child.js';
+import { send } from '../fixtures/ledger-books.js';
 import { kfcProcess, kfcRun, type KfcEnv } from '../fixtures/kfc.js';
 import { freePort, recordingLogger, tmpHome, waitFor } from '../helpers.js';
 
@@ -22,11 +23,6 @@ function ledgerFrames<T>(home: string, type: number, layout: { decode: never } |
   return out;
 }
 
-async function send(strategy: Child, cmd: object, answer: RegExp): Promise<string> {
-  const before = strategy.lines.length;
-  strategy.proc.stdin.write(JSON.stringify(cmd) + '\n');
-  return waitFor(`the fake strategy's answer to ${JSON.stringify(cmd)}`, () => strategy.lines.slice(before).find((l) => answer.test(l)));
-}
 
 const books = (home: string) => JSON.parse(readFileSync(ledgerStatePath(home), 'utf8')) as { halts: { scope: string; reason: string }[]; strategies: { strategy: string }[] };
 
