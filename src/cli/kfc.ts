@@ -104,14 +104,22 @@ export function buildProgram(): Command {
       await runProcess(cmd, Locations.ledger(), 'ledger', 'block', () => ledgerHooks());
     });
 
-  command('md', FOR_PROCESS)
-    .description('run a market-data gateway (no exchange adapter in this build yet: it registers and stops in order)')
+  const md = command('md', FOR_PROCESS)
+    .description('run a market-data gateway: binance (quotes, books, trades, bars, tickers, instruments into the journal, for what processes subscribe to)')
     .requiredOption('-s, --source <source>', 'exchange source, e.g. binance')
-    .action(async (opts: { source: string }, cmd: Command) => {
+    .option('--preset <name>', 'where to connect: production (default), testnet, sim, sim:<port> or sim:<host>:<port> (env KF_BINANCE_PRESET)')
+    .option('--rest-url <url>', "REST base URL, replacing the preset's (env KF_BINANCE_REST_URL)")
+    .option('--stream-url <url>', "market streams base URL, replacing the preset's (env KF_BINANCE_STREAM_URL)");
+  addNumberOption(md, '--idle-after <seconds>', 'state Idle when a subscribed symbol has no market data this long', { min: 1, max: 86_400, unit: 'seconds' }, 60).action(
+    async (opts: { source: string; preset?: string; restUrl?: string; streamUrl?: string; idleAfter: number }, cmd: Command) => {
       const location = locationOrError(() => Locations.md(opts.source));
+      const { resolveMdEndpoints } = await import('../gateway/binance/md/endpoints.js');
+      // Checked before registering: a bad URL is a one-line error, not a process that retries forever.
+      const endpoints = opts.source === 'binance' ? resolveMdEndpoints({ preset: opts.preset, restUrl: opts.restUrl, streamUrl: opts.streamUrl }) : undefined;
       const { gatewayHooks } = await import('../gateway/gateway-process.js');
-      await runProcess(cmd, location, `md_${opts.source}`, 'loop', () => gatewayHooks('md', opts.source));
-    });
+      await runProcess(cmd, location, `md_${opts.source}`, 'loop', () => gatewayHooks('md', opts.source, undefined, endpoints && { endpoints, idleMs: opts.idleAfter * 1000 }));
+    },
+  );
 
   command('td', FOR_PROCESS)
     .description('run a trading gateway for one account (no exchange adapter in this build yet: it registers and stops in order)')

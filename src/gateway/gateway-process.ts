@@ -4,8 +4,13 @@
  * plug into these hooks; until a source has an adapter the gateway says so at start.
  */
 import type { ServiceHooks } from '../runtime/service.js';
+import type { MdGatewayOptions } from './binance/md/md-gateway.js';
 
-export function gatewayHooks(kind: 'md' | 'td', source: string, account?: string): ServiceHooks {
+export async function gatewayHooks(kind: 'md' | 'td', source: string, account?: string, md?: Omit<MdGatewayOptions, 'source'>): Promise<ServiceHooks> {
+  if (kind === 'md' && source === 'binance' && md) {
+    const { binanceMdHooks } = await import('./binance/md/md-gateway.js');
+    return binanceMdHooks({ ...md, source });
+  }
   const what = kind === 'md' ? `market-data gateway ${source}` : `trading gateway ${source}/${account}`;
   return {
     start(ctx) {

@@ -55,6 +55,11 @@ export class BookSync {
     private readonly events: BookSyncEvents,
   ) {}
 
+  /** Nothing received yet since the last (re)start: a restart now would change nothing. */
+  get fresh(): boolean {
+    return this.state === 'buffering' && this.buffer.length === 0 && !this.snapshotAsked;
+  }
+
   /** Starts over from a new snapshot: after a gap, a reconnect, a bad message, a new tick size. */
   restart(why: string): void {
     const wasLive = this.state === 'live';
