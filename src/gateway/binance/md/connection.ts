@@ -85,7 +85,9 @@ export class StreamConnection {
       if (query.length + s.length + 1 > URL_BUDGET) this.toSubscribe.add(s);
       else query += (query ? '/' : '') + s;
     }
-    const ws = new WebSocket(query ? `${this.url}?streams=${query}` : this.url, { maxPayload: MAX_PAYLOAD, perMessageDeflate: false, handshakeTimeout: this.timing.connectTimeoutMs });
+    const url = query ? `${this.url}?streams=${query}` : this.url;
+    this.log.debug(`market streams: connecting [${this.id}] ${url}`);
+    const ws = new WebSocket(url, { maxPayload: MAX_PAYLOAD, perMessageDeflate: false, handshakeTimeout: this.timing.connectTimeoutMs });
     this.ws = ws;
     this.lastInbound = Date.now();
     ws.on('open', () => {

@@ -176,7 +176,6 @@ export class Feed {
   private failed(slot: Slot, c: StreamConnection, cause: string): void {
     const wasOpen = c.opened;
     clearTimeout(slot.renew);
-    if (wasOpen) this.opts.events.down([...c.streams], cause);
     slot.failures++;
     const { initialMs, maxMs } = this.opts.backoff ?? { initialMs: 500, maxMs: 15_000 };
     const base = Math.min(maxMs, initialMs * 2 ** Math.min(slot.failures - 1, 20));
@@ -190,6 +189,7 @@ export class Feed {
     const next = new StreamConnection(this.opts.base, c.streams, this.timing, this.handlers(slot), this.opts.log);
     slot.conn = next;
     slot.retry = setTimeout(() => this.attempt(slot, next), delay);
+    if (wasOpen) this.opts.events.down([...c.streams], cause);
   }
 
   private scheduleRenewal(slot: Slot, c: StreamConnection): void {
