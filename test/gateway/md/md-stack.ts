@@ -25,6 +25,8 @@ export interface Stack {
   sim: SimServer;
   simPort: number;
   master: Child;
+  /** Every gateway process started, oldest first. */
+  gateways: Child[];
   /** Starts a gateway process (extra args after `md -s binance`). */
   md(args?: string[]): Child;
   subscriber(name: string): Promise<Subscriber>;
@@ -62,9 +64,11 @@ export async function startStack(opts: { market?: boolean; heartbeat?: { pingInt
     sim,
     simPort,
     master,
+    gateways: [],
     md(args = []) {
       const md = kfcProcess(['-l', 'trace', 'md', '-s', 'binance', '--preset', `sim:${simPort}`, ...args], env);
       children.push(md);
+      stack.gateways.push(md);
       return md;
     },
     async subscriber(name) {

@@ -32,7 +32,7 @@ export interface FeedEvents {
   data(stream: string, data: unknown, receivedAt: bigint): void;
   /** These streams flow again (a new connection, not a switch-over): books must start over. */
   up(streams: readonly string[]): void;
-  /** These streams stopped (their connection dropped): `cause`. */
+  /** These streams stopped (their connection dropped; none if it never opened): `cause`. */
   down(streams: readonly string[], cause: string): void;
   refused(streams: readonly string[], code: number, msg: string): void;
   bad(kind: string, message: string): void;
@@ -189,7 +189,7 @@ export class Feed {
     const next = new StreamConnection(this.opts.base, c.streams, this.timing, this.handlers(slot), this.opts.log);
     slot.conn = next;
     slot.retry = setTimeout(() => this.attempt(slot, next), delay);
-    if (wasOpen) this.opts.events.down([...c.streams], cause);
+    this.opts.events.down(wasOpen ? [...c.streams] : [], cause);
   }
 
   private scheduleRenewal(slot: Slot, c: StreamConnection): void {
