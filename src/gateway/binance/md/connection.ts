@@ -31,6 +31,8 @@ const URL_BUDGET = 4000;
 
 export interface ConnectionHandlers {
   open(c: StreamConnection): void;
+  /** The hot path: a frame read straight from its bytes; false sends it the general way (data). */
+  fast(c: StreamConnection, frame: Buffer, receivedAt: bigint): boolean;
   data(c: StreamConnection, stream: string, data: unknown, receivedAt: bigint): void;
   /** Binance refused a control request (e.g. an unknown stream). */
   refused(c: StreamConnection, method: string, streams: string[], code: number, msg: string): void;
@@ -87,7 +89,7 @@ export class StreamConnection {
     }
     const url = query ? `${this.url}?streams=${query}` : this.url;
     this.log.debug(`market streams: connecting [${this.id}] ${url}`);
-    const ws = new WebSocket(url, { maxPayload: MAX_PAYLOAD, perMessageDeflate: false, handshakeTimeout: this.timing.connectTimeoutMs });
+    const ws = new WebSocket(url, { maxPayload: MAX_PAYLOAD, perMessageDeflate: false, skipUTF8Validation: true, handshakeTimeout: this.timing.connectTimeoutMs });
     this.ws = ws;
     this.lastInbound = Date.now();
     ws.on('open', () => {
@@ -115,6 +117,10 @@ export class StreamConnection {
     this.pinged = false;
     if (isBinary) return this.handlers.bad(this, 'binary frame', 'a binary frame on a JSON stream connection');
     if (this.log.isLevelEnabled('trace')) this.log.trace(`<- [${this.id}] ${data.length > 2000 ? `${data.toString('utf8', 0, 2000)}...` : data.toString()}`);
+    if (this.handlers.fast(this, data, receivedAt)) {
+      this.messages++;
+      return;
+    }
     let value: unknown;
     try {
       value = JSON.parse(data.toString());

@@ -30,6 +30,8 @@ export interface FeedOptions {
 
 export interface FeedEvents {
   data(stream: string, data: unknown, receivedAt: bigint): void;
+  /** A frame's bytes, before they are parsed: true if taken (the hot path), else it comes as data(). */
+  fast?(frame: Buffer, receivedAt: bigint): boolean;
   /** These streams flow again (a new connection, not a switch-over): books must start over. */
   up(streams: readonly string[]): void;
   /** These streams stopped (their connection dropped; none if it never opened): `cause`. */
@@ -116,10 +118,15 @@ export class Feed {
         this.scheduleRenewal(slot, c);
         if (slot.conn === c) this.opts.events.up([...c.streams]);
       },
+      fast: (c, frame, at) => {
+        const fast = this.opts.events.fast;
+        if (!fast || !current(c) || !fast(frame, at)) return false;
+        this.delivered(slot, c);
+        return true;
+      },
       data: (c, stream, data, at) => {
         if (!current(c)) return;
-        if (slot.conn === c) slot.failures = 0;
-        if (slot.next === c && c.messages === 1) this.switchOver(slot);
+        this.delivered(slot, c);
         this.opts.events.data(stream, data, at);
       },
       refused: (c, method, streams, code, msg) => {
@@ -150,6 +157,12 @@ export class Feed {
         this.failed(slot, c, cause);
       },
     };
+  }
+
+  /** A connection delivered a message: its run of failures is over; a replacement takes over. */
+  private delivered(slot: Slot, c: StreamConnection): void {
+    if (slot.conn === c) slot.failures = 0;
+    else if (slot.next === c && c.messages <= 1) this.switchOver(slot);
   }
 
   private open(streams: string[]): void {

@@ -11,7 +11,8 @@ import { RateLimited } from '../common/errors.js';
 import type { BinanceRest } from '../common/rest.js';
 import { BookSync } from './book-sync.js';
 import { emptyDiff, parseDepthDiff, parseDepthSnapshot, type DepthDiff } from './depth-json.js';
-import { mapAggTrade, mapBookTicker, mapKline, mapTicker, mapTrade, MappingError, parseStreamName, type StreamKey } from './mapping.js';
+import { DATA_PREFIX, hasAt, scanDepthUpdate, STREAM_PREFIX } from './depth-scan.js';
+import { mapAggTrade, mapBookTicker, mapKline, mapTicker, mapTrade, MappingError, parseStreamName, streamName, type StreamKey } from './mapping.js';
 import { BookState, type MdPublisher } from './publish.js';
 
 export interface MarketOptions {
@@ -27,6 +28,21 @@ export interface MarketOptions {
   changed(): void;
   /** Retry delays after a failed snapshot (default 1 s doubling to 30 s). */
   snapshotRetry?: { initialMs: number; maxMs: number };
+}
+
+/** A depth stream the hot path reads from bytes: its name and symbol as bytes, its book. */
+interface FastDepth {
+  name: Buffer;
+  symbol: Buffer;
+  sync: BookSync;
+  last: Last;
+}
+
+/** FNV-1a of bytes [start, end): the key of a stream name without making a string of it. */
+function hashBytes(buf: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  return h >>> 0;
 }
 
 /** Per symbol: ids of what was published last, to drop what a second connection repeats. */
@@ -45,6 +61,8 @@ export class MarketData {
   private readonly last = new Map<string, Last>();
   private readonly keys = new Map<string, StreamKey | null>();
   private readonly diff: DepthDiff = emptyDiff();
+  /** Depth streams by the FNV-1a hash of their name. */
+  private readonly fastDepth = new Map<number, FastDepth>();
   private readonly reported = new Set<string>();
   private fetching = 0;
   private readonly queue: { sync: BookSync; epoch: number }[] = [];
@@ -70,6 +88,27 @@ export class MarketData {
   /** Local ms since `symbol` last had a message of any stream. */
   silentFor(symbol: string, now = Date.now()): number {
     return now - this.lastOf(symbol).seen;
+  }
+
+  /**
+   * The hot path: a depth diff read from the frame's bytes (depth-scan.ts). False for any other
+   * frame, or one it does not read: that one comes back parsed, through data().
+   */
+  fast(frame: Buffer, receivedAt: bigint): boolean {
+    if (!hasAt(frame, 0, STREAM_PREFIX)) return false;
+    const from = STREAM_PREFIX.length;
+    let to = from;
+    const limit = Math.min(frame.length, from + 64);
+    while (to < limit && frame[to] !== 34) to++;
+    const entry = this.fastDepth.get(hashBytes(frame, from, to));
+    if (!entry || entry.name.length !== to - from || !hasAt(frame, from, entry.name) || !hasAt(frame, to, DATA_PREFIX)) return false;
+    const diff = this.diff;
+    if (!scanDepthUpdate(frame, to + DATA_PREFIX.length, frame.length, entry.symbol, diff)) return false;
+    diff.symbol = entry.sync.symbol;
+    entry.last.seen = Date.now();
+    entry.sync.onDiff(diff);
+    this.flushDepth(receivedAt);
+    return true;
   }
 
   data(stream: string, data: unknown, receivedAt: bigint): void {
@@ -137,15 +176,16 @@ export class MarketData {
     }
   }
 
-  /** Set by the BookSync callbacks, written once the diff is applied. */
-  private pendingDepth: { sync: BookSync; state: BookState; diff: DepthDiff | undefined } | undefined;
+  /** Set by the BookSync callbacks, written once the diff is applied (fields, not an object: no garbage per diff). */
+  private pendingSync: BookSync | undefined;
+  private pendingDiff: DepthDiff | undefined;
 
   private flushDepth(receivedAt: bigint): void {
-    const pending = this.pendingDepth;
-    if (!pending) return;
-    this.pendingDepth = undefined;
-    const { sync, state, diff } = pending;
-    this.opts.publisher.depth(sync.symbol, sync.book, sync.levels, state, diff?.eventTime ?? 0, diff?.first ?? sync.book.updateId, receivedAt);
+    const sync = this.pendingSync;
+    if (!sync) return;
+    const diff = this.pendingDiff;
+    this.pendingSync = this.pendingDiff = undefined;
+    this.opts.publisher.depth(sync.symbol, sync.book, sync.levels, BookState.Live, diff?.eventTime ?? 0, diff?.first ?? sync.book.updateId, receivedAt);
   }
 
   /** Starts keeping the book of `symbol` (its depth stream is wanted). */
@@ -154,10 +194,14 @@ export class MarketData {
     const tick = this.opts.tickUnits(symbol) ?? 1;
     const sync: BookSync = new BookSync(symbol, tick, {
       needSnapshot: (epoch) => this.fetch(sync, epoch),
-      changed: (diff) => void (this.pendingDepth = { sync, state: BookState.Live, diff }),
+      changed: (diff) => {
+        this.pendingSync = sync;
+        this.pendingDiff = diff;
+      },
       live: (diff) => {
         this.opts.log.info(`book ${symbol}: in sync at update ${sync.book.updateId} (${sync.book.bids.size} bids, ${sync.book.asks.size} asks)`);
-        this.pendingDepth = { sync, state: BookState.Live, diff };
+        this.pendingSync = sync;
+        this.pendingDiff = diff;
         this.opts.changed();
       },
       stale: (why, wasLive) => {
@@ -168,6 +212,8 @@ export class MarketData {
     });
     sync.levels = this.opts.depthLevels(symbol);
     this.books.set(symbol, sync);
+    const name = Buffer.from(streamName({ symbol, kind: 'depth' }));
+    this.fastDepth.set(hashBytes(name, 0, name.length), { name, symbol: Buffer.from(symbol), sync, last: this.lastOf(symbol) });
   }
 
   untrack(symbol: string): void {
@@ -175,6 +221,8 @@ export class MarketData {
     if (!sync) return;
     sync.epoch++; // any snapshot on its way is for a book that is gone
     this.books.delete(symbol);
+    const name = Buffer.from(streamName({ symbol, kind: 'depth' }));
+    this.fastDepth.delete(hashBytes(name, 0, name.length));
     this.opts.changed();
   }
 

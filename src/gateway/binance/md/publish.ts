@@ -16,6 +16,7 @@ import { writeI64, writeMsAsNs } from './fixed.js';
 import { EXCHANGE } from './mapping.js';
 
 const O = Depth.offsets;
+const TWO_32 = 4294967296;
 
 export class MdPublisher {
   private readonly templates = new Map<string, Buffer>();
@@ -56,6 +57,17 @@ export class MdPublisher {
     return t;
   }
 
+  /** An Int32Array over the journal's current page (frames and i64 fields are 8-byte aligned). */
+  private i32Of(buf: Buffer): Int32Array {
+    if (this.i32Buf !== buf) {
+      this.i32Buf = buf;
+      this.i32 = new Int32Array(buf.buffer, buf.byteOffset, buf.byteLength >>> 2);
+    }
+    return this.i32;
+  }
+  private i32Buf: Buffer | undefined;
+  private i32: Int32Array<ArrayBufferLike> = new Int32Array(0);
+
   /**
    * The top `levels` of `book` as a Depth frame. `eventTime` (exchange ms, 0 if none) and
    * `firstUpdateId` come from the diff that changed it.
@@ -70,21 +82,34 @@ export class MdPublisher {
     writeI64(view, at + O.first_update_id, firstUpdateId);
     writeI64(view, at + O.update_id, book.updateId);
     const n = Math.min(levels, DEPTH_LEVELS);
-    const bids = book.bids;
-    const asks = book.asks;
-    const tickUnits = book.tickUnits;
-    const nb = Math.min(n, bids.size);
-    const na = Math.min(n, asks.size);
+    const nb = Math.min(n, book.bids.size);
+    const na = Math.min(n, book.asks.size);
     view.setUint8(at + O.bid_levels, nb);
     view.setUint8(at + O.ask_levels, na);
     view.setUint8(at + O.state, state);
-    for (let i = 0; i < nb; i++) {
-      writeI64(view, at + O.bid_price + 8 * i, bids.tickAt(i) * tickUnits);
-      writeI64(view, at + O.bid_volume + 8 * i, bids.qtyAt(i));
-    }
-    for (let i = 0; i < na; i++) {
-      writeI64(view, at + O.ask_price + 8 * i, asks.tickAt(i) * tickUnits);
-      writeI64(view, at + O.ask_volume + 8 * i, asks.qtyAt(i));
+    // Prices and quantities are non-negative integers below 2^63: two 32-bit halves each, stored
+    // through an Int32Array (the same bits as the u32 halves; faster than DataView here).
+    const i32 = this.i32Of(buf);
+    const tickUnits = book.tickUnits;
+    for (const [side, count, priceAt, qtyAt, sign] of [
+      [book.bids, nb, at + O.bid_price, at + O.bid_volume, 1],
+      [book.asks, na, at + O.ask_price, at + O.ask_volume, -1],
+    ] as const) {
+      const keys = side.keys;
+      const qty = side.qty;
+      const top = side.size - 1;
+      let p = priceAt >>> 2;
+      let q = qtyAt >>> 2;
+      for (let i = 0; i < count; i++, p += 2, q += 2) {
+        const price = sign * keys[top - i]! * tickUnits;
+        const plo = price % TWO_32;
+        i32[p] = plo;
+        i32[p + 1] = (price - plo) / TWO_32;
+        const volume = qty[top - i]!;
+        const qlo = volume % TWO_32;
+        i32[q] = qlo;
+        i32[q + 1] = (volume - qlo) / TWO_32;
+      }
     }
     j.commitFrame(receivedAt);
   }
