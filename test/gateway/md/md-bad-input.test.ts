@@ -113,7 +113,7 @@ describe('MD gateway: an exchange that sends garbage or bans us (a fake Binance)
       if (depthCalls === 1) return { status: 418, headers: { 'retry-after': '2' }, body: '{"code":-1003,"msg":"Way too much request weight used; IP banned until now + 2 s."}' };
       return { status: 200, body: JSON.stringify({ lastUpdateId: u, bids: [['0.06', String(u)]], asks: [['0.07', '2']] }) };
     };
-    const md = stack.md(['--rest-url', `http://127.0.0.1:${fake.port}`, '--stream-url', `ws://127.0.0.1:${fake.port}`]);
+    const md = stack.md(['--rest-url', `http://127.0.0.1:${fake.port}`, '--stream-url', `ws://127.0.0.1:${fake.port}`, '-l', 'trace']);
     await md.line(/exchangeInfo: 2 instruments published/);
     const s = await stack.subscriber('victim');
     await s.send(`sub ETHBTC ${MarketData.Quote | MarketData.Depth}`);

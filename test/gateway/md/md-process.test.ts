@@ -27,7 +27,7 @@ async function withLog<T>(md: Child, p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (err) {
-    const tail = md.lines.filter((l) => !/ TRACE /.test(l)).slice(-30).join('\n');
+    const tail = md.lines.slice(-30).map((l) => l.slice(0, 200)).join('\n');
     throw new Error(`${(err as Error).message}\ngateway log:\n${tail}`);
   }
 }

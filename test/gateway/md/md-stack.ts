@@ -1,7 +1,7 @@
 /**
  * What the MD gateway's process tests share: a KF_HOME with a master (a kfc process), the
  * simulated exchange (in this process, so a test can stop its market and read its book), the
- * gateway as a real `kfc -l trace md -s binance` process, subscriber processes, and a reader of
+ * gateway as a real `kfc -l debug md -s binance` process, subscriber processes, and a reader of
  * the gateway's journal.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -66,7 +66,8 @@ export async function startStack(opts: { market?: boolean; heartbeat?: { pingInt
     master,
     gateways: [],
     md(args = []) {
-      const md = kfcProcess(['-l', 'trace', 'md', '-s', 'binance', '--preset', `sim:${simPort}`, ...args], env);
+      // debug, not trace: a line per exchange message would make the test process's pipe the bottleneck.
+      const md = kfcProcess(['-l', 'debug', 'md', '-s', 'binance', '--preset', `sim:${simPort}`, ...args], env);
       children.push(md);
       stack.gateways.push(md);
       return md;

@@ -3,16 +3,16 @@
  * attempt: a new attempt is a new object (tardis-node), so nothing of a dead socket (a late reply,
  * a timer) can touch its successor; every callback checks it is still the live one.
  *
- * It answers pings with the same payload (the ws library does, as Binance asks), notices silence
+ * It answers pings with the same payload (ws-client.ts does, as Binance asks), notices silence
  * (no frame of any kind for `silentMs`: it pings after `pingAfterMs` of quiet, so a live server
  * always has something to say), and sends control messages (SUBSCRIBE/UNSUBSCRIBE) no faster than
  * one per `controlIntervalMs`: Binance closes a connection past 5 incoming messages a second, and
  * pongs and pings count, so 350 ms leaves room for both.
  */
-import WebSocket from 'ws';
 import { nowNs } from '../../../journal/clock.js';
 import type { Logger } from '../../../util/log.js';
 import { classifyMessage, MappingError } from './mapping.js';
+import { WsClient } from './ws-client.js';
 
 export interface ConnectionTiming {
   silentMs: number;
@@ -53,7 +53,7 @@ export class StreamConnection {
   openedAt = 0;
   /** Data messages received: the first one tells a replacement is really flowing. */
   messages = 0;
-  private ws: WebSocket | undefined;
+  private ws: WsClient | undefined;
   private closing = false;
   private lastInbound = 0;
   private pinged = false;
@@ -89,25 +89,25 @@ export class StreamConnection {
     }
     const url = query ? `${this.url}?streams=${query}` : this.url;
     this.log.debug(`market streams: connecting [${this.id}] ${url}`);
-    const ws = new WebSocket(url, { maxPayload: MAX_PAYLOAD, perMessageDeflate: false, skipUTF8Validation: true, handshakeTimeout: this.timing.connectTimeoutMs });
-    this.ws = ws;
     this.lastInbound = Date.now();
-    ws.on('open', () => {
-      if (this.closing) return;
-      this.opened = true;
-      this.openedAt = this.lastInbound = Date.now();
-      this.timer = setInterval(() => this.tick(), Math.min(250, this.timing.controlIntervalMs));
-      this.handlers.open(this);
+    this.ws = new WsClient(url, { maxPayload: MAX_PAYLOAD, handshakeTimeoutMs: this.timing.connectTimeoutMs }, {
+      open: () => {
+        if (this.closing) return;
+        this.opened = true;
+        this.openedAt = this.lastInbound = Date.now();
+        this.timer = setInterval(() => this.tick(), Math.min(250, this.timing.controlIntervalMs));
+        this.handlers.open(this);
+      },
+      message: (data, binary) => this.onMessage(data, binary),
+      ping: () => void (this.lastInbound = Date.now()),
+      pong: () => void (this.lastInbound = Date.now()),
+      close: (code, reason, error) => {
+        const status = error === undefined ? undefined : /^unexpected-response (.*)$/.exec(error)?.[1];
+        if (status !== undefined) this.end(`the server answered HTTP ${status} instead of a WebSocket upgrade: is ${this.base} Binance's market stream endpoint?`);
+        else if (error !== undefined) this.end(error);
+        else this.end(`closed by the server (${code}${reason ? ` ${reason.slice(0, 100)}` : ''})`);
+      },
     });
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
-    ws.on('ping', () => void (this.lastInbound = Date.now()));
-    ws.on('pong', () => void (this.lastInbound = Date.now()));
-    ws.on('unexpected-response', (_req, res) => {
-      res.resume();
-      this.end(`the server answered HTTP ${res.statusCode} instead of a WebSocket upgrade: is ${this.base} Binance's market stream endpoint?`);
-    });
-    ws.on('error', (err: NodeJS.ErrnoException) => this.end(err.code ?? err.message));
-    ws.on('close', (code: number, reason: Buffer) => this.end(`closed by the server (${code}${reason.length ? ` ${reason.toString().slice(0, 100)}` : ''})`));
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
@@ -169,7 +169,7 @@ export class StreamConnection {
   /** Every timer tick: liveness, then at most one control message. */
   private tick(): void {
     const ws = this.ws;
-    if (!ws || this.closing || ws.readyState !== WebSocket.OPEN) return;
+    if (!ws || this.closing || !this.opened) return;
     const now = Date.now();
     const quiet = now - this.lastInbound;
     if (quiet >= this.timing.silentMs) {
@@ -193,7 +193,7 @@ export class StreamConnection {
     this.pending.set(id, { method, streams });
     this.lastControl = now;
     const text = JSON.stringify({ method, params: streams, id });
-    if (this.log.isLevelEnabled('trace')) this.log.trace(`-> [${this.id}] ${text}`);
+    this.log.debug(`-> [${this.id}] ${text}`);
     ws.send(text);
   }
 
@@ -202,11 +202,8 @@ export class StreamConnection {
     if (this.closing) return;
     this.closing = true;
     this.stopTimers();
-    const ws = this.ws;
-    if (ws && ws.readyState === WebSocket.OPEN) {
-      ws.close(1000);
-      setTimeout(() => ws.terminate(), 2000).unref();
-    } else ws?.terminate();
+    if (this.opened) this.ws?.close(1000);
+    else this.ws?.terminate();
     this.handlers.closed(this, undefined);
   }
 
