@@ -175,6 +175,19 @@ describe('MD gateway: an exchange it cannot reach, or that is not Binance', { ti
     html.close();
   });
 
+  it('a subscribed symbol with no market data (a still market): state Idle, naming it', async () => {
+    const md = stack.md(['--idle-after', '1']);
+    await md.line(/exchangeInfo: \d+ instruments published/);
+    const s = await stack.subscriber('patient');
+    await s.send(`sub BTCUSDT ${MarketData.Quote}`);
+    const idle = await j.until('Idle', (x) => x.states.find((st) => st.state === BrokerState.Idle));
+    assert.equal(idle.message, 'no market data for over 1 s: BTCUSDT');
+    s.child.proc.kill('SIGTERM');
+    await j.until('Ready once nothing is subscribed', (x) => x.states.at(-1)?.state === BrokerState.Ready);
+    md.proc.kill('SIGTERM');
+    await md.exited;
+  });
+
   it('a refused connection: registered and ready anyway, DisConnected, one log line for a run of attempts, no crash', async () => {
     const port = await freePort();
     const md = stack.md(['--rest-url', `http://127.0.0.1:${port}`, '--stream-url', `ws://127.0.0.1:${port}`]);

@@ -37,13 +37,17 @@ function client(url: string, opts: WsOptions = OPTS): { ws: WsClient; seen: Seen
     ping: (p) => void seen.pings.push(p.toString()),
     close: (code, reason, error) => void (seen.closed = { code, reason, ...(error ? { error } : {}) }),
   });
+  closers.push(() => ws.terminate());
   return { ws, seen };
 }
 
 async function wsServer(): Promise<{ url: string; next: () => Promise<WebSocket> }> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((r) => wss.once('listening', () => r()));
-  closers.push(() => wss.close());
+  closers.push(() => {
+    for (const c of wss.clients) c.terminate();
+    wss.close();
+  });
   const sockets: WebSocket[] = [];
   wss.on('connection', (s) => sockets.push(s));
   return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/stream?streams=a`, next: () => waitFor('a connection', () => sockets.shift()) };
@@ -107,7 +111,7 @@ describe('WebSocket client', () => {
   it('refuses a server that is not a WebSocket endpoint, or does not prove it understood the key', async () => {
     const http = createHttp((_req, res) => res.writeHead(404).end('nope')).listen(0, '127.0.0.1');
     const fake = createTcp((s) => s.once('data', () => s.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: AAAA\r\n\r\n'))).listen(0, '127.0.0.1');
-    closers.push(() => http.close(), () => fake.close());
+    closers.push(() => http.closeAllConnections(), () => http.close(), () => fake.close());
     await new Promise((r) => setTimeout(r, 50));
     const a = client(`ws://127.0.0.1:${(http.address() as AddressInfo).port}/stream`);
     await waitFor('refused', () => a.seen.closed);
@@ -148,7 +152,12 @@ describe('WebSocket client', () => {
     const cert = readFileSync(join(dir, 'cert.pem'));
     const https = createHttps({ key: readFileSync(join(dir, 'key.pem')), cert }).listen(0, '127.0.0.1');
     const wss = new WebSocketServer({ server: https });
-    closers.push(() => wss.close(), () => https.close());
+    closers.push(() => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      https.closeAllConnections();
+      https.close();
+    });
     wss.on('connection', (s) => s.send('over tls'));
     await new Promise((r) => setTimeout(r, 50));
     const url = `wss://localhost:${(https.address() as AddressInfo).port}/stream`;
