@@ -198,3 +198,19 @@ describe('book sync (Binance Spot rule)', () => {
     assert.equal(s.book.asks.tickAt(0), 100_500_001);
   });
 });
+
+describe('book sync under a flood', () => {
+  it('keeps the newest diffs when too many wait for the snapshot, and syncs from a snapshot newer than the oldest kept', async () => {
+    const { MAX_BUFFERED } = await import('../../../src/gateway/binance/md/book-sync.js');
+    const ev = recorder();
+    const s = new BookSync('BTCUSDT', 1, ev);
+    const n = MAX_BUFFERED + 10;
+    for (let u = 1; u <= n; u++) s.onDiff(diff(u, u, [5, u]));
+    assert.deepEqual(ev.log, ['snapshot?0'], 'no restart, one request');
+    s.onSnapshot(0, { lastUpdateId: 5, bids: [5, 5], asks: [20, 1] });
+    assert.equal(ev.log.at(-1), 'snapshot?0', 'older than the oldest diff kept: fetched again');
+    s.onSnapshot(0, { lastUpdateId: n - 3, bids: [5, n - 3], asks: [20, 1] });
+    assert.equal(s.state, 'live');
+    assert.deepEqual([s.book.updateId, s.book.bids.qtyAt(0)], [n, n]);
+  });
+});

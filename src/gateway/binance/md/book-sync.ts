@@ -16,8 +16,8 @@
 import { BookError, OrderBook } from './book.js';
 import type { DepthDiff, DepthSnapshot } from './depth-json.js';
 
-/** Diffs buffered while a snapshot is on its way; more means the snapshot is hopelessly late. */
-export const MAX_BUFFERED = 10_000;
+/** Diffs buffered while a snapshot is on its way (Binance sends 10 a second per symbol: 100 min). */
+export const MAX_BUFFERED = 60_000;
 export const SNAPSHOT_LIMIT = 5000;
 
 export interface BookSyncEvents {
@@ -74,7 +74,9 @@ export class BookSync {
   /** A `depthUpdate` for this symbol. `diff` may be reused by the caller afterwards. */
   onDiff(diff: DepthDiff): void {
     if (this.state === 'buffering') {
-      if (this.buffer.length >= MAX_BUFFERED) this.restart(`more than ${MAX_BUFFERED} diffs arrived before the snapshot`);
+      // Too many waiting: forget the oldest half. A snapshot is newer than what is kept (then it
+      // applies) or older (then it is fetched again): either way the rule holds, no restart.
+      if (this.buffer.length >= MAX_BUFFERED) this.buffer = this.buffer.slice(MAX_BUFFERED / 2);
       this.buffer.push(copyDiff(diff));
       if (!this.snapshotAsked) {
         this.snapshotAsked = true;

@@ -9,7 +9,6 @@
  * one per `controlIntervalMs`: Binance closes a connection past 5 incoming messages a second, and
  * pongs and pings count, so 350 ms leaves room for both.
  */
-import { nowNs } from '../../../journal/clock.js';
 import type { Logger } from '../../../util/log.js';
 import { classifyMessage, MappingError } from './mapping.js';
 import { WsClient } from './ws-client.js';
@@ -32,7 +31,7 @@ const URL_BUDGET = 4000;
 export interface ConnectionHandlers {
   open(c: StreamConnection): void;
   /** The hot path: a frame read straight from its bytes; false sends it the general way (data). */
-  fast(c: StreamConnection, frame: Buffer, receivedAt: bigint): boolean;
+  fast(c: StreamConnection, buf: Buffer, start: number, end: number, receivedAt: bigint): boolean;
   data(c: StreamConnection, stream: string, data: unknown, receivedAt: bigint): void;
   /** Binance refused a control request (e.g. an unknown stream). */
   refused(c: StreamConnection, method: string, streams: string[], code: number, msg: string): void;
@@ -98,7 +97,7 @@ export class StreamConnection {
         this.timer = setInterval(() => this.tick(), Math.min(250, this.timing.controlIntervalMs));
         this.handlers.open(this);
       },
-      message: (data, binary) => this.onMessage(data, binary),
+      message: (buf, start, end, binary, at) => this.onMessage(buf, start, end, binary, at),
       ping: () => void (this.lastInbound = Date.now()),
       pong: () => void (this.lastInbound = Date.now()),
       close: (code, reason, error) => {
@@ -110,20 +109,19 @@ export class StreamConnection {
     });
   }
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
+  private onMessage(buf: Buffer, start: number, end: number, isBinary: boolean, receivedAt: bigint): void {
     if (this.closing) return;
-    const receivedAt = nowNs();
     this.lastInbound = Date.now();
     this.pinged = false;
     if (isBinary) return this.handlers.bad(this, 'binary frame', 'a binary frame on a JSON stream connection');
-    if (this.log.isLevelEnabled('trace')) this.log.trace(`<- [${this.id}] ${data.length > 2000 ? `${data.toString('utf8', 0, 2000)}...` : data.toString()}`);
-    if (this.handlers.fast(this, data, receivedAt)) {
+    if (this.log.isLevelEnabled('trace')) this.log.trace(`<- [${this.id}] ${buf.toString('utf8', start, Math.min(end, start + 2000))}${end - start > 2000 ? '...' : ''}`);
+    if (this.handlers.fast(this, buf, start, end, receivedAt)) {
       this.messages++;
       return;
     }
     let value: unknown;
     try {
-      value = JSON.parse(data.toString());
+      value = JSON.parse(buf.toString('utf8', start, end));
     } catch (err) {
       return this.handlers.bad(this, 'malformed JSON', `malformed JSON from the stream: ${(err as Error).message}`);
     }

@@ -31,7 +31,7 @@ export interface FeedOptions {
 export interface FeedEvents {
   data(stream: string, data: unknown, receivedAt: bigint): void;
   /** A frame's bytes, before they are parsed: true if taken (the hot path), else it comes as data(). */
-  fast?(frame: Buffer, receivedAt: bigint): boolean;
+  fast?(buf: Buffer, start: number, end: number, receivedAt: bigint): boolean;
   /** These streams flow again (a new connection, not a switch-over): books must start over. */
   up(streams: readonly string[]): void;
   /** These streams stopped (their connection dropped; none if it never opened): `cause`. */
@@ -118,9 +118,9 @@ export class Feed {
         this.scheduleRenewal(slot, c);
         if (slot.conn === c) this.opts.events.up([...c.streams]);
       },
-      fast: (c, frame, at) => {
+      fast: (c, buf, start, end, at) => {
         const fast = this.opts.events.fast;
-        if (!fast || !current(c) || !fast(frame, at)) return false;
+        if (!fast || !current(c) || !fast(buf, start, end, at)) return false;
         this.delivered(slot, c);
         return true;
       },

@@ -94,16 +94,16 @@ export class MarketData {
    * The hot path: a depth diff read from the frame's bytes (depth-scan.ts). False for any other
    * frame, or one it does not read: that one comes back parsed, through data().
    */
-  fast(frame: Buffer, receivedAt: bigint): boolean {
-    if (!hasAt(frame, 0, STREAM_PREFIX)) return false;
-    const from = STREAM_PREFIX.length;
+  fast(frame: Buffer, start: number, end: number, receivedAt: bigint): boolean {
+    if (!hasAt(frame, start, STREAM_PREFIX)) return false;
+    const from = start + STREAM_PREFIX.length;
     let to = from;
-    const limit = Math.min(frame.length, from + 64);
+    const limit = Math.min(end, from + 64);
     while (to < limit && frame[to] !== 34) to++;
     const entry = this.fastDepth.get(hashBytes(frame, from, to));
     if (!entry || entry.name.length !== to - from || !hasAt(frame, from, entry.name) || !hasAt(frame, to, DATA_PREFIX)) return false;
     const diff = this.diff;
-    if (!scanDepthUpdate(frame, to + DATA_PREFIX.length, frame.length, entry.symbol, diff)) return false;
+    if (!scanDepthUpdate(frame, to + DATA_PREFIX.length, end, entry.symbol, diff)) return false;
     diff.symbol = entry.sync.symbol;
     entry.last.seen = Date.now();
     entry.sync.onDiff(diff);

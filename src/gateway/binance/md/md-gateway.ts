@@ -89,7 +89,7 @@ class MdGateway {
       log,
       ...(opts.maxStreamsPerConnection ? { maxStreamsPerConnection: opts.maxStreamsPerConnection } : {}),
       events: {
-        fast: (frame, at) => this.market.fast(frame, at),
+        fast: (buf, start, end, at) => this.market.fast(buf, start, end, at),
         data: (stream, data, at) => this.market.data(stream, data, at),
         up: (streams) => {
           this.streamProblem = '';

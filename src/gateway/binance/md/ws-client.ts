@@ -13,19 +13,21 @@
  * - ping answered by a pong with the same payload; pong; close answered and reported with its
  *   code and reason; no extensions (none offered).
  *
- * A message is handed over as a Buffer that may point into the socket's chunk: valid during the
- * callback only (copy what you keep).
+ * A message is handed over as bytes [start, end) of a Buffer that may be the socket's chunk:
+ * valid during the callback only (copy what you keep), with the time its chunk arrived (journal
+ * ns, read once per chunk): no object is made per message.
  */
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { nowNs } from '../../../journal/clock.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const MAX_HEADER = 16 * 1024;
 
 export interface WsHandlers {
   open(): void;
-  message(data: Buffer, binary: boolean): void;
+  message(buf: Buffer, start: number, end: number, binary: boolean, receivedAt: bigint): void;
   ping?(payload: Buffer): void;
   pong?(payload: Buffer): void;
   /** The connection ended: `code` from the server's close frame (1006 when there was none), or an error. */
@@ -101,6 +103,7 @@ export class WsClient {
 
   /** Reads every whole frame of `chunk` (after what was left of the previous one). */
   private frames(chunk: Buffer): void {
+    const receivedAt = nowNs();
     let buf = chunk;
     if (this.pending) {
       buf = Buffer.concat([this.pending, chunk]);
@@ -129,22 +132,24 @@ export class WsClient {
       }
       if (length > this.opts.maxPayload) return this.protocolError(`a frame of ${length} bytes, more than ${this.opts.maxPayload}`, 1009);
       if (buf.length - at < head + length) break;
-      const payload = buf.subarray(at + head, at + head + length);
+      const start = at + head;
       at += head + length;
       if (opcode >= 0x8) {
         if (!fin || length > 125) return this.protocolError('a fragmented or long control frame');
-        this.control(opcode, payload);
-      } else this.data(opcode, fin, payload);
+        this.control(opcode, buf.subarray(start, at));
+      } else if (fin && (opcode === 0x1 || opcode === 0x2) && this.fragments.length === 0) {
+        this.on.message(buf, start, at, opcode === 0x2, receivedAt); // the usual case: a whole message in one frame
+      } else this.data(opcode, fin, buf.subarray(start, at), receivedAt);
     }
     if (at < buf.length && !this.ended) this.pending = Buffer.from(buf.subarray(at));
   }
 
-  private data(opcode: number, fin: boolean, payload: Buffer): void {
+  private data(opcode: number, fin: boolean, payload: Buffer, receivedAt: bigint): void {
     if (opcode === 0x0) {
       if (this.fragments.length === 0) return this.protocolError('a continuation frame without a message');
     } else if (opcode === 0x1 || opcode === 0x2) {
       if (this.fragments.length > 0) return this.protocolError('a new message inside a fragmented one');
-      if (fin) return this.on.message(payload, opcode === 0x2);
+      if (fin) return this.on.message(payload, 0, payload.length, opcode === 0x2, receivedAt);
       this.fragmentBinary = opcode === 0x2;
     } else return this.protocolError(`unknown opcode ${opcode}`);
     this.fragmentSize += payload.length;
@@ -154,7 +159,7 @@ export class WsClient {
     const whole = Buffer.concat(this.fragments, this.fragmentSize);
     this.fragments = [];
     this.fragmentSize = 0;
-    this.on.message(whole, this.fragmentBinary);
+    this.on.message(whole, 0, whole.length, this.fragmentBinary, receivedAt);
   }
 
   private control(opcode: number, payload: Buffer): void {
