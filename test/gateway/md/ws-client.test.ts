@@ -33,7 +33,7 @@ function client(url: string, opts: WsOptions = OPTS): { ws: WsClient; seen: Seen
   const seen: Seen = { opened: false, messages: [], pings: [] };
   const ws = new WsClient(url, opts, {
     open: () => void (seen.opened = true),
-    message: (data, binary) => void seen.messages.push(binary ? `binary:${data.toString('hex')}` : data.toString()),
+    message: (buf, start, end, binary) => void seen.messages.push(binary ? `binary:${buf.toString('hex', start, end)}` : buf.toString('utf8', start, end)),
     ping: (p) => void seen.pings.push(p.toString()),
     close: (code, reason, error) => void (seen.closed = { code, reason, ...(error ? { error } : {}) }),
   });
