@@ -123,14 +123,20 @@ export function buildProgram(): Command {
       });
   }
 
-  command('md', FOR_PROCESS)
-    .description('run a market-data gateway (no exchange adapter in this build yet: it registers and stops in order)')
+  const md = command('md', FOR_PROCESS)
+    .description('run a market-data gateway: binance (quotes, books, trades, bars, tickers, instruments into the journal, for what processes subscribe to)')
     .requiredOption('-s, --source <source>', 'exchange source, e.g. binance')
-    .action(async (opts: { source: string }, cmd: Command) => {
+    .option('--preset <name>', 'where to connect: production, testnet, sim, sim:<port> or sim:<host>:<port> (default: the URLs of the account with receive_md, else env KF_BINANCE_PRESET, else production)')
+    .option('--rest-url <url>', "REST base URL, replacing the preset's (env KF_BINANCE_REST_URL)")
+    .option('--stream-url <url>', "market streams base URL, replacing the preset's (env KF_BINANCE_STREAM_URL)");
+  addNumberOption(md, '--idle-after <seconds>', 'state Idle when a subscribed symbol has no market data this long', { min: 1, max: 86_400, unit: 'seconds' }, 60).action(
+    async (opts: { source: string; preset?: string; restUrl?: string; streamUrl?: string; idleAfter: number }, cmd: Command) => {
       const location = locationOrError(() => Locations.md(opts.source));
-      const { gatewayHooks } = await import('../gateway/gateway-process.js');
-      await runProcess(cmd, location, `md_${opts.source}`, 'loop', () => gatewayHooks('md', opts.source));
-    });
+      const { mdHooks } = await import('../gateway/gateway-process.js');
+      const { preset, restUrl, streamUrl } = opts;
+      await runProcess(cmd, location, `md_${opts.source}`, 'loop', () => mdHooks(globals(cmd).home, opts.source, { preset, restUrl, streamUrl, idleMs: opts.idleAfter * 1000 }));
+    },
+  );
 
   command('td', FOR_PROCESS)
     .description('run a trading gateway for one account: orders from the journal to the exchange, order updates, fills and balances back')
@@ -138,8 +144,8 @@ export function buildProgram(): Command {
     .requiredOption('-a, --account <account>', 'account name, e.g. my_account (add it first: kfc account -s binance add)')
     .action(async (opts: { source: string; account: string }, cmd: Command) => {
       const location = locationOrError(() => Locations.td(opts.source, opts.account));
-      const { gatewayHooks } = await import('../gateway/gateway-process.js');
-      await runProcess(cmd, location, `td_${opts.source}_${opts.account}`, 'loop', () => gatewayHooks('td', opts.source, opts.account, globals(cmd).home));
+      const { tdHooks } = await import('../gateway/gateway-process.js');
+      await runProcess(cmd, location, `td_${opts.source}_${opts.account}`, 'loop', () => tdHooks(globals(cmd).home, opts.source, opts.account));
     });
 
   command('strategy', FOR_PROCESS)

@@ -66,7 +66,8 @@ export const brokerStateName = names(BrokerState);
 export const OrderActionFlag = { Cancel: 0 } as const;
 export type OrderActionFlag = (typeof OrderActionFlag)[keyof typeof OrderActionFlag];
 
-export const InstrumentStatus = { Trading: 0, Halted: 1, Break: 2 } as const;
+/** Binance's symbol status (enums.md): TRADING, HALT, BREAK, END_OF_DAY, CANCEL_ONLY. */
+export const InstrumentStatus = { Trading: 0, Halted: 1, Break: 2, EndOfDay: 3, CancelOnly: 4 } as const;
 export type InstrumentStatus = (typeof InstrumentStatus)[keyof typeof InstrumentStatus];
 
 /**

@@ -143,8 +143,38 @@ export const Instrument = defineLayout('Instrument', [
   ['max_notional', 'decimal'],
   ['apply_min_to_market', 'bool'],
   ['apply_max_to_market', 'bool'],
-  /** MAX_NUM_ORDERS: open orders per account on the symbol (0: no limit given). */
+  // The other symbol filters of Binance's filters.md, so the ledger can check any of them; 0
+  // where the exchange sets no such filter.
+  /** NOTIONAL (or legacy MIN_NOTIONAL): minutes of the average price used for MARKET orders. */
+  ['notional_avg_price_mins', 'u32'],
+  /** MARKET_LOT_SIZE */
+  ['market_min_qty', 'decimal'],
+  ['market_max_qty', 'decimal'],
+  ['market_step_size', 'decimal'],
+  /** PERCENT_PRICE */
+  ['multiplier_up', 'decimal'],
+  ['multiplier_down', 'decimal'],
+  /** PERCENT_PRICE_BY_SIDE */
+  ['bid_multiplier_up', 'decimal'],
+  ['bid_multiplier_down', 'decimal'],
+  ['ask_multiplier_up', 'decimal'],
+  ['ask_multiplier_down', 'decimal'],
+  /** PERCENT_PRICE or PERCENT_PRICE_BY_SIDE: minutes of the average price. */
+  ['percent_price_avg_price_mins', 'u32'],
+  /** MAX_POSITION */
+  ['max_position', 'decimal'],
+  /** ICEBERG_PARTS, MAX_NUM_ORDERS, MAX_NUM_ALGO_ORDERS, MAX_NUM_ICEBERG_ORDERS, MAX_NUM_ORDER_AMENDS, MAX_NUM_ORDER_LISTS */
+  ['iceberg_parts', 'u32'],
   ['max_num_orders', 'u32'],
+  ['max_num_algo_orders', 'u32'],
+  ['max_num_iceberg_orders', 'u32'],
+  ['max_num_order_amends', 'u32'],
+  ['max_num_order_lists', 'u32'],
+  /** TRAILING_DELTA (basis points) */
+  ['min_trailing_above_delta', 'u32'],
+  ['max_trailing_above_delta', 'u32'],
+  ['min_trailing_below_delta', 'u32'],
+  ['max_trailing_below_delta', 'u32'],
 ] as const);
 
 export const OrderInput = defineLayout('OrderInput', [

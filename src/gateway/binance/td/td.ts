@@ -18,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { nowNs } from '../../../journal/clock.js';
 import { Locations } from '../../../journal/location.js';
 import { BrokerState, brokerStateName, isFinalStatus, OrderStatus } from '../../../model/enums.js';
-import { BrokerStateUpdate, MsgType, Order, OrderAction, OrderInput, Trade } from '../../../model/events.js';
+import { BrokerStateUpdate, Instrument, MsgType, Order, OrderAction, OrderInput, Trade } from '../../../model/events.js';
 import type { ServiceContext, ServiceHooks } from '../../../runtime/service.js';
 import { credentialsOf, endpointsOf, type AccountRow } from '../../../config/account-config.js';
 import { BinanceApiError, RateLimited, Unreachable } from '../common/errors.js';
@@ -26,6 +26,7 @@ import { BinanceRest } from '../common/rest.js';
 import type { Credentials } from '../common/credentials.js';
 import { Reads, restOrders, wsOrders, type OrderChannel } from './channels.js';
 import { MappingError, parseAccountPosition, parseExecutionReport } from './mapping.js';
+import { mapExchangeInfo } from '../md/instruments.js';
 import { reconcileAll, writeAssets, type ReconcileDeps } from './reconcile.js';
 import { replay } from './replay.js';
 import { OrderTracker } from './tracker.js';
@@ -179,12 +180,13 @@ export class BinanceTd {
     if (ban?.status === 418) throw new RateLimited(`banned by Binance until ${new Date(ban.until).toISOString()}`, 418, ban.until, -1003);
     await this.rest.syncTime();
     this.setState(BrokerState.Connected, `clock offset ${this.rest.offsetMs} ms`);
-    const info = await this.reads.get<{ rateLimits?: { rateLimitType: string; interval: string; intervalNum: number; limit: number }[] }>('/api/v3/exchangeInfo', {}, false);
-    for (const l of info.rateLimits ?? []) {
+    const info = await this.reads.get<{ rateLimits?: { rateLimitType: string; interval: string; intervalNum: number; limit: number }[] } | undefined>('/api/v3/exchangeInfo', {}, false);
+    for (const l of info?.rateLimits ?? []) {
       if (l.rateLimitType === 'REQUEST_WEIGHT' && l.interval === 'MINUTE' && l.intervalNum === 1) this.rest.limits.weightPerMinute = l.limit;
       if (l.rateLimitType === 'ORDERS' && l.interval === 'SECOND' && l.intervalNum === 10) this.rest.limits.ordersPer10s = l.limit;
       if (l.rateLimitType === 'ORDERS' && l.interval === 'DAY') this.rest.limits.ordersPerDay = l.limit;
     }
+    this.publishInstruments(info);
     const account = await this.rest.call<{ canTrade?: boolean }>('GET', '/api/v3/account', { omitZeroBalances: 'true' }, { signed: true });
     if (account.canTrade === false) throw new BinanceApiError(-2015, 'the API key may not trade (canTrade is false)', 200);
     this.setState(BrokerState.LoggedIn, `${this.credentials.keyType} key accepted`);
@@ -209,6 +211,23 @@ export class BinanceTd {
     for (const t of this.tracker.live()) if (t.cancelWanted !== undefined && t.order.ex_order_id !== '') this.entry.sendCancel(t, t.cancelWanted, nowNs());
     if (this.session !== session) throw new Unreachable('the WS API session closed during reconciliation');
     this.setState(BrokerState.Ready, '');
+  }
+
+  /**
+   * The symbols' filters, for the ledger's pre-trade checks (tick, lot, notional, max orders) of
+   * this account's orders: every symbol at each connection (the exchange may change a filter while
+   * the TD is away; the ledger keeps the latest).
+   */
+  private publishInstruments(info: unknown): void {
+    let mapped;
+    try {
+      mapped = mapExchangeInfo(info);
+    } catch (err) {
+      throw new Unreachable(`exchangeInfo: ${(err as Error).message}`);
+    }
+    for (const i of mapped.instruments) this.ctx.journal.write(MsgType.Instrument, Instrument, i);
+    const skipped = mapped.skipped.length ? `; skipped ${mapped.skipped.length} (${mapped.skipped[0]!.symbol}: ${mapped.skipped[0]!.reason})` : '';
+    this.ctx.log.info(`td ${this.what}: ${mapped.instruments.length} instruments published${skipped}`);
   }
 
   /** A 418: trading stops until the ban ends (the connection loop waits it out, then reconnects and reconciles). */

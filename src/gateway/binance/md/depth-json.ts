@@ -1,0 +1,80 @@
+/**
+ * Binance's order-book messages, parsed for the book (book.ts): the `depthUpdate` diff of
+ * `<s>@depth@100ms` and the `GET /api/v3/depth` snapshot. Pure functions; levels come out as flat
+ * arrays [price, qty, price, qty, ...] of fixed-point units (fixed.ts), filled into arrays the
+ * caller reuses, so a diff costs no allocation beyond JSON.parse's.
+ */
+import { FixedError, parseFixed } from './fixed.js';
+import { MappingError, int, record, symbolOf } from './mapping.js';
+
+export interface DepthDiff {
+  symbol: string;
+  /** E, exchange ms. */
+  eventTime: number;
+  /** U and u: the first and last update ids in the event. */
+  first: number;
+  last: number;
+  bids: number[];
+  asks: number[];
+}
+
+export interface DepthSnapshot {
+  lastUpdateId: number;
+  bids: number[];
+  asks: number[];
+}
+
+/** More levels than this in one message is not Binance (snapshots stop at 5000). */
+export const MAX_LEVELS = 5000;
+
+export function emptyDiff(): DepthDiff {
+  return { symbol: '', eventTime: 0, first: 0, last: 0, bids: [], asks: [] };
+}
+
+/** `[[price, qty], ...]` into `into` (emptied first). Prices > 0, quantities >= 0 (0 removes). */
+function levels(value: unknown, into: number[], kind: string, side: string): void {
+  into.length = 0;
+  if (!Array.isArray(value)) throw new MappingError(kind, `${kind}: ${side} must be an array of [price, qty]`);
+  if (value.length > MAX_LEVELS) throw new MappingError(kind, `${kind}: ${side} has ${value.length} levels, more than ${MAX_LEVELS}`);
+  for (let i = 0; i < value.length; i++) {
+    const level = value[i];
+    if (!Array.isArray(level) || level.length < 2 || typeof level[0] !== 'string' || typeof level[1] !== 'string') {
+      throw new MappingError(kind, `${kind}: ${side}[${i}] must be [price, qty] as decimal strings`);
+    }
+    let price: number;
+    let qty: number;
+    try {
+      price = parseFixed(level[0]);
+      qty = parseFixed(level[1]);
+    } catch (err) {
+      throw new MappingError(kind, `${kind}: ${side}[${i}]: ${(err as FixedError).message}`);
+    }
+    if (price <= 0 || qty < 0) throw new MappingError(kind, `${kind}: ${side}[${i}] has price ${level[0]} and qty ${level[1]}: a price must be > 0, a qty >= 0`);
+    into.push(price, qty);
+  }
+}
+
+/** A `depthUpdate` event (the `data` of `<s>@depth@100ms`). */
+export function parseDepthDiff(data: unknown, out: DepthDiff = emptyDiff()): DepthDiff {
+  const k = 'depthUpdate';
+  const o = record(data, k);
+  if (o.e !== k) throw new MappingError(k, `${k}: field e must be "${k}"`);
+  out.symbol = symbolOf(o, 's', k);
+  out.eventTime = int(o, 'E', k);
+  out.first = int(o, 'U', k);
+  out.last = int(o, 'u', k);
+  if (out.first > out.last) throw new MappingError(k, `${k}: U ${out.first} is after u ${out.last}`);
+  levels(o.b, out.bids, k, 'b');
+  levels(o.a, out.asks, k, 'a');
+  return out;
+}
+
+/** The answer of `GET /api/v3/depth`. */
+export function parseDepthSnapshot(body: unknown): DepthSnapshot {
+  const k = 'depth snapshot';
+  const o = record(body, k);
+  const snapshot: DepthSnapshot = { lastUpdateId: int(o, 'lastUpdateId', k), bids: [], asks: [] };
+  levels(o.bids, snapshot.bids, k, 'bids');
+  levels(o.asks, snapshot.asks, k, 'asks');
+  return snapshot;
+}
