@@ -399,7 +399,8 @@ export class Books {
     const accountId = accountIdOf(t.source, t.account);
     const instrument = this.instrument(t.exchange, t.symbol);
     const position = strategy.position(accountId, t.symbol);
-    const quote = t.amount > 0n ? t.amount : mul(t.price, t.volume, 'half-even');
+    // The exchange's quote amount; without one, price x volume rounded down, as Binance settles.
+    const quote = t.amount > 0n ? t.amount : mul(t.price, t.volume, 'down');
     const base = instrument?.baseAsset;
     const quoteAsset = instrument?.quoteAsset;
     const baseFee = t.commission_asset === base ? t.commission : ZERO;

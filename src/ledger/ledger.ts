@@ -28,6 +28,7 @@ import {
   TradingStateUpdate,
   type LedgerCommandEvent,
   type OrderActionEvent,
+  type OrderEvent,
   type OrderInputEvent,
   type TradeEvent,
 } from '../model/events.js';
@@ -52,6 +53,9 @@ export interface LedgerOptions {
 
 const seqOf = (orderId: bigint) => orderId & 0xffffffffn;
 const RECENT_TRADES = 200;
+const RECENT_REFUSALS = 100;
+
+type Refused = Pick<OrderEvent, 'order_id' | 'symbol' | 'exchange' | 'source' | 'account' | 'side' | 'price_type' | 'price' | 'volume' | 'quote_volume' | 'insert_time' | 'update_time' | 'error_msg'>;
 
 export interface RecentTrade {
   trade: TradeEvent;
@@ -71,6 +75,8 @@ export class Ledger {
   private nextActionSeq = 1n;
   /** The last fills, newest last (for the API; formatted only when shown). */
   readonly recentTrades: RecentTrade[] = [];
+  /** The last orders the ledger refused, newest last (for the API: why an order did not go out). */
+  readonly recentRefusals: OrderView[] = [];
 
   constructor(private readonly opts: LedgerOptions) {}
 
@@ -104,7 +110,9 @@ export class Ledger {
     this.replaying = false;
     const now = this.opts.now();
     for (const { input, gen } of this.pendingInputs.values()) {
-      this.opts.outbox.reject(input, { code: Denial.LedgerRestarted, message: 'the ledger restarted before deciding on this order: it was not sent; send it again' }, gen, now);
+      const message = 'the ledger restarted before deciding on this order: it was not sent; send it again';
+      this.opts.outbox.reject(input, { code: Denial.LedgerRestarted, message }, gen, now);
+      this.recordRefusal({ ...input, update_time: now, error_msg: message });
       this.decided(input.order_id);
     }
     this.pendingInputs.clear();
@@ -113,6 +121,30 @@ export class Ledger {
     for (const [gen, command] of this.pendingCommands) this.command(command, gen);
     this.pendingCommands.clear();
     this.opts.onChange?.();
+  }
+
+  private recordRefusal(o: Refused): void {
+    this.recentRefusals.push({
+      orderId: o.order_id,
+      strategyUid: ownerOf(o.order_id),
+      accountId: accountIdOf(o.source, o.account),
+      source: o.source,
+      account: o.account,
+      symbol: o.symbol,
+      exchange: o.exchange,
+      side: o.side,
+      priceType: o.price_type,
+      price: o.price,
+      volume: o.volume,
+      quoteVolume: o.quote_volume,
+      volumeTraded: ZERO,
+      amountTraded: ZERO,
+      status: OrderStatus.Error,
+      errorMsg: o.error_msg,
+      insertTime: o.insert_time,
+      updateTime: o.update_time,
+    });
+    if (this.recentRefusals.length > RECENT_REFUSALS * 2) this.recentRefusals.splice(0, this.recentRefusals.length - RECENT_REFUSALS);
   }
 
   private decided(orderId: bigint): void {
@@ -137,6 +169,7 @@ export class Ledger {
         if (o.status === OrderStatus.Error) {
           this.pendingInputs.delete(o.order_id);
           this.decided(o.order_id);
+          this.recordRefusal(o);
         }
         return;
       }
@@ -269,6 +302,8 @@ export class Ledger {
     this.decided(input.order_id);
     if (denied) {
       this.opts.outbox.reject(input, denied, trigger, now);
+      this.recordRefusal({ ...input, update_time: now, error_msg: denied.message });
+      this.opts.onChange?.();
       return denied;
     }
     this.books.onRouted(input, strategyUid, now);

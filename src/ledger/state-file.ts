@@ -108,8 +108,8 @@ export function ledgerState(ledger: Ledger): unknown {
       ),
       otherFees: Object.fromEntries([...s.otherFees].map(([asset, fee]) => [asset, amount(fee)])),
     })),
-    // Open orders, and the last finished ones: bounded, whatever the session's length.
-    orders: [...openAndRecent(books.orders.values(), RECENT_FINISHED)].map((o) => ({
+    // Open orders, the last finished ones and the last refused: bounded, whatever the session's length.
+    orders: [...openAndRecent(books.orders.values(), RECENT_FINISHED), ...ledger.recentRefusals.slice(-RECENT_FINISHED)].map((o) => ({
         orderId: o.orderId.toString(),
         strategy: strategyName(o.strategyUid),
         account: o.accountId,

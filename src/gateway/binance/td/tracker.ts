@@ -205,6 +205,7 @@ export class OrderTracker {
     tr.account = this.account;
     tr.price = fill.price;
     tr.volume = fill.qty;
+    tr.amount = fill.quote; // the exchange's figure: the ledger's positions settle on it
     tr.commission = fill.commission;
     tr.commission_asset = fill.commissionAsset;
     tr.side = t.order.side;
