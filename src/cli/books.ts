@@ -9,9 +9,9 @@ interface Books {
 }
 
 /** Trailing zeros off, for reading: "0.10000000" -> "0.1". */
-const trim = (x: string | null) => (x === null ? '-' : x.includes('.') ? x.replace(/\.?0+$/, '') : x);
+export const trim = (x: string | null) => (x === null ? '-' : x.includes('.') ? x.replace(/\.?0+$/, '') : x);
 
-function table(rows: string[][], right: number[] = []): string {
+export function table(rows: string[][], right: number[] = []): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (right.includes(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
 }

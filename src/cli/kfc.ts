@@ -9,7 +9,9 @@
 import { mkdirSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { Locations, logDir, resolveHome, type Location } from '../journal/location.js';
+import type { HistoryTable } from '../ledger/history-db.js';
 import type { ServiceHooks } from '../runtime/service.js';
+import type { HistoryOptions } from './history.js';
 import { createLogger, isLogLevel, LOG_LEVELS, setLogger, type Logger, type LogLevel } from '../util/log.js';
 import { runCli, UserError } from './errors.js';
 import { addNumberOption, masterEndpoint, PORT, SECONDS, sharedValues, withShared } from './options.js';
@@ -122,6 +124,23 @@ export function buildProgram(): Command {
         process.stdout.write(`${answer}\n`);
       });
   }
+
+  const history = withShared(ledger.command('history'), ['home'])
+    .description('the ledger\'s history (SQLite): orders, trades, assets (balance changes) or positions, newest last')
+    .argument('<what>', 'orders, trades, assets or positions')
+    .option('--strategy <name>', 'only this strategy')
+    .option('--account <account>', 'only this account, as <source>_<account>')
+    .option('--symbol <symbol>', 'only this symbol')
+    .option('--since <time>', 'from this time on: ISO (2026-11-29T08:00:00Z), ns since the epoch, or now-1h')
+    .option('--json', 'print JSON instead of a table');
+  addNumberOption(history, '--limit <rows>', 'at most this many rows (the newest)', { min: 1, max: 1_000_000, unit: 'rows' }, 50).action(
+    async (what: string, opts: HistoryOptions, cmd: Command) => {
+      const tables = ['orders', 'trades', 'assets', 'positions'];
+      if (!tables.includes(what)) throw new UserError(`unknown history "${what}": use one of ${tables.join(', ')}`, 2);
+      const { printHistory } = await import('./history.js');
+      process.stdout.write(printHistory(globals(cmd).home, what as HistoryTable, opts) + '\n');
+    },
+  );
 
   const md = command('md', FOR_PROCESS)
     .description('run a market-data gateway: binance (quotes, books, trades, bars, tickers, instruments into the journal, for what processes subscribe to)')

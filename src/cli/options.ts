@@ -74,11 +74,11 @@ export interface SharedValues {
   host?: string;
 }
 
-/** The shared options as given to `cmd` or, failing that, to the program before it. */
+/** The shared options as given to `cmd` or, failing that, to the commands before it (`kfc -H x ledger halt`). */
 export function sharedValues(cmd: Command): SharedValues {
-  const own = cmd.opts<SharedValues>();
-  const global = cmd.parent?.opts<SharedValues>() ?? {};
-  const pick = <K extends keyof SharedValues>(k: K) => own[k] ?? global[k];
+  const chain: SharedValues[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) chain.push(c.opts<SharedValues>());
+  const pick = <K extends keyof SharedValues>(k: K) => chain.find((o) => o[k] !== undefined)?.[k];
   return { home: pick('home'), logLevel: pick('logLevel'), lowLatency: pick('lowLatency'), port: pick('port'), host: pick('host') };
 }
 

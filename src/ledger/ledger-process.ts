@@ -6,13 +6,15 @@
  * ledger, the master's commands to the ledger, its own), replays them to now to rebuild its books
  * (ledger.ts), then runs live on its event loop (futex: journal-driven), joining the journals of
  * processes as they register. It writes the books as JSON for the master's API (state-file.ts),
- * re-reads its risk settings when they change, and stops in the services phase.
+ * re-reads its risk settings when they change, keeps a child process writing the history to SQLite
+ * (history-writer.ts), and stops in the services phase.
  */
 import { discoverJournals } from '../journal/discover.js';
 import { nowNs } from '../journal/clock.js';
 import { parseLocation, type Location } from '../journal/location.js';
 import { JournalWriter } from '../journal/writer.js';
 import type { ServiceContext, ServiceHooks } from '../runtime/service.js';
+import { HistoryChild } from './history-child.js';
 import { Ledger } from './ledger.js';
 import { Outbox } from './outbox.js';
 import { RiskSettingsFile } from './settings.js';
@@ -31,6 +33,7 @@ export function ledgerHooks(): ServiceHooks {
   let ledger: Ledger | undefined;
   let outbox: Outbox | undefined;
   let stateFile: StateFile | undefined;
+  let history: HistoryChild | undefined;
 
   const follow = (ctx: ServiceContext, location: Location) => {
     const dest = ledgerReadPart(location, ctx.location.uid);
@@ -73,6 +76,9 @@ export function ledgerHooks(): ServiceHooks {
       ledger.endReplay();
       log.info(`ledger: replayed ${replayed} frames from ${ctx.reader.journals.length} journals in ${(performance.now() - started).toFixed(0)} ms; ${ledger.books.accounts.size} accounts, ${ledger.books.strategies.size} strategies, ${ledger.halts.list().length} halts`);
       stateFile.flush(true);
+      // Orders, fills, balances and positions into SQLite, by a child process (history-writer.ts).
+      history = new HistoryChild(home, log);
+      history.start();
 
       ctx.loop.onFrame((f) => ledger!.onFrame(f));
       ctx.loop.addInterval(200_000_000n, () => stateFile!.flush());
@@ -97,8 +103,9 @@ export function ledgerHooks(): ServiceHooks {
       if (location.category !== 'system') ctx.log.info(`ledger: ${p.location} ${change === 'register' ? 'joined' : 'left'}`);
     },
 
-    stop(ctx) {
+    async stop(ctx) {
       stateFile?.flush(true);
+      await history?.stop();
       outbox?.close();
       const b = ledger?.books;
       ctx.log.info(`ledger: final state written (${b?.accounts.size ?? 0} accounts, ${b?.strategies.size ?? 0} strategies)`);

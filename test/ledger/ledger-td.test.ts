@@ -6,9 +6,10 @@
  * books; a halt with --cancel cancels at the exchange and survives a restart.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describe, it } from 'node:test';
+import { historyDbPath } from '../../src/ledger/history-db.js';
 import { riskSettingsPath } from '../../src/ledger/settings.js';
 import { parseDecimal as d } from '../../src/model/decimal.js';
 import { runFixture } from '../fixtures/child.js';
@@ -99,5 +100,26 @@ describe('ledger with a real TD on kfc sim', { timeout: 240_000 }, () => {
     await waitFor('the ledger\'s balances still equal GET /account', async () => JSON.stringify(ledgerBalances(await apiBooks(stack), 'binance_acct')) === JSON.stringify(await exchangeBalances(stack, ACCT)));
     assert.equal((await kfcRun(['shutdown'], stack.env)).status, 0);
     for (const p of [s1, td, ledger]) assert.equal((await p.exited).code, 0, p.stderr().slice(-500));
+
+    // The history in SQLite (written by the ledger's child, across its restarts): the fill, the refusal, the balances.
+    assert.equal(statSync(historyDbPath(stack.home)).mode & 0o777, 0o600);
+    const history = async (what: string, ...args: string[]) => {
+      const r = await kfcRun(['ledger', 'history', what, '--json', ...args], stack.env);
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as Record<string, string>[];
+    };
+    const trades = await history('trades', '--strategy', 's1');
+    assert.deepEqual(trades.map((t) => [t.order_id, t.side, t.price, t.volume, t.amount, t.commission, t.commission_asset]), [[buy, 'Buy', '60000.00000000', '0.01000000', '600.00000000', '0.00001000', 'BTC']]);
+    const orders = await history('orders', '--account', 'binance_acct');
+    assert.deepEqual(orders.find((o) => o.order_id === buy)?.status, 'Filled');
+    assert.match(orders.find((o) => o.order_id === big)?.error ?? '', /^insufficient balance/);
+    assert.equal(orders.find((o) => o.order_id === first)?.status, 'Cancelled');
+    const assets = await history('assets', '--account', 'binance_acct', '--limit', '1000');
+    assert.ok(assets.some((a) => a.asset === 'BTC' && a.free === '2.00999000'), 'the balance after the fill');
+    const table = await kfcRun(['ledger', 'history', 'trades'], stack.env);
+    assert.match(table.stdout, /^time\s+strategy\s+account\s+symbol\s+side\s+price/);
+    const bad = await kfcRun(['ledger', 'history', 'fills'], stack.env);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^kfc: unknown history "fills": use one of orders, trades, assets, positions\n$/);
   });
 });
