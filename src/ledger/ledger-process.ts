@@ -29,15 +29,18 @@ export function ledgerReadPart(location: Location, ledgerUid: number): number | 
   return undefined;
 }
 
+/** How far back a restarting ledger reads the MD journals (for the last quote of each symbol). */
+const MARKS_REPLAY_NS = 10n * 60n * 1_000_000_000n;
+
 export function ledgerHooks(): ServiceHooks {
   let ledger: Ledger | undefined;
   let outbox: Outbox | undefined;
   let stateFile: StateFile | undefined;
   let history: HistoryChild | undefined;
 
-  const follow = (ctx: ServiceContext, location: Location) => {
+  const follow = (ctx: ServiceContext, location: Location, from = 0n) => {
     const dest = ledgerReadPart(location, ctx.location.uid);
-    if (dest !== undefined) ctx.reader.join(location, dest);
+    if (dest !== undefined) ctx.reader.join(location, dest, from);
   };
 
   return {
@@ -51,12 +54,15 @@ export function ledgerHooks(): ServiceHooks {
       ledger = new Ledger({ ledgerUid: ctx.location.uid, outbox, limits: (s, a) => settings.limitsFor(s, a), log, now: nowNs, onChange: () => stateFile?.changed() });
 
       // Everything that was written before now: on disk (a process may have left), and registered.
+      // Market data only from the last minutes: the books take marks from it, and a day of quotes
+      // would make a restart slow for nothing (orders, fills and balances are read from the start).
+      const marksFrom = nowNs() - MARKS_REPLAY_NS;
       const own: number[] = [];
       for (const { location, dest } of discoverJournals(home)) {
         if (location.uid === ctx.location.uid) {
           ctx.reader.join(location, dest);
           own.push(dest);
-        } else follow(ctx, location);
+        } else follow(ctx, location, location.category === 'md' ? marksFrom : 0n);
       }
       for (const p of ctx.master.registry) {
         try {

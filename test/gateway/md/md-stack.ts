@@ -12,6 +12,7 @@ import { kfcProcess, type KfcEnv } from '../../fixtures/kfc.js';
 import { freePort, waitFor } from '../../helpers.js';
 import { Locations } from '../../../src/journal/location.js';
 import { JournalReader } from '../../../src/journal/reader.js';
+import { BookState } from '../../../src/model/enums.js';
 import { BrokerStateUpdate, Depth, Instrument, MsgType, Quote, SubscribeError, Transaction, Bar, Ticker } from '../../../src/model/events.js';
 import type { BarEvent, BrokerStateEvent, DepthEvent, InstrumentEvent, QuoteEvent, TickerEvent, TransactionEvent } from '../../../src/model/events.js';
 import type { SubscribeErrorEvent } from '../../../src/model/events.js';
@@ -154,6 +155,23 @@ export class MdJournal {
   /** Waits until `condition` holds on what was read so far. */
   async until<T>(what: string, condition: (j: this) => T, timeoutMs = 30_000): Promise<NonNullable<T>> {
     return waitFor(what, () => condition(this.poll()), timeoutMs);
+  }
+
+  /**
+   * Waits until the book of `symbol` has applied a diff that lies wholly after its last snapshot
+   * (the id in the gateway's latest "in sync at update N" line). Before that, a sequence gap that
+   * the sim injects into the first diff (skip-depth) cannot be seen: the update it claims to have
+   * skipped is inside the snapshot, and the gateway rightly carries on.
+   */
+  async untilPastSnapshot(symbol: string, lines: () => string[]): Promise<void> {
+    const re = new RegExp(`book ${symbol}: in sync at update (\\d+)`);
+    await this.until(`a diff of ${symbol} after its snapshot`, () => {
+      const synced = lines().findLast((l) => re.test(l));
+      if (synced === undefined) return undefined;
+      const id = BigInt(re.exec(synced)![1]!);
+      const last = this.lastDepth(symbol);
+      return last?.state === BookState.Live && last.first_update_id > id ? true : undefined;
+    });
   }
 
   lastDepth(symbol: string): DepthEvent | undefined {
