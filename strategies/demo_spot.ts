@@ -4,7 +4,7 @@
  * quotes so that takers trade with it, moves them when the mid moves, leans against what it holds
  * (no more bids once long, no more asks once short) and never quotes what it cannot pay for.
  */
-import type { BookView, Context, Decimal, OrderEvent, QuoteEvent, TradeEvent } from '../src/strategy/api.js';
+import type { BookView, Context, Decimal, DepthEvent, OrderEvent, QuoteEvent, TradeEvent } from '../src/strategy/api.js';
 
 const SOURCE = 'binance';
 const ACCOUNT = 'my_account';
@@ -36,9 +36,20 @@ export function postStart(ctx: Context): void {
   ctx.log.info(`demo_spot: running; USDT ${ctx.fmt(book.balances.get('USDT')?.free ?? 0n)}, BTC ${ctx.fmt(book.balances.get('BTC')?.free ?? 0n)}`);
   // Every 5 s, a line on what it holds and has made.
   ctx.addTimeInterval(5000, (c) => {
-    const p = c.getBook(ACCOUNT, SOURCE).positions.get(SYMBOL);
-    c.log.info(`demo_spot: ${fills} fills; position ${c.fmt(p?.volume ?? 0n)} BTC, realized ${c.fmt(p?.realizedPnl ?? 0n)} USDT, unrealized ${c.fmt(p?.unrealizedPnl ?? 0n)} USDT`);
+    const b = c.getBook(ACCOUNT, SOURCE);
+    const p = b.positions.get(SYMBOL);
+    const balances = [...b.balances].map(([asset, x]) => `${asset} ${c.fmt(x.free)}/${c.fmt(x.locked)}`).join(', ');
+    c.log.info(`demo_spot: ${fills} fills; position ${c.fmt(p?.volume ?? 0n)} BTC, realized ${c.fmt(p?.realizedPnl ?? 0n)} USDT, unrealized ${c.fmt(p?.unrealizedPnl ?? 0n)} USDT; free/locked ${balances}`);
   });
+}
+
+let sawBook = false;
+
+/** The order book is not needed to quote; the first one is shown, to see the depth stream work. */
+export function onDepth(ctx: Context, d: DepthEvent): void {
+  if (sawBook || d.symbol !== SYMBOL || d.bid_levels === 0 || d.ask_levels === 0) return;
+  sawBook = true;
+  ctx.log.info(`demo_spot: first ${SYMBOL} book: ${d.bid_levels} bids from ${ctx.fmt(d.bid_price[0]!)}, ${d.ask_levels} asks from ${ctx.fmt(d.ask_price[0]!)}`);
 }
 
 export function onQuote(ctx: Context, q: QuoteEvent): void {

@@ -14,7 +14,7 @@ import type { ServiceHooks } from '../runtime/service.js';
 import type { HistoryOptions } from './history.js';
 import { createLogger, isLogLevel, LOG_LEVELS, setLogger, type Logger, type LogLevel } from '../util/log.js';
 import { runCli, UserError } from './errors.js';
-import { addNumberOption, masterEndpoint, PORT, SECONDS, sharedValues, withShared } from './options.js';
+import { addNumberOption, masterEndpoint, parseNumber, PORT, SECONDS, sharedValues, withShared } from './options.js';
 
 /**
  * `kfc journal | head -1`: when the reader of our output goes away, the command ends quietly with
@@ -185,16 +185,18 @@ export function buildProgram(): Command {
   const sim = command('sim', ['logLevel'])
     .description('run the Binance-compatible simulated exchange: REST API, market streams and WS API, on loopback by default')
     .option('--host <address>', "address to listen on (the sim's own, not the master's)", '127.0.0.1');
-  addNumberOption(sim, '--port <port>', "port to listen on (the sim's own, not the master's)", PORT, 8500);
+  addNumberOption(sim, '--port <port>', "port to listen on (the sim's own, not the master's; env KF_SIM_PORT; default 8500)", PORT);
   addNumberOption(sim, '--seed <n>', 'seed of the synthetic market: the same seed, the same market (default 1)', { min: -(2 ** 31), max: 2 ** 31 - 1 });
   addNumberOption(sim, '--rate <n>', 'synthetic market rounds per second, 0 for a still book (default 10)', { min: 0, max: 1000, integer: false });
   sim
     .option('--config <file>', 'symbols, accounts, market and limits as JSON (see README)')
     .option('--account <spec...>', 'an HMAC account: name:apiKey:secret[:ASSET=amount,...]')
-    .action(async (opts: { host: string; port: number; seed?: number; rate?: number; config?: string; account?: string[] }, cmd: Command) => {
+    .action(async (opts: { host: string; port?: number; seed?: number; rate?: number; config?: string; account?: string[] }, cmd: Command) => {
       const g = globals(cmd);
       const log = createLogger({ name: 'sim', level: g.level });
-      const { host, port } = opts;
+      const { host } = opts;
+      const simPortEnv = process.env.KF_SIM_PORT || undefined;
+      const port = opts.port ?? (simPortEnv === undefined ? 8500 : parseNumber(simPortEnv, { what: 'KF_SIM_PORT', ...PORT }));
       const { startSimServer, DEMO_ACCOUNT } = await import('../sim/sim-server.js');
       const { loadSimConfig, parseSimConfig, symbolSpecs, accountsOf, parseAccountOption } = await import('../sim/config.js');
       const config = opts.config ? loadSimConfig(opts.config) : parseSimConfig({});

@@ -11,12 +11,13 @@
  * `npm stop` (scripts/stop.mjs) stops the same, from another terminal.
  */
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { books, shutdownMaster } from '../cli/master-api.js';
 import { formatBooks } from '../cli/books.js';
 import { runCli, UserError } from '../cli/errors.js';
-import { masterEndpoint } from '../cli/options.js';
+import { masterEndpoint, parseNumber, PORT } from '../cli/options.js';
 import { AccountStore, endpointsOf } from '../config/accounts.js';
 import { formatTime } from '../journal/clock.js';
 import { Locations, resolveHome } from '../journal/location.js';
@@ -31,7 +32,8 @@ import { createLogger } from '../util/log.js';
 import { connectPm2, isOnline, startApp, startInOrder, stopApp, type Pm2 } from './pm2-apps.js';
 
 const APPS = new URL('../../scripts/binance_test/', import.meta.url);
-const SIM_PORT = Number(process.env.KF_SIM_PORT ?? 8500);
+/** The simulator's port: KF_SIM_PORT, as `kfc sim` (sim.json) reads it, else 8500. */
+const SIM_PORT = process.env.KF_SIM_PORT ? parseNumber(process.env.KF_SIM_PORT, { what: 'KF_SIM_PORT', ...PORT }) : 8500;
 const STACK = [
   ['master.json', 'system/master/master/live'],
   ['ledger.json', 'system/service/ledger/live'],
@@ -40,6 +42,7 @@ const STACK = [
   ['strategy_demo.json', 'strategy/default/demo_spot/live'],
 ] as const;
 
+const SHOWN_ORDERS = 6;
 const say = (line: string) => process.stdout.write(line + '\n');
 
 async function simAnswers(): Promise<boolean> {
@@ -95,20 +98,21 @@ function tail(home: string, signal: AbortSignal): { counts: { orders: number; fi
   const from = BigInt(Date.now()) * 1_000_000n - 1_000_000_000n;
   reader.join(Locations.td('binance', 'my_account'), 0, from);
   reader.join(Locations.ledger(), 0, from);
-  const seen = new Set<bigint>();
+  const ledger = Locations.ledger().uid;
+  let toldMore = false;
   void follow(
     reader,
     (f) => {
       if (f.msgType === MsgType.Order) {
         const o = f.decode(Order);
         if (Number(o.order_id >> 32n) >>> 0 !== strategy) return;
-        if (!seen.has(o.order_id)) {
-          seen.add(o.order_id);
-          counts.orders++;
-        }
-        if (counts.orders <= 6 || o.status === OrderStatus.Error) {
+        // Each order once: the TD's Pending when it takes it, or the ledger's Error when refused.
+        if (o.status === OrderStatus.Pending || (o.status === OrderStatus.Error && f.location.uid === ledger)) counts.orders++;
+        if (counts.orders <= SHOWN_ORDERS || o.status === OrderStatus.Error) {
           say(`  order ${formatTime(f.genTime).slice(11, 23)}  ${sideName(o.side).toUpperCase().padEnd(4)} ${formatDecimal(o.volume)} ${o.symbol} @ ${formatDecimal(o.price)}  ${orderStatusName(o.status)}${o.error_msg ? `: ${o.error_msg}` : ''}`);
-          if (counts.orders === 6) say('  (further orders are counted in the summary; every fill is shown)');
+        } else if (!toldMore) {
+          toldMore = true;
+          say('  (further orders are counted in the summary; every fill is shown)');
         }
       } else if (f.msgType === MsgType.Trade) {
         const t = f.decode(Trade);
@@ -128,6 +132,8 @@ await runCli(async () => {
   const master = masterEndpoint({ home });
   say(`npm start: KF_HOME ${home}`);
   if (!existsSync(fileURLToPath(new URL('master.json', APPS)))) throw new UserError(`no PM2 app files at ${fileURLToPath(APPS)}`);
+  // The app files name their script relative to their own directory, as PM2's CLI reads them there.
+  process.chdir(fileURLToPath(APPS));
   const pm2 = await connectPm2();
   const stopping = new AbortController();
   const stop = async (why: string) => {
@@ -153,7 +159,7 @@ await runCli(async () => {
       pm2,
       STACK.map(([file, location]) => ({ file: fileURLToPath(new URL(file, APPS)), location })),
       master,
-      (file, location) => say(`npm start: ${file.replace(/\.json$/, '')} ready (${location})`),
+      (file, location) => say(`npm start: ${basename(file, '.json')} ready (${location})`),
     );
   } catch (err) {
     pm2.disconnect();

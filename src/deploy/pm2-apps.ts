@@ -17,7 +17,9 @@ export async function connectPm2(): Promise<Pm2> {
 }
 
 export function startApp(pm2: Pm2, file: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => pm2.start(file, (err: Error | null) => (err ? reject(new UserError(`pm2 could not start ${file}: ${err.message}`)) : resolve())));
+  // PM2 answers an app file's failures as an array of errors.
+  const why = (err: Error | Error[]) => (Array.isArray(err) ? err.map((e) => e.message).join('; ') : err.message);
+  return new Promise<void>((resolve, reject) => pm2.start(file, (err: Error | Error[] | null) => (err ? reject(new UserError(`pm2 could not start ${file}: ${why(err)}`)) : resolve())));
 }
 
 /** Starts each (app file, location) in order, each once the previous is registered and ready. */

@@ -3,68 +3,16 @@
  * user's) and a temp KF_HOME: run.sh start, pm2 jlist, kill -9 and PM2's restart, run.sh stop.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { nowNs } from '../../src/journal/clock.js';
-import { Locations } from '../../src/journal/location.js';
-import { JournalReader } from '../../src/journal/reader.js';
-import { Deregister, MsgType, Register } from '../../src/model/events.js';
 import { runFixture } from '../fixtures/child.js';
+import { exec, masterEvents, PM2, pm2Env, ROOT } from '../fixtures/pm2.js';
 import { DEMO_ACCOUNT, startSimServer } from '../../src/sim/sim-server.js';
-import { alive, freePort, recordingLogger, tmpHome, waitFor } from '../helpers.js';
+import { alive, waitFor } from '../helpers.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RUN = join(ROOT, 'scripts', 'binance_test', 'run.sh');
-const PM2 = join(ROOT, 'node_modules', '.bin', 'pm2');
-
-function exec(file: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000, ...(cwd ? { cwd } : {}) }, (err, stdout, stderr) => {
-      resolve({ status: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
-    });
-  });
-}
-
-interface Pm2App {
-  name: string;
-  pid: number;
-  pm_id: number;
-  pm2_env: { status: string; restart_time: number };
-}
-
-/** Register and Deregister events from the master's journal, in order. */
-function masterEvents(home: string): { kind: string; location: string; reason: string; time: bigint }[] {
-  const r = new JournalReader({ home, log: recordingLogger() });
-  r.join(Locations.master());
-  const events: { kind: string; location: string; reason: string; time: bigint }[] = [];
-  for (let f = r.next(); f; f = r.next()) {
-    if (f.msgType === MsgType.Register) events.push({ kind: 'register', location: f.decode(Register).location, reason: '', time: f.genTime });
-    if (f.msgType === MsgType.Deregister) {
-      const d = f.decode(Deregister);
-      events.push({ kind: 'deregister', location: d.location, reason: d.reason, time: f.genTime });
-    }
-  }
-  r.close();
-  return events;
-}
-
-/** A PM2 of its own (PM2_HOME in a temp dir, killed at the end), a fresh KF_HOME and master port. */
-async function pm2Env() {
-  const pm2Home = mkdtempSync(join(tmpdir(), 'kfts-pm2-'));
-  const env = { PM2_HOME: pm2Home, KF_HOME: tmpHome(), KF_MASTER_PORT: String(await freePort()) };
-  after(async () => {
-    await exec(PM2, ['kill'], env);
-    rmSync(pm2Home, { recursive: true, force: true });
-  });
-  // The first PM2 command in a new PM2_HOME prints a banner before the JSON line.
-  const jlist = async () => JSON.parse((await exec(PM2, ['jlist'], env)).stdout.split('\n').find((l) => l.startsWith('[')) ?? 'null') as Pm2App[];
-  const registry = async () => (await (await fetch(`http://127.0.0.1:${env.KF_MASTER_PORT}/api/processes`)).json()) as { location: string; pid: number }[];
-  return { env, jlist, registry };
-}
 
 describe('PM2 deployment (scripts/binance_test)', { timeout: 240_000 }, () => {
   it('run.sh start brings the stack up in order; kill -9 is restarted and re-registers; run.sh stop stops in order', async () => {
