@@ -130,6 +130,15 @@ export const HISTORY_WRITER = fileURLToPath(import.meta.url);
 if (process.argv[1] === HISTORY_WRITER) {
   const [home, level] = process.argv.slice(2) as [string, string];
   const log = createLogger({ name: 'ledger-history', level: isLogLevel(level) ? level : 'info' });
+  // The ledger's end is this process's end: its IPC channel closing (a stop, or its death), or,
+  // should that be missed (it closed before the listener was there), being orphaned.
+  const parent = process.ppid;
+  let finish = () => process.exit(0);
+  process.on('disconnect', () => finish());
+  process.on('SIGTERM', () => finish());
+  process.on('SIGINT', () => {}); // the ledger's stop reaches the process group: stop when the ledger says so
+  const ledgerGone = () => !process.connected || process.ppid !== parent;
+  if (ledgerGone()) process.exit(0);
   let db: HistoryDb;
   try {
     db = HistoryDb.open(home, 'write')!;
@@ -147,8 +156,8 @@ if (process.argv[1] === HISTORY_WRITER) {
   };
   tick();
   log.info(`ledger history: writing orders, trades, balances and positions to ${db.path}`);
-  const timer = setInterval(tick, BATCH_MS);
-  const finish = () => {
+  const timer = setInterval(() => (ledgerGone() ? finish() : tick()), BATCH_MS);
+  finish = () => {
     clearInterval(timer);
     tick();
     writer.close();
@@ -156,7 +165,4 @@ if (process.argv[1] === HISTORY_WRITER) {
     log.info(`ledger history: closed (${writer.rows} rows written this session)`);
     process.exit(0);
   };
-  process.on('disconnect', finish);
-  process.on('SIGINT', () => {}); // the ledger's stop reaches the process group: stop when the ledger says so
-  process.on('SIGTERM', finish);
 }

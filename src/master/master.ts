@@ -28,6 +28,7 @@ import { Pm2Control } from './pm2-control.js';
 import { Registry, type Entry } from './registry.js';
 import { LedgerApi } from './ledger-api.js';
 import { LedgerCommandKind } from '../model/enums.js';
+import { SHUTDOWN_PHASES } from '../runtime/phases.js';
 
 export interface MasterOptions {
   home: string;
@@ -39,14 +40,6 @@ export interface MasterOptions {
   /** How long a control connection may stay open without registering (default 10 s). */
   registrationTimeoutMs?: number;
 }
-
-
-/** Shutdown phases, in order: who stops first. The master itself stops last. */
-export const SHUTDOWN_PHASES: { name: string; includes: (l: Location) => boolean }[] = [
-  { name: 'strategies', includes: (l) => l.category === 'strategy' },
-  { name: 'gateways', includes: (l) => l.category === 'md' || l.category === 'td' },
-  { name: 'services', includes: (l) => l.category === 'system' },
-];
 
 
 export class Master {

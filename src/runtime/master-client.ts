@@ -49,6 +49,11 @@ export class MasterClient {
 
   constructor(private readonly opts: MasterClientOptions) {}
 
+  /** Registered and connected now (the registry is current). */
+  get connected(): boolean {
+    return this.socket !== undefined;
+  }
+
   get address(): string {
     return `${this.opts.host}:${this.opts.port}`;
   }

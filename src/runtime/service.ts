@@ -19,7 +19,11 @@ import { MsgType, SessionEnd, SessionStart } from '../model/events.js';
 import type { Logger } from '../util/log.js';
 import { MasterClient } from './master-client.js';
 import { openOwnJournal } from './own-journal.js';
+import { phaseOf } from './phases.js';
 import type { ProcessInfo } from '../master/protocol.js';
+
+/** On a signal, how long a process waits for the processes that stop before it (PM2's kill_timeout is 20 s). */
+const SIGNAL_WAIT_MS = 12_000;
 
 export interface ServiceContext {
   readonly home: string;
@@ -66,7 +70,23 @@ export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Pro
   let stopRequested: ((reason: string) => void) | undefined;
   const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
   const requestStop = (reason: string) => stopRequested?.(reason);
-  const onSignal = (signal: NodeJS.Signals) => requestStop(`signal ${signal}`);
+  // A signal that reached every process at once (pm2-runtime on docker stop, pm2 stop all): stop
+  // in the shutdown order all the same, once the earlier phases have left the registry (phases.ts).
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const reason = `signal ${signal}`;
+    const mine = phaseOf(location);
+    const earlier = () => (ctx && master.connected ? master.registry.filter((p) => p.pid !== process.pid && phaseOf(p.location) < mine) : []);
+    if (signalled || earlier().length === 0) return requestStop(reason);
+    signalled = true;
+    log.info(`${location.path}: ${signal}: stopping once ${earlier().map((p) => p.location).join(', ')} have stopped (the shutdown order), within ${SIGNAL_WAIT_MS / 1000} s`);
+    const until = Date.now() + SIGNAL_WAIT_MS;
+    const check = setInterval(() => {
+      if (earlier().length > 0 && Date.now() < until) return;
+      clearInterval(check);
+      requestStop(reason);
+    }, 20);
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 

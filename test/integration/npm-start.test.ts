@@ -12,20 +12,16 @@ import { after, describe, it } from 'node:test';
 import { hmacCredentials } from '../../src/gateway/binance/common/credentials.js';
 import { orderIdOf } from '../../src/gateway/binance/common/ids.js';
 import { BinanceRest } from '../../src/gateway/binance/common/rest.js';
-import { Locations } from '../../src/journal/location.js';
-import { JournalReader } from '../../src/journal/reader.js';
 import { formatFixed, parseDecimal as d } from '../../src/model/decimal.js';
-import { BrokerState, OrderStatus, isFinalStatus } from '../../src/model/enums.js';
-import { BrokerStateUpdate, MsgType, Order } from '../../src/model/events.js';
+import { OrderStatus, isFinalStatus } from '../../src/model/enums.js';
 import { DEMO_ACCOUNT } from '../../src/sim/sim-server.js';
 import { runNode } from '../fixtures/child.js';
+import { demoOrdersAtStop } from '../fixtures/demo-orders.js';
 import { kfcRun } from '../fixtures/kfc.js';
 import { apiBooks, exchangeBalances, ledgerBalances } from '../fixtures/ledger-books.js';
 import { pm2Env, ROOT } from '../fixtures/pm2.js';
 import { freePort, recordingLogger, waitFor } from '../helpers.js';
 
-const DEMO = Locations.strategy('demo_spot').uid;
-const isDemo = (orderId: bigint) => Number(orderId >> 32n) >>> 0 === DEMO;
 const fmt8 = (x: bigint) => formatFixed(x, 8);
 
 /** The demo's latest 5 s line: its position and its view of the account's balances (free, locked). */
@@ -98,20 +94,7 @@ describe('npm start: the whole stack trading on the simulator', { timeout: 300_0
     assert.ok(demo.lines.includes('npm start: stopped'));
 
     // Every demo order ended final at the exchange's word, before the TD closed its session.
-    const r = new JournalReader({ home: env.KF_HOME, log: recordingLogger() });
-    r.join(Locations.td('binance', 'my_account'));
-    const last = new Map<bigint, { status: number; gen: bigint }>();
-    let stoppedAt: bigint | undefined;
-    for (let f = r.next(); f; f = r.next()) {
-      if (f.msgType === MsgType.Order) {
-        const o = f.decode(Order);
-        if (isDemo(o.order_id)) last.set(o.order_id, { status: o.status, gen: f.genTime });
-      } else if (f.msgType === MsgType.BrokerState) {
-        const s = f.decode(BrokerStateUpdate);
-        if (s.state === BrokerState.DisConnected && /gateway stopped/.test(s.message)) stoppedAt ??= f.genTime;
-      }
-    }
-    r.close();
+    const { last, stoppedAt } = demoOrdersAtStop(env.KF_HOME);
     assert.ok(stoppedAt !== undefined, 'the TD journaled its stop');
     const open = [...last].filter(([, o]) => !isFinalStatus(o.status));
     assert.deepEqual(open, [], 'no demo order left open');
