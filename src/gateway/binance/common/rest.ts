@@ -236,7 +236,7 @@ export class BinanceRest {
     }
     const e = (typeof body === 'object' && body !== null ? body : {}) as ErrorBody;
     const code = typeof e.code === 'number' ? e.code : 0;
-    const msg = typeof e.msg === 'string' ? e.msg.slice(0, 300) : `HTTP ${a.status}${a.text ? `: ${a.text.slice(0, 100).replace(/\s+/g, ' ')}` : ''}`;
+    const msg = typeof e.msg === 'string' ? e.msg.slice(0, 300).replace(/\s+/g, ' ') : `HTTP ${a.status}${a.text ? `: ${a.text.slice(0, 100).replace(/\s+/g, ' ')}` : ''}`;
     if (a.status === 429 || a.status === 418) {
       const retryAfter = Number(a.headers['retry-after']);
       const waitMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : a.status === 418 ? 120_000 : 1000;
