@@ -16,6 +16,8 @@
  *   release(buf, offset, length)         drops the whole pages of that range from this process's
  *                                        memory (MADV_DONTNEED; a shared file mapping keeps its
  *                                        data: a later access reads it back from the page cache)
+ *   sync(buf, offset, length)            writes that range of a shared file mapping to disk and
+ *                                        waits (msync MS_SYNC): the journal's fsync policy
  *   flock(fd)                            tries an exclusive lock: true, or false if another holds it
  *   mkfifo(path, mode)                   creates a named pipe (the doorbell of an event-loop reader)
  *   populate(buf, offset, length)        faults that range of a writable mapping in, on a worker
@@ -516,6 +518,26 @@ static napi_value release_range(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- sync: write a range of a shared mapping to disk ------------------------------------------ */
+
+static napi_value sync_range(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void* data;
+  size_t length;
+  CHECK(napi_get_buffer_info(env, argv[0], &data, &length));
+  int64_t offset, count;
+  CHECK(napi_get_value_int64(env, argv[1], &offset));
+  CHECK(napi_get_value_int64(env, argv[2], &count));
+  if (offset < 0 || count <= 0 || (size_t)(offset + count) > length) return NULL;
+  /* msync wants a page-aligned start: from the page that holds `offset`. */
+  uintptr_t start = ((uintptr_t)data + (uintptr_t)offset) & ~(uintptr_t)4095;
+  uintptr_t end = (uintptr_t)data + (uintptr_t)offset + (uintptr_t)count;
+  if (msync((void*)start, end - start, MS_SYNC) != 0) return throw_errno(env, "msync", errno);
+  return NULL;
+}
+
 /* ---- flock ------------------------------------------------------------------------------------ */
 
 static napi_value try_flock(napi_env env, napi_callback_info info) {
@@ -559,6 +581,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"mkfifo", NULL, make_fifo, NULL, NULL, NULL, napi_enumerable, NULL},
     {"populate", NULL, populate, NULL, NULL, NULL, napi_enumerable, NULL},
     {"release", NULL, release_range, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"sync", NULL, sync_range, NULL, NULL, NULL, napi_enumerable, NULL},
     {"loopWatch", NULL, loop_watch, NULL, NULL, NULL, napi_enumerable, NULL},
     {"loopPending", NULL, loop_pending, NULL, NULL, NULL, napi_enumerable, NULL},
   };

@@ -13,6 +13,8 @@
  * The hops run in rounds, interleaved (futex, doorbell, socket, ...), and each figure is the median
  * over rounds: the machine's noise falls on every transport alike. Ends with one line of JSON.
  */
+import type { FsyncPolicy } from '../../src/journal/durability.js';
+import { MsgType } from '../../src/model/events.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -235,6 +237,39 @@ const floor = await futexFloor();
 if ('why' in floor) say(`    C futex floor: no figure: ${floor.why}`);
 else say(`    C futex floor (the kernel's)   p50 ${floor.p50.toFixed(1)}  p99 ${floor.p99.toFixed(1)}  p99.9 ${floor.p999.toFixed(1)} us`);
 
+// ---- (e) the fsync policy's cost (durability.ts) -----------------------------------------------
+/** Mean us per committed frame under `policy`: n frames, one in ten an order-path frame (Order). */
+async function fsyncRun(policy: FsyncPolicy, n: number): Promise<number> {
+  const location = Locations.td('bench', `fsync${policy.kind}`);
+  const w = JournalWriter.open({ home, location, pageSize: 4 << 20, log, fsync: policy });
+  const ev = Event96.empty() as Record<string, bigint>;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    const at = w.beginFrame(i % 10 === 0 ? MsgType.Order : 60003, Event96.size);
+    Event96.encode(w.view, w.buf, at, ev as never);
+    w.commitFrame();
+    if (i % 1000 === 999) await yieldToEventLoop();
+  }
+  const us = Number(process.hrtime.bigint() - t0) / 1e3 / n;
+  w.close();
+  await sleep(50);
+  rmSync(join(home, 'journal', 'td', 'bench', `fsync${policy.kind}`), { recursive: true, force: true });
+  return us;
+}
+say('');
+say('(e) the fsync policy: mean cost of a commit, one frame in ten an Order (KF_JOURNAL_FSYNC)');
+const fsyncCost: Record<string, number> = {};
+for (const [name, policy, n] of [
+  ['none', { kind: 'none' }, 200_000],
+  ['page', { kind: 'page' }, 200_000],
+  ['10ms', { kind: 'interval', ms: 10 }, 200_000],
+  ['orders', { kind: 'orders' }, 5_000],
+  ['frame', { kind: 'frame' }, 2_000],
+] as const) {
+  fsyncCost[name] = await fsyncRun(policy, n);
+  say(`    ${name.padEnd(8)} ${fsyncCost[name]!.toFixed(3).padStart(9)} us per frame (${(fsyncCost[name]! / fsyncCost.none!).toFixed(1)}x none)`);
+}
+
 const ratio = (a: number | undefined, b: number) => (a === undefined ? null : Number((a / b).toFixed(2)));
 say('');
 say(`futex hop vs lean Unix socket: p50 ${ratio(uds.p50, futex.p50)}x lower, p99 ${ratio(uds.p99, futex.p99)}x lower; doorbell p50 ${ratio(uds.p50, doorbell.p50)}x lower; vs Redis Streams p50 ${ratio(redis?.p50, futex.p50) ?? 'n/a'}x lower`);
@@ -267,6 +302,11 @@ console.log(
     redis_over_futex_p50: ratio(redis?.p50, futex.p50),
     c_futex_floor_p50_us: 'why' in floor ? null : floor.p50,
     c_futex_floor_p99_us: 'why' in floor ? null : floor.p99,
+    fsync_none_us: round(fsyncCost.none!, 3),
+    fsync_page_us: round(fsyncCost.page!, 3),
+    fsync_10ms_us: round(fsyncCost['10ms']!, 3),
+    fsync_orders_us: round(fsyncCost.orders!, 3),
+    fsync_frame_us: round(fsyncCost.frame!, 3),
     rounds: ROUNDS,
   }),
 );

@@ -36,6 +36,8 @@ export interface Native {
    * file keeps the data; touching it again reads it back from the page cache).
    */
   release(buf: Buffer, offset: number, length: number): void;
+  /** Writes that range of a shared file mapping to disk and waits for it (msync MS_SYNC). */
+  sync(buf: Buffer, offset: number, length: number): void;
   /** Creates a FIFO (named pipe); throws with the errno's name in `code` (EEXIST, ...). */
   mkfifo(path: string, mode: number): void;
 }

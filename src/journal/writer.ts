@@ -9,6 +9,7 @@
  * Appending is a few stores into a MAP_SHARED mapping: no system call per frame unless a follower
  * sleeps (see wake.ts). A restarted writer continues after the last whole frame.
  */
+import { Durability, envFsyncPolicy, type FsyncPolicy } from './durability.js';
 import { mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Layout } from '../model/layout.js';
@@ -37,6 +38,8 @@ export interface WriterOptions {
    * pages of a journal another process writes.
    */
   clear?: boolean;
+  /** When frames reach the disk (durability.ts); default: KF_JOURNAL_FSYNC, else none. */
+  fsync?: FsyncPolicy;
 }
 
 /** Creates `dir` and its missing parents as 0700 (journals hold orders and balances). */
@@ -105,6 +108,7 @@ export class JournalWriter {
   /** The next page is prepared in the background (see preparePage) as soon as a page is in use,
    * since preparing 64 MB takes ~160 ms of background I/O and a busy writer fills a page fast. */
   private preparing: { id: number; tmp?: string } | undefined;
+  private readonly durability: Durability;
 
   static open(opts: WriterOptions): JournalWriter {
     return new JournalWriter(opts);
@@ -118,7 +122,9 @@ export class JournalWriter {
     this.log = opts.log ?? getLogger();
     makePrivateDir(this.dir, opts.home);
     useHomeClock(journalRoot(opts.home));
+    const policy = opts.fsync ?? envFsyncPolicy();
     this.releaseLock = acquireWriterLock(this.dir, this.dest, opts.location.path);
+    this.durability = new Durability(policy, () => ({ page: this.page, pos: this.pos }));
     try {
       this.cleared = opts.clear ? deletePages(this.dir) : 0;
       this.resume();
@@ -126,6 +132,7 @@ export class JournalWriter {
       this.control = this.wake ? ControlBlock.open(this.dir, this.dest) : undefined;
       if (this.wake) this.control?.prune(this.wake);
     } catch (err) {
+      this.durability.close();
       this.releaseLock();
       throw err;
     }
@@ -168,6 +175,7 @@ export class JournalWriter {
 
   private setPage(page: MappedPage): void {
     this.page = page;
+    this.durability.pageStarted();
     this.pos = PAGE_HEADER_SIZE;
     this.populatedTo = 0;
     this.releasedTo = 0;
@@ -236,11 +244,13 @@ export class JournalWriter {
     if (job?.id === id && job.tmp !== undefined) {
       const next = mapPreparedPage(job.tmp, id, this.pageSize, begin);
       this.writeHeaderAndCommit(endAt, FRAME_HEADER_SIZE, MsgType.PageEnd, 0n);
+      this.durability.leaving(this.page, this.pos);
       renameSync(job.tmp, next.file);
       this.setPage(next);
     } else {
       const next = createPage(this.dir, this.location.uid, this.dest, id, this.pageSize, begin);
       this.writeHeaderAndCommit(endAt, FRAME_HEADER_SIZE, MsgType.PageEnd, 0n);
+      this.durability.leaving(this.page, this.pos);
       this.setPage(next);
     }
   }
@@ -317,6 +327,7 @@ export class JournalWriter {
     page.i32[next >>> 2] = 0;
     Atomics.store(page.i32, at >>> 2, length);
     this.pos = next;
+    if (this.durability.policy.kind !== 'none') this.durability.committed(page, msgType, next);
     if (this.control !== undefined) this.control.wakeSleepers(this.wake!);
     if (next > this.maintainAt) this.maintain();
     return gen;
@@ -325,6 +336,8 @@ export class JournalWriter {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.durability.leaving(this.page, this.pos);
+    this.durability.close();
     if (this.preparing?.tmp !== undefined) rmSync(this.preparing.tmp, { force: true });
     this.preparing = undefined;
     this.releaseLock();
