@@ -1,0 +1,60 @@
+/**
+ * The soak run's chart: memory per process and order latency per minute, drawn by Vega-Lite (to
+ * SVG, headless) and rasterized by resvg (no browser, no native canvas).
+ */
+import { Resvg } from '@resvg/resvg-js';
+import { parse, View } from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+export interface ChartPoint {
+  minute: number;
+  rssMb: Record<string, number>;
+  t2oP50: number;
+  t2oP99: number;
+  hopP99: number;
+}
+
+export async function renderChart(points: ChartPoint[]): Promise<Buffer> {
+  const memory = points.flatMap((p) => Object.entries(p.rssMb).map(([process, mb]) => ({ minute: p.minute, process, mb })));
+  const latency = points.flatMap((p) => [
+    { minute: p.minute, series: 'tick to order p50', us: p.t2oP50 },
+    { minute: p.minute, series: 'tick to order p99', us: p.t2oP99 },
+    { minute: p.minute, series: 'ledger hop p99', us: p.hopP99 },
+  ]).filter((x) => Number.isFinite(x.us));
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    background: 'white',
+    padding: 16,
+    resolve: { scale: { color: 'independent' } },
+    vconcat: [
+      {
+        title: 'RSS per process (MB)',
+        width: 640,
+        height: 220,
+        data: { values: memory },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'minute', type: 'quantitative', title: 'minute' },
+          y: { field: 'mb', type: 'quantitative', title: 'MB', scale: { zero: true } },
+          color: { field: 'process', type: 'nominal' },
+        },
+      },
+      {
+        title: 'Order latency (us)',
+        width: 640,
+        height: 220,
+        data: { values: latency },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'minute', type: 'quantitative', title: 'minute' },
+          y: { field: 'us', type: 'quantitative', title: 'us', scale: { zero: true } },
+          color: { field: 'series', type: 'nominal' },
+        },
+      },
+    ],
+  };
+  const view = new View(parse(compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return Buffer.from(new Resvg(svg, { fitTo: { mode: 'zoom', value: 1.5 }, font: { loadSystemFonts: true } }).render().asPng());
+}
