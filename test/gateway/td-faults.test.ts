@@ -1,7 +1,7 @@
 /**
  * Order entry when the exchange misbehaves (REST order path, where the sim injects faults): a 5xx
  * (the order was not placed: settled by query, Error), a late answer (the order was placed:
- * tracked, never sent twice), 429 (refused, then paused for Retry-After), 418 (trading stops
+ * tracked, never sent twice), 429 (refused, then paused for Retry-After; cancels wait), 418 (trading stops
  * until the ban ends, BrokerState says so).
  */
 import assert from 'node:assert/strict';
@@ -60,6 +60,26 @@ describe('Binance TD gateway: faults on order entry', { timeout: 180_000 }, () =
     const c = stack.order('rest_acct', 3, { side: 'buy', price: '50000', volume: '0.01' });
     await stack.waitStatus('rest_acct', c, OrderStatus.Submitted);
     assert.match(readFileSync(join(stack.home, 'log', 'td_binance_rest_acct.log'), 'utf8'), /WARN .*Binance rate limit \(429 Too much request weight used; injected by the simulator\.\): pausing requests until/);
+    await stopGently(td);
+  });
+
+  it('429: a cancel during the pause waits for it to end, then goes (it is not refused)', async () => {
+    const stack = await new TdStack().start([REST]);
+    await stack.addAccount('rest_acct', REST.apiKey, REST.secret, ['--order-api', 'rest']);
+    const td = await stack.startTd('rest_acct', { KF_TD_TIMINGS: TIMINGS });
+    const a = stack.order('rest_acct', 1, { side: 'buy', price: '50000', volume: '0.01' });
+    await stack.waitStatus('rest_acct', a, OrderStatus.Submitted);
+    // An order refused with 429 starts the pause (Retry-After 1 s); the cancel comes during it.
+    await stack.admin('fail?count=1&status=429');
+    const b = stack.order('rest_acct', 2, { side: 'buy', price: '50000', volume: '0.01' });
+    const bErr = await stack.waitStatus('rest_acct', b, OrderStatus.Error);
+    const pausedUntil = Date.parse(/until (\S+)$/.exec(bErr.error_msg)![1]!.replace(/\.$/, ''));
+    stack.cancel('rest_acct', a, 1);
+    await stack.waitStatus('rest_acct', a, OrderStatus.Cancelled);
+    assert.ok(Date.now() >= pausedUntil, 'sent once the pause ended');
+    assert.equal(stack.frames('rest_acct').filter((f) => f.type === MsgType.OrderActionError).length, 0, 'the cancel was not refused');
+    assert.equal(stack.sim.engine.openOrders('rest').length, 0);
+    assert.match(readFileSync(join(stack.home, 'log', 'td_binance_rest_acct.log'), 'utf8'), /cancel of order \d+ waits for Binance's rate-limit pause to end/);
     await stopGently(td);
   });
 

@@ -159,6 +159,7 @@ export class OrderEntry {
       return this.actionError(t.orderId, actionId, -1001, `not sent: ${this.d.what} is not ready (${brokerStateName(this.d.state().state)})`, trigger);
     }
     const refusal = this.d.rest.blocked;
+    if (refusal?.status === 429) return this.cancelAfterPause(t, actionId, refusal.until, trigger);
     if (refusal) return this.actionError(t.orderId, actionId, -1003, `not sent: rate limited by Binance (${refusal.status}) until ${new Date(refusal.until).toISOString()}`, trigger);
     this.inflight++;
     this.d.channel
@@ -175,6 +176,7 @@ export class OrderEntry {
             this.unsettledNow(t);
             return;
           }
+          if (err instanceof RateLimited && err.status === 429) return this.cancelAfterPause(t, actionId, err.until, nowNs());
           const code = err instanceof BinanceApiError || err instanceof RateLimited ? err.code : 0;
           this.actionError(t.orderId, actionId, code, err instanceof BinanceApiError ? err.message : `not sent: ${err.message}`, nowNs());
           if (err instanceof RateLimited && err.status === 418) this.d.banned();
@@ -182,6 +184,19 @@ export class OrderEntry {
         },
       )
       .finally(() => this.inflight--);
+  }
+
+  /**
+   * A cancel during a 429 pause waits for the pause to end, then goes: unlike a new order, a cancel
+   * reduces risk, and the pause is short (Retry-After). A 418 ban refuses it (the gateway stops trading).
+   */
+  private cancelAfterPause(t: TrackedOrder, actionId: bigint, until: number, trigger: bigint): void {
+    t.cancelWanted = actionId;
+    this.d.log.warn(`td ${this.d.what}: cancel of order ${t.orderId} waits for Binance's rate-limit pause to end (${new Date(until).toISOString()})`);
+    setTimeout(() => {
+      if (t.cancelWanted !== actionId || isFinalStatus(t.order.status) || this.d.stopping()) return;
+      this.sendCancel(t, actionId, trigger);
+    }, Math.max(0, until - Date.now()) + 10).unref();
   }
 
   private unsettledNow(t: TrackedOrder): void {
