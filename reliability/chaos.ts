@@ -113,8 +113,9 @@ async function main(): Promise<number> {
       const fault = await inject(stack, kind, pick);
       byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
       const t0 = Date.now();
-      // Give the fault time to bite before asking whether the stack is whole again.
+      // Give the fault time to bite (a killed process replaced) before asking whether the stack is whole again.
       await new Promise((r) => setTimeout(r, 300));
+      for (const until = Date.now() + HEAL_MS; fault.tookEffect && !(await fault.tookEffect()) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
       const still = await waitHealthy(stack, HEAL_MS);
       if (still) {
         violations.push(`after ${fault.kind} (${fault.detail}): not healed within ${HEAL_MS / 1000} s: ${still}`);

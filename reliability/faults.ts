@@ -9,21 +9,29 @@ export interface Fault {
   kind: string;
   /** What was done, for the log. */
   detail: string;
+  /** Whether the fault has taken effect (a killed process replaced), when that can be seen. */
+  tookEffect?: () => Promise<boolean>;
 }
 
-type Injector = (stack: ChaosStack, pick: <T>(items: readonly T[]) => T) => Promise<string>;
+type Injection = Omit<Fault, 'kind'>;
+type Injector = (stack: ChaosStack, pick: <T>(items: readonly T[]) => T) => Promise<Injection>;
 
-async function signal(stack: ChaosStack, app: AppName, sig: NodeJS.Signals): Promise<string> {
+async function signal(stack: ChaosStack, app: AppName, sig: NodeJS.Signals): Promise<Injection> {
   const pid = (await stack.pm2List()).get(app)?.pid ?? 0;
   if (pid <= 1) throw new Error(`${app} has no pid in PM2's list`);
   process.kill(pid, sig);
-  return `${sig} to ${app} (pid ${pid})`;
+  // Healed only once PM2 runs a new process in its place.
+  const tookEffect = async () => {
+    const now = (await stack.pm2List()).get(app);
+    return now !== undefined && now.pid > 1 && now.pid !== pid && now.status === 'online';
+  };
+  return { detail: `${sig} to ${app} (pid ${pid})`, tookEffect };
 }
 
-async function admin(stack: ChaosStack, path: string): Promise<string> {
+async function admin(stack: ChaosStack, path: string): Promise<Injection> {
   const r = await stack.admin(path);
   if (!r.ok) throw new Error(`admin ${path}: ${r.status} ${await r.text()}`);
-  return path;
+  return { detail: path };
 }
 
 const ALL = APPS.map((a) => a.app);
@@ -45,5 +53,5 @@ export const FAULTS: Record<string, Injector> = {
 export const FAULT_KINDS = Object.keys(FAULTS);
 
 export async function inject(stack: ChaosStack, kind: string, pick: <T>(items: readonly T[]) => T): Promise<Fault> {
-  return { kind, detail: await FAULTS[kind]!(stack, pick) };
+  return { kind, ...(await FAULTS[kind]!(stack, pick)) };
 }
