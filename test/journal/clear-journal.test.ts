@@ -46,4 +46,26 @@ describe('CLEAR_JOURNAL', { timeout: 120_000 }, () => {
     assert.equal((await kfcRun(['shutdown'], e)).status, 0);
     assert.equal((await again.exited).code, 0);
   });
+
+  it('after a crash (kill -9: the session never ended) the journal is kept, to recover from; after a clean stop it is cleared', async () => {
+    const e: KfcEnv = { KF_HOME: tmpHome(), KF_MASTER_PORT: String(await freePort()) };
+    const master = kfcProcess(['master'], e);
+    await master.line(/master listening on/);
+    const first = kfcProcess(['md', '-s', 'binance'], { ...e, CLEAR_JOURNAL: '1' });
+    await first.line(/md\/binance\/binance\/live ready/);
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    const recovering = kfcProcess(['md', '-s', 'binance'], { ...e, CLEAR_JOURNAL: '1' });
+    await recovering.line(/md\/binance\/binance\/live ready/);
+    assert.deepEqual(sessions(e.KF_HOME), [first.proc.pid, recovering.proc.pid], 'the crashed session is kept');
+    await recovering.line(/CLEAR_JOURNAL=1 ignored: the last session of md\/binance\/binance\/live did not end cleanly \(a crash\); its journal is kept/);
+    recovering.proc.kill('SIGINT');
+    assert.equal((await recovering.exited).code, 0);
+    const fresh = kfcProcess(['md', '-s', 'binance'], { ...e, CLEAR_JOURNAL: '1' });
+    await fresh.line(/md\/binance\/binance\/live ready/);
+    assert.deepEqual(sessions(e.KF_HOME), [fresh.proc.pid], 'a clean stop: cleared');
+    assert.equal((await kfcRun(['shutdown'], e)).status, 0);
+    assert.equal((await fresh.exited).code, 0);
+    assert.equal((await master.exited).code, 0);
+  });
 });
