@@ -20,10 +20,13 @@ import type { Logger } from '../util/log.js';
 import { MasterClient } from './master-client.js';
 import { openOwnJournal } from './own-journal.js';
 import { phaseOf } from './phases.js';
+import { masterRequest } from '../cli/master-api.js';
 import type { ProcessInfo } from '../master/protocol.js';
 
 /** On a signal, how long a process waits for the processes that stop before it (PM2's kill_timeout is 20 s). */
 const SIGNAL_WAIT_MS = 12_000;
+/** How long a signalled process looks for the master's shutdown before it stops alone. */
+const SHUTDOWN_SEEN_MS = 300;
 
 export interface ServiceContext {
   readonly home: string;
@@ -64,22 +67,44 @@ export interface ServiceOptions {
   wait: Exclude<WaitMode, 'spin'>;
 }
 
+/**
+ * Whether the master is in its ordered shutdown: asked for a moment (the signal that reached this
+ * process may have reached the master a few ms later). Unreachable: no.
+ */
+async function masterShuttingDown(master: { host: string; port: number }, home: string): Promise<boolean> {
+  const until = Date.now() + SHUTDOWN_SEEN_MS;
+  for (;;) {
+    try {
+      const health = (await masterRequest({ host: master.host, port: master.port, home }, 'GET', '/api/health')) as { shuttingDown?: unknown };
+      if (health.shuttingDown === true) return true;
+    } catch {
+      return false;
+    }
+    if (Date.now() >= until) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 /** Runs a process until it is stopped; resolves with its exit code. */
 export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Promise<number> {
   const { log, location, home } = opts;
   let stopRequested: ((reason: string) => void) | undefined;
   const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
   const requestStop = (reason: string) => stopRequested?.(reason);
-  // A signal that reached every process at once (pm2-runtime on docker stop, pm2 stop all): stop
-  // in the shutdown order all the same, once the earlier phases have left the registry (phases.ts).
+  // A signal that reached every process at once (pm2-runtime on docker stop, pm2 stop all: the
+  // master is shutting down too) still stops them in the shutdown order: this process waits until
+  // the earlier phases have left the registry (phases.ts). A stop of this process alone does not wait.
   let signalled = false;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onSignal = async (signal: NodeJS.Signals) => {
     const reason = `signal ${signal}`;
     const mine = phaseOf(location);
     const earlier = () => (ctx && master.connected ? master.registry.filter((p) => p.pid !== process.pid && phaseOf(p.location) < mine) : []);
     if (signalled || earlier().length === 0) return requestStop(reason);
     signalled = true;
-    log.info(`${location.path}: ${signal}: stopping once ${earlier().map((p) => p.location).join(', ')} have stopped (the shutdown order), within ${SIGNAL_WAIT_MS / 1000} s`);
+    if (!(await masterShuttingDown(opts.master, home))) return requestStop(reason);
+    const names = earlier().map((p) => p.location);
+    if (names.length === 0) return requestStop(reason);
+    log.info(`${location.path}: ${signal} during the stack's shutdown: stopping once ${names.join(', ')} ${names.length === 1 ? 'has' : 'have'} stopped (the shutdown order), within ${SIGNAL_WAIT_MS / 1000} s`);
     const until = Date.now() + SIGNAL_WAIT_MS;
     const check = setInterval(() => {
       if (earlier().length > 0 && Date.now() < until) return;

@@ -185,6 +185,22 @@ describe('master and process lifecycle', { timeout: 120_000 }, () => {
     assert.equal(md_events.at(-1)?.reason, 'stopped');
   });
 
+  it('SIGINT to the ledger alone while a strategy runs: it stops at once (the shutdown order is for the stack\'s shutdown)', async () => {
+    const e = await env();
+    const master = kfcProcess(['master'], e);
+    await master.line(/master listening on/);
+    const strategy = runFixture('registrant.ts', ['--location=strategy/default/alive/live', '--on-stop=exit'], e);
+    await strategy.line(/^registered$/);
+    const ledger = kfcProcess(['ledger'], e);
+    await ledger.line(/ready \(pid/);
+    ledger.proc.kill('SIGINT');
+    assert.equal((await ledger.exited).code, 0);
+    assert.ok(!ledger.lines.some((l) => /stopping once/.test(l)), 'it did not wait for the strategy');
+    assert.ok((await status(e)).some((r) => r.location === 'strategy/default/alive/live'), 'the strategy runs on');
+    assert.equal((await kfcRun(['shutdown'], e)).status, 0);
+    await master.exited;
+  });
+
   it('kfc status prints the registry as a table', async () => {
     const e = await env();
     const master = kfcProcess(['master'], e);
