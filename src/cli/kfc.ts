@@ -118,10 +118,26 @@ export function buildProgram(): Command {
       .option('--cancel', verb === 'halt' ? 'also cancel the open orders in that scope' : 'ignored: a resume cancels nothing')
       .action(async (opts: { account?: string; strategy?: string; reason?: string; cancel?: boolean }, cmd: Command) => {
         if (opts.account && opts.strategy) throw new UserError('give --account or --strategy, not both (or neither, for everything)');
-        const { ledgerCommand } = await import('./master-api.js');
+        const { ledgerCommand, books } = await import('./master-api.js');
+        const endpoint = masterEndpoint(sharedValues(cmd));
+        // A misspelt scope would halt nothing while saying it did: an account must be one that exists.
+        if (opts.account) {
+          const { AccountStore } = await import('../config/accounts.js');
+          const store = AccountStore.open(endpoint.home, { create: false });
+          const ids = store ? store.list().map((a) => a.accountId) : [];
+          store?.close();
+          if (!ids.includes(opts.account)) {
+            const like = ids.find((id) => id.endsWith(`_${opts.account}`));
+            throw new UserError(`no account ${opts.account} in ${endpoint.home}: ${like ? `did you mean ${like}? ` : ''}accounts are named <source>_<name> (kfc account list shows them)`, 2);
+          }
+        }
         const scope = opts.account ? { scope: 'account', name: opts.account } : opts.strategy ? { scope: 'strategy', name: opts.strategy } : { scope: 'all', name: '' };
-        const answer = await ledgerCommand(masterEndpoint(sharedValues(cmd)), verb, { ...scope, cancel: verb === 'halt' && opts.cancel === true, reason: opts.reason });
+        const answer = await ledgerCommand(endpoint, verb, { ...scope, cancel: verb === 'halt' && opts.cancel === true, reason: opts.reason });
         process.stdout.write(`${answer}\n`);
+        if (opts.strategy) {
+          const known = ((await books(endpoint).catch(() => ({}))) as { strategies?: { strategy: string }[] }).strategies ?? [];
+          if (!known.some((x) => x.strategy === opts.strategy)) process.stderr.write(`kfc: note: the ledger has no strategy ${opts.strategy} yet; the ${verb} applies to one of that name when it trades\n`);
+        }
       });
   }
 

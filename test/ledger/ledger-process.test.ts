@@ -72,7 +72,11 @@ describe('ledger process', { timeout: 180_000 }, () => {
     // Bad input to the kill switch: one line, and nothing changes.
     const bad = await kfcRun(['ledger', 'halt', '--account', 'a b'], e);
     assert.notEqual(bad.status, 0);
-    assert.match(bad.stderr, /^kfc: the master at .* answered 400 to POST \/api\/ledger\/halt: name="a b": give the account to halt/);
+    assert.match(bad.stderr, /^kfc: no account a b in .*: accounts are named <source>_<name> \(kfc account list shows them\)\n$/);
+    const unknown = await kfcRun(['ledger', 'halt', '--strategy', 'nobody'], e);
+    assert.equal(unknown.status, 0, 'a strategy may be halted before it starts');
+    assert.match(unknown.stderr, /^kfc: note: the ledger has no strategy nobody yet; the halt applies to one of that name when it trades\n$/);
+    assert.equal((await kfcRun(['ledger', 'resume', '--strategy', 'nobody'], e)).status, 0);
     assert.equal((await kfcRun(['shutdown'], e)).status, 0);
     for (const p of [s1, ledger, master]) assert.equal((await p.exited).code, 0);
   });

@@ -84,6 +84,9 @@ describe('ledger with a real TD on kfc sim', { timeout: 240_000 }, () => {
     assert.deepEqual(without(await apiBooks(stack)), kept);
 
     // The kill switch with --cancel: the resting order is cancelled at the exchange; the halt survives a restart.
+    const misspelt = await kfcRun(['ledger', 'halt', '--account', 'acct'], stack.env);
+    assert.equal(misspelt.status, 2);
+    assert.match(misspelt.stderr, /^kfc: no account acct in .*: did you mean binance_acct\? accounts are named <source>_<name>/);
     const halt = await kfcRun(['ledger', 'halt', '--account', 'binance_acct', '--cancel', '--reason', 'test'], stack.env);
     assert.equal(halt.status, 0, halt.stderr);
     await waitFor('the resting order cancelled at the exchange', async () => (await stack.client(ACCT).call<unknown[]>('GET', '/api/v3/openOrders', {}, { signed: true })).length === 0);
