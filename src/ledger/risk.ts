@@ -71,7 +71,8 @@ export function checkOrder(ctx: RiskContext, input: OrderInputEvent, strategy: S
   const account = ctx.books.accounts.get(accountId);
   if (!account) return deny(Denial.UnknownAccount, `unknown account ${accountId}: no trading gateway td/${input.source}/${input.account} has reported it`);
   if (account.brokerState !== BrokerState.Ready) {
-    return deny(Denial.GatewayNotReady, `td/${input.source}/${input.account} is ${brokerStateName(account.brokerState)}${account.brokerMessage ? ` (${account.brokerMessage})` : ''}: orders wait until it is Ready`);
+    // (The journal keeps 127 bytes of a reason: the broker's own message goes last, where a cut costs least.)
+    return deny(Denial.GatewayNotReady, `td/${input.source}/${input.account} is ${brokerStateName(account.brokerState)}: orders are refused until it is Ready${account.brokerMessage ? ` (${account.brokerMessage})` : ''}`);
   }
   if (!strategy.accounts.has(accountId)) return deny(Denial.AccountNotAdded, `strategy ${strategy.name} has not added account ${input.source}/${input.account}: call addAccount('${input.source}', '${input.account}') first`);
 
@@ -149,7 +150,7 @@ export function exchangeFilters(input: Pick<OrderInputEvent, 'price' | 'volume' 
       return deny(Denial.PriceFilter, `Filter failure: PRICE_FILTER (price ${amount(input.price)} outside ${amount(i.minPrice)}..${amount(i.maxPrice)})`);
     }
     if (i.tickSize > 0n && (input.price - i.minPrice) % i.tickSize !== 0n) {
-      return deny(Denial.PriceFilter, `Filter failure: PRICE_FILTER (price ${amount(input.price)} is not a multiple of the tick ${amount(i.tickSize)}; round it with the context's helpers)`);
+      return deny(Denial.PriceFilter, `Filter failure: PRICE_FILTER (price ${amount(input.price)} is off the tick ${amount(i.tickSize)}: use ctx.roundPrice)`);
     }
   }
   if (input.volume > 0n) {
@@ -157,7 +158,7 @@ export function exchangeFilters(input: Pick<OrderInputEvent, 'price' | 'volume' 
       return deny(Denial.LotSize, `Filter failure: LOT_SIZE (quantity ${amount(input.volume)} outside ${amount(i.minQty)}..${amount(i.maxQty)})`);
     }
     if (i.stepSize > 0n && (input.volume - i.minQty) % i.stepSize !== 0n) {
-      return deny(Denial.LotSize, `Filter failure: LOT_SIZE (quantity ${amount(input.volume)} is not a multiple of the step ${amount(i.stepSize)}; round it with the context's helpers)`);
+      return deny(Denial.LotSize, `Filter failure: LOT_SIZE (quantity ${amount(input.volume)} is off the step ${amount(i.stepSize)}: use ctx.roundVolume)`);
     }
   }
   const price = market ? marketPrice : input.price;

@@ -49,7 +49,7 @@ describe('pre-trade risk', () => {
   it('checks the gateway, the account and the symbol first, naming what is wrong', () => {
     const notReady = books();
     notReady.onBrokerState('binance', 'acct', BrokerState.DisConnected, '');
-    assert.equal(check(notReady)?.message, 'td/binance/acct is DisConnected: orders wait until it is Ready');
+    assert.equal(check(notReady)?.message, 'td/binance/acct is DisConnected: orders are refused until it is Ready');
     assert.equal(check(books(), { account: 'other' })?.code, Denial.UnknownAccount);
     const b = books();
     b.strategy(STRATEGY_UID).accounts.clear();
@@ -58,8 +58,8 @@ describe('pre-trade risk', () => {
   });
 
   it('applies the exchange filters without rounding anything', () => {
-    assert.match(check(books(), { price: d('60000.001') })?.message ?? '', /^Filter failure: PRICE_FILTER \(price 60000\.00100000 is not a multiple of the tick 0\.01000000/);
-    assert.match(check(books(), { volume: d('0.000015') })?.message ?? '', /^Filter failure: LOT_SIZE .*not a multiple of the step/);
+    assert.match(check(books(), { price: d('60000.001') })?.message ?? '', /^Filter failure: PRICE_FILTER \(price 60000\.00100000 is off the tick 0\.01000000: use ctx\.roundPrice\)$/);
+    assert.match(check(books(), { volume: d('0.000015') })?.message ?? '', /^Filter failure: LOT_SIZE \(quantity 0\.00001500 is off the step 0\.00001000: use ctx\.roundVolume\)$/);
     assert.match(check(books(), { volume: d('0.000001') })?.message ?? '', /^Filter failure: LOT_SIZE \(quantity 0\.00000100 outside/);
     assert.match(check(books(), { volume: d('0.00001'), price: d('60000') })?.message ?? '', /^Filter failure: NOTIONAL \(0\.60000000 below the minimum 5\.00000000\)/);
     assert.equal(check(books(), { volume: 0n })?.code, Denial.BadVolume);
