@@ -184,6 +184,15 @@ await runCli(async () => {
       if (line !== last) say(line);
       last = line;
     } catch (err) {
+      // Stopped from elsewhere (npm stop, kfc shutdown): nothing left to show; the simulator goes too.
+      if (/cannot reach the master/.test((err as Error).message)) {
+        say('\nnpm start: the stack was stopped (npm stop or kfc shutdown); stopping the simulator');
+        stopping.abort();
+        await stopApp(pm2, 'sim');
+        pm2.disconnect();
+        say('npm start: stopped');
+        process.exit(0);
+      }
       say(`  -- ${(err as Error).message}`);
     }
   }
