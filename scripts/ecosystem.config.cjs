@@ -29,7 +29,9 @@ const app = (name, args, extra = {}) => ({
 
 module.exports = {
   apps: [
-    app('master', '-l info master'),
+    // PM2's stop of the master comes as a message, so that it can tell `pm2 restart master` (the
+    // master alone; the processes re-register) from stopping the stack (the ordered shutdown).
+    app('master', '-l info master', { shutdown_with_message: true }),
     app('ledger', '-l info ledger'),
     app('md_binance', '-l info md -s binance'),
     // Exit code 2 is a user error (no such account, a broken config): restarting cannot fix it.

@@ -92,6 +92,18 @@ export function buildProgram(): Command {
       const onSignal = (signal: string) => void master.shutdown(`signal ${signal}`);
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      // PM2's stop or restart (the app files set shutdown_with_message): of the whole stack, the
+      // ordered shutdown; of the master alone (pm2 restart master), the master alone.
+      process.on('message', (m) => {
+        if (m !== 'shutdown') return;
+        void (async () => {
+          const { Pm2Control } = await import('../master/pm2-control.js');
+          const control = new Pm2Control(log);
+          const group = await control.stoppingOthers();
+          control.disconnect();
+          await (group ? master.shutdown('PM2 is stopping the stack') : master.stopAlone('PM2 restart or stop of the master'));
+        })();
+      });
       log.info(`master listening on ${master.address} (KF_HOME ${g.home})`);
       process.send?.('ready');
       await master.stopped;

@@ -252,6 +252,29 @@ export class Master {
     return this.shutdownPromise;
   }
 
+  /**
+   * Stops the master alone (PM2 restarting or stopping just the master): the processes keep
+   * running, their control connections drop, and they register again with the next master.
+   */
+  stopAlone(reason: string): Promise<void> {
+    this.shutdownPromise ??= (async () => {
+      this.registry.close(`the master at ${this.address} is restarting`);
+      this.log.info(`master stopping alone (${reason}): ${this.registry.size} processes keep running and register again with the next master`);
+      clearInterval(this.healthTimer);
+      const end = SessionEnd.empty();
+      end.pid = process.pid;
+      end.end_time = nowNs();
+      this.journal.write(MsgType.SessionEnd, SessionEnd, end);
+      this.journal.close();
+      this.ledgerApi?.close();
+      this.server.closeAllConnections();
+      await new Promise<void>((resolve) => this.server.close(() => resolve()));
+      this.log.info('master stopped');
+      this.resolveStopped();
+    })();
+    return this.shutdownPromise;
+  }
+
   private async runShutdown(reason: string): Promise<void> {
     this.log.info(`shutdown (${reason}): stopping ${this.registry.size} processes in order: ${SHUTDOWN_PHASES.map((p) => p.name).join(', ')}, then the master`);
     const timeout = this.opts.phaseTimeoutMs ?? 10_000;

@@ -70,8 +70,29 @@ export class Pm2Control {
   }
 
   /**
-   * Under PM2, asks PM2 to stop this process and resolves when PM2's SIGINT arrives (or after
-   * `graceMs`); elsewhere resolves at once.
+   * Whether PM2 is stopping other apps besides this one (pm2 stop|restart all, pm2-runtime on
+   * docker stop), rather than this one alone (pm2 restart master). Looks twice, a moment apart:
+   * PM2 signals the apps of a group one or two at a time.
+   */
+  async stoppingOthers(): Promise<boolean> {
+    const pm2 = await this.connect();
+    if (!pm2) return false;
+    const self = Number(process.env.pm_id);
+    for (let look = 0; look < 2; look++) {
+      if (look > 0) await new Promise((r) => setTimeout(r, 250));
+      try {
+        const list = await new Promise<import('pm2').ProcessDescription[]>((resolve, reject) => pm2.list((err, l) => (err ? reject(err) : resolve(l ?? []))));
+        if (list.some((p) => p.pm_id !== self && (p.pm2_env?.status === 'stopping' || p.pm2_env?.status === 'stopped'))) return true;
+      } catch {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Under PM2, asks PM2 to stop this process and resolves when PM2's stop arrives (SIGINT, or the
+   * 'shutdown' message with shutdown_with_message) or after `graceMs`; elsewhere resolves at once.
    */
   async stopSelf(graceMs = 5000): Promise<void> {
     const pm2 = await this.connect();
@@ -85,6 +106,7 @@ export class Pm2Control {
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
+      process.on('message', (m) => m === 'shutdown' && onSignal());
       pm2.stop(pmId, () => {});
     });
   }
