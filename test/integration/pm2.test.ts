@@ -140,6 +140,12 @@ describe('PM2 deployment (scripts/binance_test)', { timeout: 240_000 }, () => {
     }
     const err = await exec(PM2, ['logs', 'td_binance', '--err', '--nostream', '--lines', '5'], env);
     assert.match(err.stdout, /kfc: account binance_my_account not found; add it with kfc account -s binance add/);
+    // run.sh start says why at once, instead of "not ready" after its 30 s.
+    const t0 = Date.now();
+    const again = await exec(RUN, ['start', 'td_binance'], env);
+    assert.notEqual(again.status, 0);
+    assert.match(again.stderr, /^kfc: td_binance exited with code 2 \(a user error; PM2 does not restart it\): .*kfc: account binance_my_account not found/m);
+    assert.ok(Date.now() - t0 < 20_000, `answered after ${Date.now() - t0} ms`);
     assert.equal((await exec(RUN, ['stop'], env)).status, 0);
   });
 });
