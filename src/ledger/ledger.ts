@@ -8,6 +8,7 @@
  * (the ledger died first) and is refused now ("send it again"), never routed late; a cancel or a
  * halt command with no answer is carried out now (late is still what was asked).
  */
+import { plural } from '../util/plural.js';
 import { ownerOf } from '../gateway/binance/common/ids.js';
 import type { Frame } from '../journal/reader.js';
 import { ZERO } from '../model/decimal.js';
@@ -346,7 +347,7 @@ export class Ledger {
         action.insert_time = now;
         this.opts.outbox.routeAction(action, o.source, o.account, gen);
       }
-      this.opts.log.warn(`ledger: halt of ${describeScope(kind, c.scope)} cancels ${targets.length} open orders`);
+      this.opts.log.warn(`ledger: halt of ${describeScope(kind, c.scope)} cancels ${plural(targets.length, 'open order')}`);
     }
     this.opts.onChange?.();
   }

@@ -12,6 +12,7 @@
  * with `options.stopOnError`). Reports from before this session update what the strategy knows (its
  * open orders, balances, positions) without calling it back.
  */
+import { plural } from '../util/plural.js';
 import { nowNs } from '../journal/clock.js';
 import { Locations } from '../journal/location.js';
 import type { Frame } from '../journal/reader.js';
@@ -228,7 +229,7 @@ export function strategyHooks(name: string, strategy: Strategy): ServiceHooks {
       // What the journals hold so far (the TDs' reports on its orders, balances): state only.
       for (let f = ctx.reader.next(); f; f = ctx.reader.next()) onFrame(ctx, f);
       const live = rt.liveOrders();
-      if (live.length) log.info(`strategy ${name}: ${live.length} orders still open from before: ${live.map((o) => String(o.order_id)).join(', ')}`);
+      if (live.length) log.info(`strategy ${name}: ${plural(live.length, 'order')} still open from before: ${live.map((o) => String(o.order_id)).join(', ')}`);
       checkReady(ctx);
     },
 
@@ -242,10 +243,10 @@ export function strategyHooks(name: string, strategy: Strategy): ServiceHooks {
       if (pre) await Promise.resolve(rt.guard('preStop', undefined, () => pre(rt))).catch(() => undefined);
       if (options.cancelOnStop !== false && rt.openOrderCount() > 0) {
         const n = rt.cancelAll();
-        ctx.log.info(`strategy ${name}: stopping: cancelling ${n} open orders`);
+        ctx.log.info(`strategy ${name}: stopping: cancelling ${plural(n, 'open order')}`);
         const gone = new Promise<void>((resolve) => (wakeStop = resolve));
         const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5000).unref());
-        if ((await Promise.race([gone, timer])) === 'timeout') ctx.log.warn(`strategy ${name}: ${rt.openOrderCount()} orders still open after 5 s of cancelling; stopping anyway`);
+        if ((await Promise.race([gone, timer])) === 'timeout') ctx.log.warn(`strategy ${name}: ${plural(rt.openOrderCount(), 'order')} still open after 5 s of cancelling; stopping anyway`);
         else ctx.log.info(`strategy ${name}: every open order cancelled`);
       }
       const post = callbackOf(strategy, 'postStop');

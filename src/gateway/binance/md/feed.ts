@@ -12,6 +12,7 @@
  * - a run of failed attempts is logged once (then only when the cause changes) and once more
  *   when a connection is up again.
  */
+import { plural } from '../../../util/plural.js';
 import type { Logger } from '../../../util/log.js';
 import { DEFAULT_TIMING, StreamConnection, type ConnectionHandlers, type ConnectionTiming } from './connection.js';
 
@@ -112,7 +113,7 @@ export class Feed {
     return {
       open: (c) => {
         if (!current(c)) return;
-        if (slot.failing !== undefined) this.opts.log.info(`market streams: connected to ${c.url} again after ${slot.failures} failed attempts`);
+        if (slot.failing !== undefined) this.opts.log.info(`market streams: connected to ${c.url} again after ${plural(slot.failures, 'failed attempt')}`);
         else this.opts.log.info(`market streams: connected to ${c.url} (${c.streams.size} streams)`);
         slot.failing = undefined;
         this.scheduleRenewal(slot, c);

@@ -10,6 +10,7 @@
  * been silent for `idleMs`), Ready. Unreachable exchanges never stop the process: it registers,
  * says so once per run of failures, and keeps trying with backoff.
  */
+import { plural } from '../../../util/plural.js';
 import type { Location } from '../../../journal/location.js';
 import type { ServiceContext, ServiceHooks } from '../../../runtime/service.js';
 import { BrokerState, brokerStateName, marketDataNames } from '../../../model/enums.js';
@@ -150,7 +151,7 @@ class MdGateway {
           this.publisher.instrument(i);
         }
         if (skipped.length > 0) log.warn(`exchangeInfo: skipped ${skipped.length} malformed symbols, e.g. ${skipped[0]!.symbol}: ${skipped[0]!.reason}`);
-        log.info(`exchangeInfo: ${instruments.length} instruments published${failing ? ` (after ${failures} failed attempts)` : ''}`);
+        log.info(`exchangeInfo: ${instruments.length} instruments published${failing ? ` (after ${plural(failures, 'failed attempt')})` : ''}`);
         this.updateTicks(ticks);
         this.restProblem = '';
         this.reconcile();

@@ -14,6 +14,8 @@
  * A bad key is LoginFailed with Binance's message and a long backoff; a 418 ban stops trading
  * until it ends. Nothing here runs a process: gateway-process.ts plugs `binanceTdHooks` in.
  */
+import { plural } from '../../../util/plural.js';
+
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nowNs } from '../../../journal/clock.js';
 import { Locations } from '../../../journal/location.js';
@@ -33,6 +35,9 @@ import { OrderTracker } from './tracker.js';
 import { WsApiSession } from './ws-api.js';
 import { OrderEntry } from './order-entry.js';
 import { DEFAULT_TIMINGS, type TdTimings } from './timings.js';
+
+/** "in 300 s", "in 450 ms": a wait as a log line says it. */
+const retryIn = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 1000)} s`);
 
 export { DEFAULT_TIMINGS, timingsFromEnv, type TdTimings } from './timings.js';
 
@@ -165,8 +170,8 @@ export class BinanceTd {
           backoff = Math.min(this.timings.backoffMaxMs, backoff * 2);
           this.setState(BrokerState.DisConnected, e.message.slice(0, 127));
         }
-        if (e.message !== this.lastError) this.ctx.log.error(`td ${this.what}: ${e.message}; retrying in ${Math.round(waitMs / 1000)} s`);
-        else this.ctx.log.info(`td ${this.what}: still failing (${e.message}); retrying in ${Math.round(waitMs / 1000)} s`);
+        if (e.message !== this.lastError) this.ctx.log.error(`td ${this.what}: ${e.message}; retrying in ${retryIn(waitMs)}`);
+        else this.ctx.log.info(`td ${this.what}: still failing (${e.message}); retrying in ${retryIn(waitMs)}`);
         this.lastError = e.message;
         attempted();
       }
@@ -270,7 +275,7 @@ export class BinanceTd {
   async stop(): Promise<void> {
     if (this.row.config.cancelOnStop && this.state === BrokerState.Ready) {
       const live = this.tracker.live().filter((t) => t.order.ex_order_id !== '' && t.order.status !== OrderStatus.Pending && t.order.status !== OrderStatus.Unknown);
-      this.ctx.log.info(`td ${this.what}: cancelOnStop: cancelling ${live.length} open orders`);
+      this.ctx.log.info(`td ${this.what}: cancelOnStop: cancelling ${plural(live.length, 'open order')}`);
       for (const t of live) this.entry.sendCancel(t, 0n, nowNs());
     }
     for (let i = 0; i < 300 && this.entry.inflight > 0; i++) await sleep(10);
