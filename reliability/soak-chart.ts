@@ -14,6 +14,22 @@ export interface ChartPoint {
   hopP99: number;
 }
 
+/** One line chart of `values` over the minutes: `y` against minute, a line per `series`. */
+function lineChart(title: string, values: object[], y: string, yTitle: string, series: string) {
+  return {
+    title,
+    width: 640,
+    height: 220,
+    data: { values },
+    mark: { type: 'line' as const, point: true },
+    encoding: {
+      x: { field: 'minute', type: 'quantitative' as const, title: 'minute' },
+      y: { field: y, type: 'quantitative' as const, title: yTitle, scale: { zero: true } },
+      color: { field: series, type: 'nominal' as const },
+    },
+  };
+}
+
 export async function renderChart(points: ChartPoint[]): Promise<Buffer> {
   const memory = points.flatMap((p) => Object.entries(p.rssMb).map(([process, mb]) => ({ minute: p.minute, process, mb })));
   const latency = points.flatMap((p) => [
@@ -26,32 +42,7 @@ export async function renderChart(points: ChartPoint[]): Promise<Buffer> {
     background: 'white',
     padding: 16,
     resolve: { scale: { color: 'independent' } },
-    vconcat: [
-      {
-        title: 'RSS per process (MB)',
-        width: 640,
-        height: 220,
-        data: { values: memory },
-        mark: { type: 'line', point: true },
-        encoding: {
-          x: { field: 'minute', type: 'quantitative', title: 'minute' },
-          y: { field: 'mb', type: 'quantitative', title: 'MB', scale: { zero: true } },
-          color: { field: 'process', type: 'nominal' },
-        },
-      },
-      {
-        title: 'Order latency (us)',
-        width: 640,
-        height: 220,
-        data: { values: latency },
-        mark: { type: 'line', point: true },
-        encoding: {
-          x: { field: 'minute', type: 'quantitative', title: 'minute' },
-          y: { field: 'us', type: 'quantitative', title: 'us', scale: { zero: true } },
-          color: { field: 'series', type: 'nominal' },
-        },
-      },
-    ],
+    vconcat: [lineChart('RSS per process (MB)', memory, 'mb', 'MB', 'process'), lineChart('Order latency (us)', latency, 'us', 'us', 'series')],
   };
   const view = new View(parse(compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();

@@ -260,16 +260,8 @@ export class Master {
     this.shutdownPromise ??= (async () => {
       this.registry.close(`the master at ${this.address} is restarting`);
       this.log.info(`master stopping alone (${reason}): ${this.registry.size} processes keep running and register again with the next master`);
-      clearInterval(this.healthTimer);
-      const end = SessionEnd.empty();
-      end.pid = process.pid;
-      end.end_time = nowNs();
-      this.journal.write(MsgType.SessionEnd, SessionEnd, end);
-      this.journal.close();
-      this.ledgerApi?.close();
       this.server.closeAllConnections();
-      await new Promise<void>((resolve) => this.server.close(() => resolve()));
-      this.log.info('master stopped');
+      await this.closeDown();
       this.resolveStopped();
     })();
     return this.shutdownPromise;
@@ -298,6 +290,15 @@ export class Master {
         }
       }
     }
+    await this.closeDown();
+    // Under PM2, ask PM2 to stop us too: a clean exit of an app PM2 thinks is online gets restarted.
+    await pm2.stopSelf();
+    pm2.disconnect();
+    this.resolveStopped();
+  }
+
+  /** The master's own end: its session ended in its journal, the journal and the HTTP server closed. */
+  private async closeDown(): Promise<void> {
     clearInterval(this.healthTimer);
     const end = SessionEnd.empty();
     end.pid = process.pid;
@@ -307,10 +308,6 @@ export class Master {
     this.ledgerApi?.close();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.log.info('master stopped');
-    // Under PM2, ask PM2 to stop us too: a clean exit of an app PM2 thinks is online gets restarted.
-    await pm2.stopSelf();
-    pm2.disconnect();
-    this.resolveStopped();
   }
 
   private waitGone(members: Entry[], timeoutMs: number): Promise<Entry[]> {
