@@ -35,16 +35,18 @@ export class HistoryChild {
     });
   }
 
-  /** Asks the writer to write what is left and exit; waits for it a few seconds at most. */
-  async stop(): Promise<void> {
+  /**
+   * Asks the writer to write what is left and exit, and returns at once: the writer needs nothing
+   * more from the ledger (it reads the journals), so the ledger's stop does not wait for SQLite.
+   * A writer that does not exit within a few seconds is killed.
+   */
+  stop(): void {
     this.stopping = true;
     clearTimeout(this.restart);
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.disconnect();
+    if (child.connected) child.disconnect();
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_MS);
-    await exited;
-    clearTimeout(timer);
+    child.once('exit', () => clearTimeout(timer));
   }
 }

@@ -111,7 +111,7 @@ export function ledgerHooks(): ServiceHooks {
 
     async stop(ctx) {
       stateFile?.flush(true);
-      await history?.stop();
+      history?.stop();
       outbox?.close();
       const b = ledger?.books;
       ctx.log.info(`ledger: final state written (${b?.accounts.size ?? 0} accounts, ${b?.strategies.size ?? 0} strategies)`);

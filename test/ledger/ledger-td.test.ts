@@ -111,6 +111,8 @@ describe('ledger with a real TD on kfc sim', { timeout: 240_000 }, () => {
       assert.equal(r.status, 0, r.stderr);
       return JSON.parse(r.stdout) as Record<string, string>[];
     };
+    // The writer finishes its last batch on its own after the ledger's stop: wait for the last order (the refusal while halted).
+    await waitFor('the history complete', async () => (await history('orders', '--account', 'binance_acct')).some((o) => o.order_id === halted), 20_000, 100);
     const trades = await history('trades', '--strategy', 's1');
     assert.deepEqual(trades.map((t) => [t.order_id, t.side, t.price, t.volume, t.amount, t.commission, t.commission_asset]), [[buy, 'Buy', '60000.00000000', '0.01000000', '600.00000000', '0.00001000', 'BTC']]);
     const orders = await history('orders', '--account', 'binance_acct');
