@@ -42,7 +42,7 @@ export async function renderChart(points: ChartPoint[]): Promise<Buffer> {
     background: 'white',
     padding: 16,
     resolve: { scale: { color: 'independent' } },
-    vconcat: [lineChart('RSS per process (MB)', memory, 'mb', 'MB', 'process'), lineChart('Order latency (us)', latency, 'us', 'us', 'series')],
+    vconcat: [lineChart('Anonymous RSS per process (MB; journal pages excluded)', memory, 'mb', 'MB', 'process'), lineChart('Order latency (us)', latency, 'us', 'us', 'series')],
   };
   const view = new View(parse(compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();

@@ -23,7 +23,7 @@ export class HistoryChild {
   start(): void {
     // Run from source (tests under tsx), the child needs the same loader.
     const url = new URL(`./history-writer${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
-    const args = [...(url.pathname.endsWith('.ts') ? ['--import', 'tsx'] : []), fileURLToPath(url), this.home, 'info'];
+    const args = [...(url.pathname.endsWith('.ts') ? ['--import', 'tsx'] : []), fileURLToPath(url), this.home, this.log.level];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child = child;
     child.on('exit', (code, signal) => {

@@ -91,8 +91,8 @@ export function ledgerHooks(): ServiceHooks {
       ctx.loop.addInterval(1_000_000_000n, () => {
         if (settings.refresh()) stateFile!.changed();
       });
-      // Final orders are kept an hour for the API and late fills, then forgotten.
-      ctx.loop.addInterval(60_000_000_000n, (now) => ledger!.books.prune(now - 3_600_000_000_000n));
+      // Final orders are kept ten minutes for late fills, then forgotten (the history has them all).
+      ctx.loop.addInterval(60_000_000_000n, (now) => ledger!.books.prune(now - 600_000_000_000n));
     },
 
     registry(ctx, change, p) {

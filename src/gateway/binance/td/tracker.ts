@@ -55,7 +55,7 @@ const RANK: Record<number, number> = {
 const rank = (status: number) => RANK[status] ?? 3;
 
 /** Finished orders kept for late duplicate reports (beyond that, their trade ids are forgotten). */
-const FINISHED_KEPT = 10_000;
+const FINISHED_KEPT = 2_000;
 
 const SIDE: Record<string, number> = { BUY: Side.Buy, SELL: Side.Sell };
 const TYPE: Record<string, number> = { LIMIT: PriceType.Limit, MARKET: PriceType.Market, LIMIT_MAKER: PriceType.LimitMaker };
