@@ -29,13 +29,13 @@ import { Asset, BrokerStateUpdate, Instrument, MsgType, Order, OrderInput, Quote
 import { encodeToBuffer, decodeFromBuffer } from '../../src/model/layout.js';
 import { nowNs } from '../../src/journal/clock.js';
 import { createLogger } from '../../src/util/log.js';
+import { journalHop } from '../common/journal-hop.js';
 
 const log = createLogger({ name: 'bench', level: 'error', fd: 2 });
 const say = (line: string) => process.stderr.write(line + '\n');
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const KFC = join(ROOT, 'dist', 'cli', 'kfc.js');
 const ACTORS = fileURLToPath(new URL('./actors.js', import.meta.url));
-const HOP = fileURLToPath(new URL('../journal/hop.js', import.meta.url));
 const homes: string[] = [];
 const newHome = () => {
   const h = mkdtempSync(join(tmpdir(), 'kfts-bench-ledger-'));
@@ -230,27 +230,12 @@ async function ledgerHop(spin: boolean): Promise<number[]> {
   return hops.slice(300).sort((x, y) => x - y);
 }
 
-async function journalHop(): Promise<number> {
-  const home = newHome();
-  mkdirSync(join(home, 'journal'), { recursive: true });
-  const opts = { home, location: 'strategy/default/hop/live', socket: '', count: HOP_ORDERS, rate: 1000, warmup: 300, idleMs: 0, wait: 'block', redisPort: 0 };
-  const writer = start([HOP, 'journal-writer', JSON.stringify(opts)], {});
-  await writer.line(/^ready$/);
-  const reader = start([HOP, 'journal-reader', JSON.stringify(opts)], {});
-  await reader.line(/^measuring$/);
-  writer.child.stdin!.write('go\n');
-  const result = JSON.parse(await reader.line(/^\{/)) as { p50: number };
-  writer.child.kill();
-  reader.child.kill();
-  return result.p50;
-}
-
 say('(c) the ledger hop: strategy commit -> the routed order\'s commit, 1k orders/s');
 const journalP50s: number[] = [];
 const hopP50s: number[] = [];
 let hops: number[] = [];
 for (let round = 0; round < 2; round++) {
-  journalP50s.push(await journalHop());
+  journalP50s.push((await journalHop({ dir: newHome(), count: HOP_ORDERS, rate: 1000, warmup: 300, wait: 'block' })).p50);
   hops = await ledgerHop(false);
   hopP50s.push(pct(hops, 0.5));
   say(`    round ${round + 1}: ledger hop p50 ${pct(hops, 0.5).toFixed(1)} us, p99 ${pct(hops, 0.99).toFixed(1)}; journal hop p50 ${journalP50s[round]!.toFixed(1)} us`);

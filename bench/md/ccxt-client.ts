@@ -4,17 +4,12 @@
  *   ccxt-client.js <port> <last update id>
  * Prints one JSON line: {"msgs": n, "seconds": s} from its first book to the book at the last id.
  */
-import ccxt from 'ccxt';
+import { ccxtBinance } from '../common/ccxt.js';
 
 const [portText, lastText] = process.argv.slice(2);
 const last = Number(lastText);
 const base = `127.0.0.1:${portText}`;
-const exchange = new ccxt.pro.binance({ enableRateLimit: false, options: { fetchMarkets: { types: ['spot'] }, fetchMargins: false } });
-const urls = exchange.urls as unknown as { api: Record<string, unknown> & { ws: Record<string, unknown> } };
-urls.api.ws.spot = `ws://${base}/ws`;
-urls.api.public = `http://${base}/api/v3`;
-// ccxt wants its http agent loaded before a plain ws:// URL (a loopback server here, not a proxy).
-await exchange.loadHttpProxyAgent();
+const exchange = await ccxtBinance({ rest: `http://${base}`, stream: `ws://${base}/ws` });
 await exchange.loadMarkets();
 let t0 = 0;
 let first = 0;

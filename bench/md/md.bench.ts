@@ -12,18 +12,16 @@
  * baseline: the same diffs into ccxt pro's watchOrderBook (its own snapshot + diff book).
  * Ends with one line of JSON.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Locations } from '../../src/journal/location.js';
 import { JournalReader } from '../../src/journal/reader.js';
 import { BookState } from '../../src/model/enums.js';
 import { Depth, MsgType } from '../../src/model/events.js';
+import { freePort, startChild } from '../common/child.js';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const KFC = here('../../src/cli/kfc.js');
@@ -32,40 +30,9 @@ const PACED_RATE = 10_000;
 const PACED_COUNT = 40_000;
 const say = (line: string) => process.stderr.write(line + '\n');
 const home = mkdtempSync(join(tmpdir(), 'kfts-bench-md-'));
-const children: ChildProcess[] = [];
-process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-  rmSync(home, { recursive: true, force: true });
-});
+process.on('exit', () => rmSync(home, { recursive: true, force: true }));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts a node child; resolves `line(re)` with its first stdout line matching. */
-function child(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(proc);
-  const lines: string[] = [];
-  const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
-  createInterface({ input: proc.stdout! }).on('line', (l) => {
-    lines.push(l);
-    for (const w of [...waiters]) if (w.re.test(l)) waiters.splice(waiters.indexOf(w), 1), w.resolve(l);
-  });
-  return {
-    proc,
-    line: (re: RegExp) => new Promise<string>((resolve) => {
-      const found = lines.find((l) => re.test(l));
-      if (found) resolve(found);
-      else waiters.push({ re, resolve });
-    }),
-  };
-}
+const child = (args: string[], env: NodeJS.ProcessEnv = {}) => startChild(args, { env });
 
 async function replay(mode: 'flood' | 'paced', count: number) {
   const r = child([here('./replay-server.js'), mode, String(count), String(PACED_RATE)]);

@@ -1,7 +1,10 @@
 /**
  * bench:md's exchange: a Binance look-alike on loopback that replays BTCUSDT depth diffs.
  *   replay-server.js flood <count>        after a subscription, as fast as the client takes them
- *   replay-server.js paced <count> <rate> after a subscription, `rate` a second
+ *   replay-server.js paced <count> <rate> [stamps file]
+ *                                         after a subscription, `rate` a second; with a file, it
+ *                                         writes there "<u> <CLOCK_MONOTONIC ns>" per diff (when
+ *                                         its frame was handed to the socket) before "done"
  * REST: /api/v3/exchangeInfo (BTCUSDT), /api/v3/depth (the book as of the last diff handed to
  * the socket, so snapshot + buffered diffs are exact). Streams: /stream (combined, as the gateway
  * uses) and /ws/... (raw, as ccxt uses); SUBSCRIBE answered. Prints its port, then "done <last u>".
@@ -11,10 +14,11 @@
  * this process is never what limits the rate.
  */
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-const [mode = 'flood', countText = '300000', rateText = '10000'] = process.argv.slice(2);
+const [mode = 'flood', countText = '300000', rateText = '10000', stampsFile] = process.argv.slice(2);
 const COUNT = Number(countText);
 const RATE = Number(rateText);
 const START_ID = 1_000_000;
@@ -190,16 +194,26 @@ function flood(socket: Duplex, frames: Buffer[]): void {
 
 function pace(socket: Duplex, frames: Buffer[]): void {
   const t0 = performance.now();
+  const sentAt = new BigInt64Array(frames.length);
   let i = 0;
   const step = () => {
     const due = Math.min(frames.length, Math.floor(((performance.now() - t0) / 1000) * RATE));
     while (i < due) {
       applySent(i + 1);
+      sentAt[i] = process.hrtime.bigint();
       socket.write(frames[i]!);
       i++;
     }
-    if (i < frames.length) setImmediate(step);
-    else process.stdout.write(`done ${lastU}\n`);
+    if (i < frames.length) {
+      // Sleep until the next diff is due when that is a millisecond or more away (a low rate must
+      // not cost a busy core); at high rates look again at once.
+      const wait = t0 + ((i + 1) * 1000) / RATE - performance.now();
+      if (wait >= 1) setTimeout(step, Math.ceil(wait));
+      else setImmediate(step);
+      return;
+    }
+    if (stampsFile) writeFileSync(stampsFile, diffs.map((d, k) => `${d.u} ${sentAt[k]}\n`).join(''));
+    process.stdout.write(`done ${lastU}\n`);
   };
   step();
 }

@@ -4,10 +4,10 @@
  *
  * Measured: from the commit of an OrderInput in the ledger's journal (its gen_time) to the last
  * byte of the order request arriving at the exchange's side of the wire. The exchange is `kfc sim`
- * (a child process) behind a pass-through TCP proxy in this process: the proxy parses each
- * request (HTTP, or WebSocket frames, unmasked), stamps the journal clock when a request's last
- * byte arrives, and forwards the bytes untouched; it adds nothing to what it measures (the stamp is
- * taken before forwarding). Modes:
+ * (a child process) behind a pass-through TCP proxy (bench/common/wire-proxy.ts, spinning): the
+ * proxy parses each request (HTTP, or WebSocket frames, unmasked), stamps the journal clock when a
+ * request's last byte arrives, and forwards the bytes untouched; it adds nothing to what it
+ * measures (the stamp is taken before forwarding). Modes:
  *   - the TD in its default mode ('loop': asleep in Node's event loop, woken by the doorbell) with
  *     orders over the WS API, and over REST;
  *   - the TD with -x (its loop spins) over the WS API;
@@ -17,12 +17,9 @@
  *     at the proxy, against the same sim.
  * Idle RSS of the TD (/proc/<pid>/status, 15 s after Ready) is reported too. Ends with one JSON line.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nowNs, useHomeClock } from '../../src/journal/clock.js';
@@ -34,6 +31,10 @@ import { parseDecimal as d } from '../../src/model/decimal.js';
 import { BrokerState, OrderStatus, PriceType, Side, TimeCondition } from '../../src/model/enums.js';
 import { BrokerStateUpdate, MsgType, Order, OrderInput } from '../../src/model/events.js';
 import { createLogger } from '../../src/util/log.js';
+import { ccxtBinance } from '../common/ccxt.js';
+import { startChild, type Child } from '../common/child.js';
+import { quantile } from '../common/stats.js';
+import { startWireProxy } from '../common/wire-proxy.js';
 
 const KFC = fileURLToPath(new URL('../../src/cli/kfc.js', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'kfts-bench-td-'));
@@ -44,158 +45,10 @@ const log = createLogger({ name: 'bench', level: 'warning', fd: 2 });
 const say = (line: string) => process.stderr.write(line + '\n');
 const N = Number(process.env.KF_BENCH_ORDERS ?? 300);
 const WARMUP = 30;
-const children: ChildProcess[] = [];
-process.on('exit', () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  rmSync(home, { recursive: true, force: true });
-});
-
-// ---- the proxy: stamps the last byte of each order request --------------------------------------
-/** clientOrderId -> journal-clock ns when its request's last byte arrived. */
-const stamps = new Map<string, bigint>();
-const waiters = new Map<string, (t: bigint) => void>();
-function stamp(clientOrderId: string, at: bigint): void {
-  stamps.set(clientOrderId, at);
-  waiters.get(clientOrderId)?.(at);
-  waiters.delete(clientOrderId);
-}
-function stampOf(clientOrderId: string, timeoutMs = 15_000): Promise<bigint> {
-  const s = stamps.get(clientOrderId);
-  if (s !== undefined) return Promise.resolve(s);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no order request ${clientOrderId} within ${timeoutMs} ms`)), timeoutMs);
-    waiters.set(clientOrderId, (t) => (clearTimeout(timer), resolve(t)));
-  });
-}
-
-const ORDER_ID_RE = /newClientOrderId["=:]+"?([A-Za-z0-9_-]{1,36})/;
-
-/** Parses a client->server byte stream: HTTP requests, then (after an Upgrade) WebSocket frames. */
-class RequestParser {
-  private buf: Buffer = Buffer.alloc(0);
-  private ws = false;
-
-  push(chunk: Buffer, at: bigint): void {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    for (;;) {
-      const used = this.ws ? this.frame(at) : this.http(at);
-      if (used === 0) return;
-      this.buf = this.buf.subarray(used);
-    }
-  }
-
-  private http(at: bigint): number {
-    const end = this.buf.indexOf('\r\n\r\n');
-    if (end < 0) return 0;
-    const head = this.buf.subarray(0, end).toString('latin1');
-    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-    const total = end + 4 + length;
-    if (this.buf.length < total) return 0;
-    if (/^GET [^ ]+ HTTP\/1\.1\r\n/.test(head) && /\r\nupgrade: *websocket/i.test(head)) this.ws = true;
-    const m = /^POST \/api\/v3\/order[? ]/.test(head) ? ORDER_ID_RE.exec(this.buf.subarray(0, total).toString('latin1')) : null;
-    if (m) stamp(m[1]!, at);
-    return total;
-  }
-
-  private frame(at: bigint): number {
-    const b = this.buf;
-    if (b.length < 2) return 0;
-    let len = b[1]! & 0x7f;
-    let off = 2;
-    if (len === 126) {
-      if (b.length < 4) return 0;
-      len = b.readUInt16BE(2);
-      off = 4;
-    } else if (len === 127) {
-      if (b.length < 10) return 0;
-      len = Number(b.readBigUInt64BE(2));
-      off = 10;
-    }
-    const masked = (b[1]! & 0x80) !== 0;
-    const total = off + (masked ? 4 : 0) + len;
-    if (b.length < total) return 0;
-    if ((b[0]! & 0x0f) === 1) {
-      const payload = Buffer.from(b.subarray(total - len, total));
-      if (masked) for (let i = 0; i < len; i++) payload[i]! ^= b[off + (i & 3)]!;
-      const text = payload.toString('utf8');
-      if (text.includes('"order.place"')) {
-        const m = ORDER_ID_RE.exec(text);
-        if (m) stamp(m[1]!, at);
-      }
-    }
-    return total;
-  }
-}
-
-async function startProxy(target: number): Promise<number> {
-  const server = createServer((client: Socket) => {
-    client.setNoDelay(true);
-    const upstream = connect(target, '127.0.0.1');
-    upstream.setNoDelay(true);
-    const parser = new RequestParser();
-    client.on('data', (chunk: Buffer) => {
-      parser.push(chunk, nowNs()); // stamped before anything else happens to the bytes
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk) => client.write(chunk));
-    const close = () => (client.destroy(), upstream.destroy());
-    client.on('error', close);
-    upstream.on('error', close);
-    client.on('close', close);
-    upstream.on('close', close);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  server.unref();
-  return (server.address() as { port: number }).port;
-}
-
-/**
- * The spinning C proxy (wire-proxy.c): its stamp is taken as recv() returns, with no wake-up of a
- * sleeping process in between. Undefined when no C compiler is there (then the Node proxy above,
- * whose stamps include its own event-loop wake-up, is used, and the report says so).
- */
-let proxyKind = 'node (stamps include its event-loop wake-up)';
-async function startWireProxy(target: number): Promise<number | undefined> {
-  const exe = join(home, 'wire-proxy');
-  const src = fileURLToPath(new URL('../../../bench/td/wire-proxy.c', import.meta.url));
-  const cc = spawnSync('cc', ['-O2', '-o', exe, src], { encoding: 'utf8' });
-  if (cc.status !== 0) {
-    say(`  (no C compiler: ${(cc.stderr || String(cc.error)).split('\n')[0]}; using the Node proxy)`);
-    return undefined;
-  }
-  const port = target + 2;
-  const p = spawn(exe, [String(port), String(target)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(p);
-  // The journal clock is CLOCK_MONOTONIC plus an anchor (clock.ts); process.hrtime reads the same counter.
-  const anchor = nowNs() - process.hrtime.bigint();
-  await new Promise<void>((resolve) => {
-    createInterface({ input: p.stdout! }).on('line', (l) => {
-      if (l === 'listening') return resolve();
-      const [mono, id] = l.split(' ');
-      if (id) stamp(id, BigInt(mono!) + anchor);
-    });
-  });
-  proxyKind = 'C, spinning (stamps as recv() returns)';
-  return port;
-}
+process.on('exit', () => rmSync(home, { recursive: true, force: true }));
 
 // ---- processes --------------------------------------------------------------------------------
-function kfc(args: string[], env: Record<string, string> = {}): ChildProcess {
-  const p = spawn(process.execPath, [KFC, ...args], { env: { ...process.env, KF_HOME: home, KF_MASTER_PORT: String(masterPort), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(p);
-  return p;
-}
-function waitLine(p: ChildProcess, re: RegExp, timeoutMs = 30_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no line ${re}`)), timeoutMs);
-    createInterface({ input: p.stdout! }).on('line', (l) => {
-      if (re.test(l)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-}
+const kfc = (args: string[]): Child => startChild([KFC, ...args], { env: { KF_HOME: home, KF_MASTER_PORT: String(masterPort) }, stderr: 'ignore' });
 
 const ACCOUNTS = ['bws', 'bwsx', 'brest', 'bccxt'] as const;
 const account = (name: string) => ({ name, apiKey: `kfts-bench-${name}-key`, hmacSecret: `kfts-bench-${name}-secret` });
@@ -203,14 +56,15 @@ const simPort = 20_000 + Math.floor(Math.random() * 20_000);
 const masterPort = simPort + 1;
 writeFileSync(join(home, 'sim.json'), JSON.stringify({ accounts: ACCOUNTS.map((a) => ({ ...account(a), balances: { USDT: '10000000', BTC: '100' } })), orderLimit: 1_000_000, weightLimit: 10_000_000 }));
 const sim = kfc(['sim', '--port', String(simPort), '--rate', '0', '--config', join(home, 'sim.json')]);
-await waitLine(sim, /simulated exchange on/);
-const proxyPort = (await startWireProxy(simPort)) ?? (await startProxy(simPort));
+await sim.line(/simulated exchange on/);
+const proxy = await startWireProxy({ target: simPort, workDir: home, mode: 'spin', say });
+const { port: proxyPort, kind: proxyKind, stamps } = proxy;
 const master = kfc(['master']);
-await waitLine(master, /master listening/);
+await master.line(/master listening/);
 for (const a of ACCOUNTS) {
   writeFileSync(join(home, `${a}.secret`), account(a).hmacSecret, { mode: 0o600 });
   const add = kfc(['account', 'add', '-a', a, '--key', account(a).apiKey, '--secret-file', join(home, `${a}.secret`), '--preset', `sim:${proxyPort}`, ...(a === 'brest' ? ['--order-api', 'rest'] : [])]);
-  await new Promise((r) => add.on('exit', r));
+  await add.exited;
 }
 
 /** The TD's journal: Pending frames (hop) and BrokerState. */
@@ -229,22 +83,19 @@ function tdFrames(name: string): { pending: Map<bigint, bigint>; ready: boolean 
   return { pending, ready };
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
+const pct = (xs: number[], p: number) => quantile([...xs].sort((a, b) => a - b), p / 100);
 const round = (x: number) => Math.round(x * 10) / 10;
 
 /** N orders through one TD: latency to the wire, and the hop to its Pending frame. */
 async function runTd(name: string, args: string[], strategySeq: bigint, idle?: { rssMb: number }): Promise<{ p50: number; p99: number; hopP50: number; startedAt: number; pid: number }> {
   const td = kfc([...args, 'td', '-s', 'binance', '-a', name]);
   const startedAt = Date.now();
-  await waitLine(td, /ready \(pid/);
+  await td.line(/ready \(pid/);
   while (!tdFrames(name).ready) await sleep(20);
   if (idle) {
     // Idle memory as the 60 MB budget means it: 15 s after start, before any order.
     await sleep(Math.max(0, startedAt + 15_000 - Date.now()));
-    idle.rssMb = rssMb(td.pid!);
+    idle.rssMb = rssMb(td.proc.pid!);
   }
   const ledger = JournalWriter.open({ home, location: Locations.ledger(), dest: Locations.td('binance', name).uid, log });
   const input = OrderInput.empty();
@@ -255,14 +106,14 @@ async function runTd(name: string, args: string[], strategySeq: bigint, idle?: {
     input.order_id = (strategySeq << 32n) | BigInt(i + 1);
     const gen = ledger.write(MsgType.OrderInput, OrderInput, input);
     committed.set(input.order_id, gen);
-    const at = await stampOf(clientOrderIdOf(input.order_id));
+    const at = await stamps.of(clientOrderIdOf(input.order_id));
     if (i >= WARMUP) wire.push(Number(at - gen) / 1000);
     await sleep(3); // the TD goes back to sleep between orders, as between real ones
   }
   const { pending } = tdFrames(name);
   const hops = [...committed].slice(WARMUP).map(([id, gen]) => Number(pending.get(id)! - gen) / 1000);
   ledger.close();
-  return { p50: round(pct(wire, 50)), p99: round(pct(wire, 99)), hopP50: round(pct(hops, 50)), startedAt, pid: td.pid! };
+  return { p50: round(pct(wire, 50)), p99: round(pct(wire, 99)), hopP50: round(pct(hops, 50)), startedAt, pid: td.proc.pid! };
 }
 
 function rssMb(pid: number): number {
@@ -281,21 +132,16 @@ const rest = await runTd('brest', [], 3n);
 say(`  TD default, REST:    p50 ${rest.p50} us  p99 ${rest.p99} us   (hop p50 ${rest.hopP50} us)`);
 
 // ---- baselines: ccxt ---------------------------------------------------------------------------
-const ccxt = (await import('ccxt')).default as unknown as { pro: Record<string, new (o: object) => any> };
 const b = account('bccxt');
-// enableRateLimit off: ccxt's own throttle would otherwise hold each order back (by design, not by cost).
-const ex = new ccxt.pro.binance!({ apiKey: b.apiKey, secret: b.hmacSecret, enableRateLimit: false, options: { fetchMarkets: { types: ['spot'] }, fetchMargins: false, fetchCurrencies: false, adjustForTimeDifference: false, warnOnFetchOpenOrdersWithoutSymbol: false } });
-const base = `http://127.0.0.1:${proxyPort}`;
-ex.urls.api = { ...ex.urls.api, public: `${base}/api/v3`, private: `${base}/api/v3`, v1: `${base}/api/v1`, ws: { ...ex.urls.api.ws, 'ws-api': { spot: `ws://127.0.0.1:${proxyPort}/ws-api/v3` } } };
+const ex = await ccxtBinance({ rest: `http://127.0.0.1:${proxyPort}`, wsApi: `ws://127.0.0.1:${proxyPort}/ws-api/v3`, apiKey: b.apiKey, secret: b.hmacSecret });
 await ex.loadMarkets();
-await ex.loadHttpProxyAgent(); // ccxt's rule for ws:// URLs (the sim speaks plain WebSocket)
 async function runCcxt(method: 'createOrder' | 'createOrderWs', prefix: string): Promise<{ p50: number; p99: number }> {
   const xs: number[] = [];
   for (let i = 0; i < N + WARMUP; i++) {
     const id = `${prefix}${i}`;
     const t0 = nowNs();
     const placed = ex[method]('BTC/USDT', 'limit', 'buy', 0.01, 1000, { newClientOrderId: id });
-    const at = await stampOf(id);
+    const at = await stamps.of(id);
     await placed;
     if (i >= WARMUP) xs.push(Number(at - t0) / 1000);
     await sleep(3);

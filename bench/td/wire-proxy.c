@@ -1,12 +1,18 @@
 /*
- * wire-proxy: a pass-through TCP proxy for bench:td that tells when the last byte of each order
- * request reaches the exchange's side of the wire. It spins on non-blocking sockets (no sleep, no
- * epoll wake-up between the bytes and the stamp), reads CLOCK_MONOTONIC as soon as recv() returns
- * bytes, forwards them untouched, and prints "<monotonic ns> <newClientOrderId>" for every order
- * request it has seen whole: `POST /api/v3/order` (HTTP) and WebSocket text frames with
- * "order.place" (unmasked here; the bytes forwarded stay masked).
+ * wire-proxy: a pass-through TCP proxy for the benches that tells when the last byte of each
+ * order request was written to the exchange's side of the wire. It forwards the bytes untouched
+ * and prints "<monotonic ns> <newClientOrderId>" for every order request it has seen whole:
+ * `POST /api/v3/order` (HTTP) and WebSocket text frames with "order.place" (unmasked here; the
+ * bytes forwarded stay masked). How it stamps:
+ *   spin    (default) it spins on non-blocking sockets (no sleep, no epoll wake-up between the
+ *           bytes and the stamp) and reads CLOCK_MONOTONIC as soon as recv() returns bytes; one
+ *           core stays busy.
+ *   kernel  it sleeps in poll() and takes the kernel's receive timestamp of the bytes
+ *           (SO_TIMESTAMPNS: on loopback the skb is stamped inside the sender's write(), so this
+ *           is when the sender wrote its last byte), converted to CLOCK_MONOTONIC; no busy core,
+ *           and its own wake-up is not in the stamp.
  *
- *   wire-proxy <listen port> <target port>     (127.0.0.1 both; prints "listening" when ready)
+ *   wire-proxy <listen port> <target port> [spin|kernel]   (127.0.0.1 both; prints "listening")
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -14,6 +20,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +45,37 @@ static uint64_t mono(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static uint64_t realtime(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/*
+ * recv() with the kernel's receive timestamp of the last bytes read (for TCP, that of the newest
+ * segment read: the one with the last byte), as CLOCK_MONOTONIC ns in *at. The kernel stamps in
+ * CLOCK_REALTIME; the two clocks are read back to back to convert (an NTP slew between the stamp
+ * and now, microseconds later, changes nothing measurable). Without a stamp, *at is now.
+ */
+static ssize_t recv_stamped(int fd, unsigned char *buf, size_t n, uint64_t *at) {
+  char control[256];
+  struct iovec iov = {.iov_base = buf, .iov_len = n};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+  ssize_t r = recvmsg(fd, &m, MSG_DONTWAIT);
+  uint64_t real = realtime(), now = mono();
+  *at = now;
+  if (r <= 0) return r;
+  for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+    if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SO_TIMESTAMPNS) {
+      struct timespec ts;
+      memcpy(&ts, CMSG_DATA(h), sizeof ts);
+      uint64_t stamped = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+      if (stamped <= real && real - stamped < now) *at = now - (real - stamped);
+    }
+  }
+  return r;
 }
 
 static void nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
@@ -104,7 +142,11 @@ static void close_conn(conn_t *c) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3) { fprintf(stderr, "usage: wire-proxy <listen port> <target port>\n"); return 2; }
+  if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "spin") && strcmp(argv[3], "kernel"))) {
+    fprintf(stderr, "usage: wire-proxy <listen port> <target port> [spin|kernel]\n");
+    return 2;
+  }
+  int kernel = argc == 4 && strcmp(argv[3], "kernel") == 0;
   for (int i = 0; i < MAX_CONN; i++) conns[i].client = -1;
   int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
   setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -115,13 +157,25 @@ int main(int argc, char **argv) {
   printf("listening\n");
   fflush(stdout);
   static unsigned char chunk[65536];
+  static struct pollfd fds[1 + 2 * MAX_CONN];
   for (;;) {
+    if (kernel) { /* sleep until a socket has something: the stamps do not depend on when we wake */
+      int n = 0;
+      fds[n++] = (struct pollfd){.fd = ls, .events = POLLIN};
+      for (int i = 0; i < MAX_CONN; i++) {
+        if (conns[i].client < 0) continue;
+        fds[n++] = (struct pollfd){.fd = conns[i].client, .events = POLLIN};
+        fds[n++] = (struct pollfd){.fd = conns[i].upstream, .events = POLLIN};
+      }
+      if (poll(fds, (nfds_t)n, -1) < 0 && errno != EINTR) { perror("wire-proxy: poll"); return 1; }
+    }
     int fd = accept(ls, NULL, NULL);
     if (fd >= 0) {
       int up = socket(AF_INET, SOCK_STREAM, 0);
       if (connect(up, (struct sockaddr *)&t, sizeof t)) { close(fd); close(up); continue; }
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       setsockopt(up, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      if (kernel) setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
       nonblock(fd);
       nonblock(up);
       for (int i = 0; i < MAX_CONN; i++) if (conns[i].client < 0) { conns[i].client = fd; conns[i].upstream = up; conns[i].buf = malloc(BUF); break; }
@@ -129,9 +183,10 @@ int main(int argc, char **argv) {
     for (int i = 0; i < MAX_CONN; i++) {
       conn_t *c = &conns[i];
       if (c->client < 0) continue;
-      ssize_t r = recv(c->client, chunk, sizeof chunk, MSG_DONTWAIT);
+      uint64_t at;
+      ssize_t r = kernel ? recv_stamped(c->client, chunk, sizeof chunk, &at) : recv(c->client, chunk, sizeof chunk, MSG_DONTWAIT);
       if (r > 0) {
-        uint64_t at = mono(); /* the stamp: before anything else happens to these bytes */
+        if (!kernel) at = mono(); /* the stamp: before anything else happens to these bytes */
         if (c->len + (size_t)r <= BUF) { memcpy(c->buf + c->len, chunk, (size_t)r); c->len += (size_t)r; }
         for (size_t used; (used = parse_one(c, at)) > 0;) { memmove(c->buf, c->buf + used, c->len - used); c->len -= used; }
         send_all(c->upstream, chunk, (size_t)r);

@@ -27,6 +27,18 @@ export function startTimeOf(pid: number): string {
   return stat(pid)?.[19] ?? '';
 }
 
+/** The parent of `pid`, undefined if unknown. */
+export function parentOf(pid: number): number | undefined {
+  const ppid = stat(pid)?.[1];
+  return ppid === undefined ? undefined : Number(ppid);
+}
+
+/** CPU time `pid` has used, all its threads, user + system, in clock ticks (CLK_TCK); undefined if unknown. */
+export function cpuTicksOf(pid: number): number | undefined {
+  const fields = stat(pid);
+  return fields === undefined ? undefined : Number(fields[11]) + Number(fields[12]);
+}
+
 /** Resident memory of `pid` in bytes (VmRSS), undefined if unknown. */
 export function rssBytes(pid: number): number | undefined {
   try {
