@@ -531,8 +531,9 @@ static napi_value sync_range(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_int64(env, argv[1], &offset));
   CHECK(napi_get_value_int64(env, argv[2], &count));
   if (offset < 0 || count <= 0 || (size_t)(offset + count) > length) return NULL;
-  /* msync wants a page-aligned start: from the page that holds `offset`. */
-  uintptr_t start = ((uintptr_t)data + (uintptr_t)offset) & ~(uintptr_t)4095;
+  /* msync wants a start aligned to the system's page (4 KiB, 16 KiB, 64 KiB): from the page that holds `offset`. */
+  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  uintptr_t start = ((uintptr_t)data + (uintptr_t)offset) & ~(page - 1);
   uintptr_t end = (uintptr_t)data + (uintptr_t)offset + (uintptr_t)count;
   if (msync((void*)start, end - start, MS_SYNC) != 0) return throw_errno(env, "msync", errno);
   return NULL;

@@ -96,6 +96,7 @@ export function buildProgram(): Command {
       // ordered shutdown; of the master alone (pm2 restart master), the master alone.
       process.on('message', (m) => {
         if (m !== 'shutdown') return;
+        master.markLeaving();
         void (async () => {
           const { Pm2Control } = await import('../master/pm2-control.js');
           const control = new Pm2Control(log);

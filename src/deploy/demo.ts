@@ -29,7 +29,7 @@ import { MsgType, Order, Trade } from '../model/events.js';
 import { DEMO_ACCOUNT } from '../sim/sim-server.js';
 import { simEndpoints } from '../gateway/binance/common/endpoints.js';
 import { createLogger } from '../util/log.js';
-import { connectPm2, isOnline, startApp, startInOrder, stopApp, type Pm2 } from './pm2-apps.js';
+import { connectPm2, isOnline, isStopped, startApp, startInOrder, stopApp, type Pm2 } from './pm2-apps.js';
 
 const APPS = new URL('../../scripts/binance_test/', import.meta.url);
 /** The simulator's port: KF_SIM_PORT, as `kfc sim` (sim.json) reads it, else 8500. */
@@ -184,8 +184,9 @@ await runCli(async () => {
       if (line !== last) say(line);
       last = line;
     } catch (err) {
-      // Stopped from elsewhere (npm stop, kfc shutdown): nothing left to show; the simulator goes too.
-      if (/cannot reach the master/.test((err as Error).message)) {
+      // Stopped from elsewhere (npm stop, kfc shutdown: PM2 has the master stopped, not restarting
+      // it): nothing left to show; the simulator goes too.
+      if (/cannot reach the master/.test((err as Error).message) && (await isStopped(pm2, 'master'))) {
         say('\nnpm start: the stack was stopped (npm stop or kfc shutdown); stopping the simulator');
         stopping.abort();
         await stopApp(pm2, 'sim');

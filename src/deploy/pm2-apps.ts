@@ -89,6 +89,11 @@ export function isOnline(pm2: Pm2, name: string): Promise<boolean> {
   return new Promise((resolve) => pm2.describe(name, (err: Error | null, list: { pm2_env?: { status?: string } }[]) => resolve(!err && list.some((p) => p.pm2_env?.status === 'online'))));
 }
 
+/** Whether PM2 has app `name` stopped (by a stop, not between restarts). */
+export function isStopped(pm2: Pm2, name: string): Promise<boolean> {
+  return new Promise((resolve) => pm2.describe(name, (err: Error | null, list: { pm2_env?: { status?: string } }[]) => resolve(!err && list.length > 0 && list.every((p) => p.pm2_env?.status === 'stopped'))));
+}
+
 export function stopApp(pm2: Pm2, name: string): Promise<void> {
   return new Promise((resolve) => pm2.stop(name, () => resolve()));
 }

@@ -8,13 +8,15 @@
  *   none       the default: the kernel writes back when it will (fastest; a power loss may lose
  *              the last ~30 s)
  *   page       each page is written to disk when it is full, and at close
- *   <N>ms      what was committed is written to disk every N ms (a power loss loses at most N ms)
+ *   <N>ms      what was committed is written to disk every N ms (a power loss loses at most N ms,
+ *              as long as the process's event loop turns: not in -x spin mode)
  *   orders     every order-path frame (OrderInput, OrderAction, Order, Trade) is on disk before
  *              commitFrame returns; other frames as `page`
  *   frame      every frame is on disk before commitFrame returns (slowest)
  *
  * Set for every process with KF_JOURNAL_FSYNC (e.g. KF_JOURNAL_FSYNC=orders), or per writer.
  */
+import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { native } from './native.js';
 import type { MappedPage } from './page.js';
 import { MsgType } from '../model/events.js';
@@ -60,9 +62,16 @@ export class Durability {
     }
   }
 
-  /** A page starts: nothing of it is written yet. */
-  pageStarted(): void {
+  /** A page starts: nothing of it is written yet; its file's name must survive a power loss too. */
+  pageStarted(dir: string): void {
     this.syncedTo = 0;
+    if (this.policy.kind === 'none') return;
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** After a frame's commit (`end`: the offset after it). */

@@ -175,7 +175,7 @@ export class JournalWriter {
 
   private setPage(page: MappedPage): void {
     this.page = page;
-    this.durability.pageStarted();
+    this.durability.pageStarted(this.dir);
     this.pos = PAGE_HEADER_SIZE;
     this.populatedTo = 0;
     this.releasedTo = 0;

@@ -197,7 +197,7 @@ export class Master {
       'GET /api/halts': { access: 'read', handle: ledger.read('halts') },
       'POST /api/ledger/halt': { access: 'change', handle: (res, url) => ledger.command(LedgerCommandKind.Halt, url, res) },
       'POST /api/ledger/resume': { access: 'change', handle: (res, url) => ledger.command(LedgerCommandKind.Resume, url, res) },
-      'GET /api/health': { access: 'read', handle: (res) => this.reply(res, 200, { ok: true, shuttingDown: this.shutdownPromise !== undefined }) },
+      'GET /api/health': { access: 'read', handle: (res) => this.reply(res, 200, { ok: true, shuttingDown: this.shutdownPromise !== undefined || this.leaving }) },
       'POST /api/shutdown': {
         access: 'change',
         handle: (res) => {
@@ -250,6 +250,13 @@ export class Master {
     this.registry.close(`the master at ${this.address} is shutting down`);
     this.shutdownPromise ??= this.runShutdown(reason);
     return this.shutdownPromise;
+  }
+
+  /** PM2 is stopping the master, and it is finding out whether alone or with the stack: meanwhile it says it is shutting down (a process signalled with it waits). */
+  private leaving = false;
+
+  markLeaving(): void {
+    this.leaving = true;
   }
 
   /**

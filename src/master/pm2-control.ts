@@ -70,19 +70,22 @@ export class Pm2Control {
   }
 
   /**
-   * Whether PM2 is stopping other apps besides this one (pm2 stop|restart all, pm2-runtime on
-   * docker stop), rather than this one alone (pm2 restart master). Looks twice, a moment apart:
+   * Whether PM2 is stopping other apps of this stack besides this one (pm2 stop|restart all,
+   * pm2-runtime on docker stop), rather than this one alone (pm2 restart master). Looks twice, a moment apart:
    * PM2 signals the apps of a group one or two at a time.
    */
   async stoppingOthers(): Promise<boolean> {
     const pm2 = await this.connect();
     if (!pm2) return false;
     const self = Number(process.env.pm_id);
+    // Apps of this stack only (the same KF_HOME), being stopped now: one stopped earlier by hand, or
+    // another stack's app on the same daemon, says nothing about this stop.
+    const ours = (p: import('pm2').ProcessDescription) => (p.pm2_env as { KF_HOME?: string } | undefined)?.KF_HOME === process.env.KF_HOME;
     for (let look = 0; look < 2; look++) {
       if (look > 0) await new Promise((r) => setTimeout(r, 250));
       try {
         const list = await new Promise<import('pm2').ProcessDescription[]>((resolve, reject) => pm2.list((err, l) => (err ? reject(err) : resolve(l ?? []))));
-        if (list.some((p) => p.pm_id !== self && (p.pm2_env?.status === 'stopping' || p.pm2_env?.status === 'stopped'))) return true;
+        if (list.some((p) => p.pm_id !== self && ours(p) && p.pm2_env?.status === 'stopping')) return true;
       } catch {
         return false;
       }
@@ -106,7 +109,12 @@ export class Pm2Control {
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      process.on('message', (m) => m === 'shutdown' && onSignal());
+      const onMessage = (m: unknown) => {
+        if (m !== 'shutdown') return;
+        process.off('message', onMessage);
+        onSignal();
+      };
+      process.on('message', onMessage);
       pm2.stop(pmId, () => {});
     });
   }

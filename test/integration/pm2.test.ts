@@ -55,20 +55,26 @@ describe('PM2 deployment (scripts/binance_test)', { timeout: 240_000 }, () => {
     // The master's journal so far (its restart below starts a fresh one: CLEAR_JOURNAL after a clean stop).
     const early = masterEvents(env.KF_HOME);
 
-    // pm2 restart master (the guide's): the master alone; the others run on and register again.
+    // pm2 restart master (the guide's): the master alone; the others run on and register again,
+    // even with an app stopped by hand before (it is not a stop of the stack).
+    assert.equal((await exec(PM2, ['stop', 'strategy_demo'], env)).status, 0);
+    await waitFor('the strategy deregistered', async () => !(await registry()).some((r) => r.location.startsWith('strategy/')));
     const before = new Map((await jlist()).map((a) => [a.name, a.pid]));
     const restarted = await exec(PM2, ['restart', 'master'], env);
     assert.equal(restarted.status, 0, restarted.stderr);
     const newMaster = await waitFor('a new master with everyone registered again', async () => {
       const rows = await registry().catch(() => []);
       const m = rows.find((r) => r.location === 'system/master/master/live');
-      return m && m.pid !== before.get('master') && rows.length === 5 ? m : undefined;
+      return m && m.pid !== before.get('master') && rows.length === 4 ? m : undefined;
     }, 60_000, 100);
     assert.ok(newMaster);
     for (const a of await jlist()) {
+      if (a.name === 'strategy_demo') continue;
       assert.equal(a.pm2_env.status, 'online', `${a.name} is ${a.pm2_env.status}`);
       if (a.name !== 'master') assert.equal(a.pid, before.get(a.name), `${a.name} ran on (same pid)`);
     }
+    assert.equal((await exec(PM2, ['start', 'strategy_demo'], env)).status, 0);
+    await waitFor('the strategy registered again', async () => (await registry()).length === 5, 60_000, 100);
 
     const stop = await exec(RUN, ['stop'], env);
     assert.equal(stop.status, 0, stop.stderr);
@@ -77,7 +83,7 @@ describe('PM2 deployment (scripts/binance_test)', { timeout: 240_000 }, () => {
     for (const a of stopped) assert.equal(a.pm2_env.status, 'stopped', `${a.name} is ${a.pm2_env.status}`);
     for (const a of [...apps, { name: 'ledger (restarted)', pid: back.pid }]) assert.ok(!alive(a.pid), `${a.name} (pid ${a.pid}) exited`);
     // Only the killed ledger was ever restarted: nothing the stack wrote set PM2's watch off.
-    for (const a of stopped) assert.equal(a.pm2_env.restart_time, a.name === 'ledger' || a.name === 'master' ? 1 : 0, `${a.name} restarts`);
+    for (const a of stopped) assert.equal(a.pm2_env.restart_time, a.name === 'ledger' || a.name === 'master' || a.name === 'strategy_demo' ? 1 : 0, `${a.name} restarts`);
 
     // The master's journal tells the story: the killed ledger left (as lost or dead: the socket's
     // close and the pid check race to notice) before its restart registered, then the ordered

@@ -48,17 +48,19 @@ describe('journal fsync policy', () => {
   });
 
   it('orders: each order-path frame (and what came before it), not the market data after it', async () => {
-    let afterOrder = 0;
-    const calls = await syncs((w) => {
-      frame(w, MsgType.Quote);
-      frame(w, MsgType.OrderInput);
-      afterOrder = w.position.offset;
-      frame(w, MsgType.Quote);
-      frame(w, MsgType.Quote);
-    }, { kind: 'orders' });
-    // The OrderInput's sync, then close() writes the two quotes.
-    assert.equal(calls.length, 2);
-    assert.equal(calls[0]!.offset + calls[0]!.length, afterOrder);
+    for (const type of [MsgType.OrderInput, MsgType.OrderAction, MsgType.Order, MsgType.Trade]) {
+      let afterOrder = 0;
+      const calls = await syncs((w) => {
+        frame(w, MsgType.Quote);
+        frame(w, type);
+        afterOrder = w.position.offset;
+        frame(w, MsgType.Quote);
+        frame(w, MsgType.Quote);
+      }, { kind: 'orders' });
+      // The order-path frame's sync, then close() writes the two quotes.
+      assert.equal(calls.length, 2, `type ${type}`);
+      assert.equal(calls[0]!.offset + calls[0]!.length, afterOrder);
+    }
   });
 
   it('page: when a page is full, and at close', async () => {

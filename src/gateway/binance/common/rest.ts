@@ -58,6 +58,9 @@ interface ErrorBody {
   msg?: unknown;
 }
 
+
+/** The longest pause or ban the client takes from a Retry-After or retryAfter. */
+const MAX_PAUSE_MS = 24 * 3600_000;
 export class BinanceRest {
   /** Server clock minus local clock, ms. */
   offsetMs = 0;
@@ -139,7 +142,9 @@ export class BinanceRest {
   }
 
   /** A 429 or 418 seen elsewhere (the WS API): nothing more is sent before `until` (ms). */
-  block(status: 429 | 418, until: number, msg: string): RateLimited {
+  block(status: 429 | 418, untilAsked: number, msg: string): RateLimited {
+    // The exchange's word, within reason: a pause of at most a day (a bad value must not overflow timers or dates).
+    const until = Number.isFinite(untilAsked) ? Math.min(untilAsked, this.now() + MAX_PAUSE_MS) : this.now() + 1000;
     const banned = this.blockedStatus === 418 && this.now() < this.blockedUntil;
     this.blockedUntil = Math.max(this.blockedUntil, until);
     if (!banned) this.blockedStatus = status;

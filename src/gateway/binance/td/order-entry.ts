@@ -18,6 +18,9 @@ import { settleByQuery, type ReconcileDeps } from './reconcile.js';
 import type { TdTimings } from './timings.js';
 import type { OrderTracker, TrackedOrder } from './tracker.js';
 
+
+/** The longest a cancel waits at a time for a rate-limit pause (a longer one is waited out a minute at a time). */
+const MAX_CANCEL_WAIT_MS = 60_000;
 export interface OrderEntryDeps {
   what: string;
   account: string;
@@ -38,6 +41,8 @@ export interface OrderEntryDeps {
 export class OrderEntry {
   /** Requests sent and not answered yet (stop waits for them). */
   inflight = 0;
+  /** Cancels waiting for a 429 pause to end: order -> the cancel's action id. */
+  private readonly deferred = new Map<TrackedOrder, bigint>();
   private readonly settling = new Set<TrackedOrder>();
 
   constructor(private readonly d: OrderEntryDeps) {}
@@ -192,11 +197,28 @@ export class OrderEntry {
    */
   private cancelAfterPause(t: TrackedOrder, actionId: bigint, until: number, trigger: bigint): void {
     t.cancelWanted = actionId;
-    this.d.log.warn(`td ${this.d.what}: cancel of order ${t.orderId} waits for Binance's rate-limit pause to end (${new Date(until).toISOString()})`);
+    // A pause is seconds (Retry-After); an absurd one from the exchange must not spin or overflow a timer.
+    const waitMs = Math.min(Math.max(0, until - Date.now()), MAX_CANCEL_WAIT_MS);
+    this.d.log.warn(`td ${this.d.what}: cancel of order ${t.orderId} waits ${Math.ceil(waitMs / 1000)} s for Binance's rate-limit pause to end`);
+    // Counted as in flight: a stop waits for it like for a cancel on the wire (then abandonDeferred answers it).
+    this.inflight++;
+    this.deferred.set(t, actionId);
     setTimeout(() => {
-      if (t.cancelWanted !== actionId || isFinalStatus(t.order.status) || this.d.stopping()) return;
+      if (this.deferred.get(t) !== actionId) return; // answered by abandonDeferred, or replaced
+      this.deferred.delete(t);
+      this.inflight--;
+      if (t.cancelWanted !== actionId || isFinalStatus(t.order.status)) return;
       this.sendCancel(t, actionId, trigger);
-    }, Math.max(0, until - Date.now()) + 10).unref();
+    }, waitMs + 10).unref();
+  }
+
+  /** At stop: every cancel still waiting for a pause is answered (not sent), never dropped in silence. */
+  abandonDeferred(): void {
+    for (const [t, actionId] of this.deferred) {
+      this.inflight--;
+      this.actionError(t.orderId, actionId, -1003, 'not sent: the gateway stopped during a Binance rate-limit pause', nowNs());
+    }
+    this.deferred.clear();
   }
 
   private unsettledNow(t: TrackedOrder): void {

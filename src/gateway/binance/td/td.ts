@@ -279,6 +279,7 @@ export class BinanceTd {
       for (const t of live) this.entry.sendCancel(t, 0n, nowNs());
     }
     for (let i = 0; i < 300 && this.entry.inflight > 0; i++) await sleep(10);
+    this.entry.abandonDeferred();
     this.stopping = true;
     this.stopController.abort();
     const s = this.session;
