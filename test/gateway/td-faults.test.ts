@@ -79,7 +79,7 @@ describe('Binance TD gateway: faults on order entry', { timeout: 180_000 }, () =
     assert.ok(Date.now() >= pausedUntil, 'sent once the pause ended');
     assert.equal(stack.frames('rest_acct').filter((f) => f.type === MsgType.OrderActionError).length, 0, 'the cancel was not refused');
     assert.equal(stack.sim.engine.openOrders('rest').length, 0);
-    assert.match(readFileSync(join(stack.home, 'log', 'td_binance_rest_acct.log'), 'utf8'), /cancel of order \d+ waits for Binance's rate-limit pause to end/);
+    assert.match(readFileSync(join(stack.home, 'log', 'td_binance_rest_acct.log'), 'utf8'), /cancel of order \d+ waits \d+ s for Binance's rate-limit pause to end/);
     await stopGently(td);
   });
 
