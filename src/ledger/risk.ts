@@ -149,7 +149,7 @@ export function exchangeFilters(input: Pick<OrderInputEvent, 'price' | 'volume' 
       return deny(Denial.PriceFilter, `Filter failure: PRICE_FILTER (price ${amount(input.price)} outside ${amount(i.minPrice)}..${amount(i.maxPrice)})`);
     }
     if (i.tickSize > 0n && (input.price - i.minPrice) % i.tickSize !== 0n) {
-      return deny(Denial.PriceFilter, `Filter failure: PRICE_FILTER (price ${amount(input.price)} is not a multiple of the tick ${amount(i.tickSize)}; round it with the context's helpers)`);
+      return deny(Denial.PriceFilter, `Filter failure: PRICE_FILTER (price ${amount(input.price)} is not a multiple of the tick ${amount(i.tickSize)}; round it with ctx.roundPrice)`);
     }
   }
   if (input.volume > 0n) {
@@ -157,7 +157,7 @@ export function exchangeFilters(input: Pick<OrderInputEvent, 'price' | 'volume' 
       return deny(Denial.LotSize, `Filter failure: LOT_SIZE (quantity ${amount(input.volume)} outside ${amount(i.minQty)}..${amount(i.maxQty)})`);
     }
     if (i.stepSize > 0n && (input.volume - i.minQty) % i.stepSize !== 0n) {
-      return deny(Denial.LotSize, `Filter failure: LOT_SIZE (quantity ${amount(input.volume)} is not a multiple of the step ${amount(i.stepSize)}; round it with the context's helpers)`);
+      return deny(Denial.LotSize, `Filter failure: LOT_SIZE (quantity ${amount(input.volume)} is not a multiple of the step ${amount(i.stepSize)}; round it with ctx.roundVolume)`);
     }
   }
   const price = market ? marketPrice : input.price;

@@ -11,10 +11,12 @@ import { MsgType, Deregister } from '../../src/model/events.js';
 import type { Child } from '../fixtures/child.js';
 import { kfcProcess } from '../fixtures/kfc.js';
 import { ACCT } from '../fixtures/ledger-books.js';
-import { TdStack } from '../fixtures/td-stack.js';
+import { TdStack, type SimAccountSpec } from '../fixtures/td-stack.js';
 import { recordingLogger, waitFor } from '../helpers.js';
 
 export { ACCT };
+/** A second account at the sim, added with kfc account add; its TD runs only when a test starts it. */
+export const SPARE: SimAccountSpec = { name: 'spare', apiKey: 'kfts-strategy-spare-key', secret: 'kfts-strategy-spare-secret-01' };
 
 /** A fixture strategy's path. */
 export const fixture = (file: string): string => fileURLToPath(new URL(`./fixtures/${file}`, import.meta.url));
@@ -37,8 +39,9 @@ export class StrategyStack {
 
   static async start(opts: StackOptions = {}): Promise<StrategyStack> {
     const s = new StrategyStack();
-    await s.td.start([ACCT], opts.md ? { market: { seed: 11, rate: 40, levels: 10 } } : {});
+    await s.td.start([ACCT, SPARE], opts.md ? { market: { seed: 11, rate: 40, levels: 10 } } : {});
     await s.td.addAccount('acct', ACCT.apiKey, ACCT.secret);
+    await s.td.addAccount('spare', SPARE.apiKey, SPARE.secret);
     s.ledger = s.spawn(['ledger']);
     await s.ledger.line(/system\/service\/ledger\/live ready/);
     if (opts.td !== false) await s.startTd();
@@ -55,9 +58,11 @@ export class StrategyStack {
     return c;
   }
 
-  async startTd(): Promise<Child> {
-    this.tdProcess = await this.td.startTd('acct');
-    return this.tdProcess;
+  /** Starts the TD of `account` (default acct) and waits for it to be Ready. */
+  async startTd(account = 'acct'): Promise<Child> {
+    const td = await this.td.startTd(account);
+    if (account === 'acct') this.tdProcess = td;
+    return td;
   }
 
   /** `kfc -l info strategy -s NAME -p fixtures/FILE`, with KF_TEST_* settings for the fixture. */
