@@ -28,7 +28,7 @@ import {
 } from '../model/events.js';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import type { BookView, Context, InstrumentView, MarketDataKind, OrderRequest, Rounding, SubscribeOptions } from './api.js';
+import { CONTEXT_SNAKE_NAMES, type BookView, type Context, type InstrumentView, type KungfuContext, type MarketDataKind, type OrderRequest, type Rounding, type SubscribeOptions } from './api.js';
 import { AccountsView, MarketView } from './views.js';
 
 const KIND_BITS: Record<MarketDataKind, number> = {
@@ -79,6 +79,9 @@ export interface RuntimeOptions {
   toLedger: JournalWriter;
   toMd: (source: string) => JournalWriter;
 }
+
+/** Kungfu's method names, set on the prototype below. */
+export interface StrategyRuntime extends KungfuContext {}
 
 export class StrategyRuntime implements Context {
   readonly name: string;
@@ -296,4 +299,9 @@ export class StrategyRuntime implements Context {
   liveOrders(): OrderEvent[] {
     return this.accounts.openOrders().filter((o) => !isFinalStatus(o.status));
   }
+}
+
+// `ctx.insert_order(...)` is `ctx.insertOrder(...)`: Kungfu's names for the same methods.
+for (const [snake, camel] of Object.entries(CONTEXT_SNAKE_NAMES)) {
+  Object.defineProperty(StrategyRuntime.prototype, snake, { value: StrategyRuntime.prototype[camel], writable: false, enumerable: false, configurable: false });
 }
