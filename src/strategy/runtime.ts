@@ -295,7 +295,7 @@ export class StrategyRuntime implements Context {
     } else if (f.msgType === MsgType.OrderAction) this.usedId(f.decode(OrderAction).order_action_id);
   }
 
-  /** An order of this strategy that the journals show as still open after replay. */
+  /** This strategy's orders not final yet: reported open, or sent and not answered. */
   liveOrders(): OrderEvent[] {
     return this.accounts.openOrders().filter((o) => !isFinalStatus(o.status));
   }
