@@ -110,7 +110,41 @@ export interface InstrumentView {
 
 export type Rounding = 'down' | 'up' | 'nearest';
 
-export interface Context {
+/** Kungfu's names for the context's methods (`ctx.insert_order(...)`): the same methods. */
+export interface KungfuContext {
+  add_account: Context['addAccount'];
+  insert_order: Context['insertOrder'];
+  cancel_order: Context['cancelOrder'];
+  cancel_all: Context['cancelAll'];
+  add_timer: Context['addTimer'];
+  add_time_interval: Context['addTimeInterval'];
+  cancel_timer: Context['cancelTimer'];
+  get_book: Context['getBook'];
+  get_instrument: Context['getInstrument'];
+  get_quote: Context['getQuote'];
+  get_depth: Context['getDepth'];
+  round_price: Context['roundPrice'];
+  round_volume: Context['roundVolume'];
+}
+
+/** Each Kungfu name of a context method, with the method. */
+export const CONTEXT_SNAKE_NAMES = {
+  add_account: 'addAccount',
+  insert_order: 'insertOrder',
+  cancel_order: 'cancelOrder',
+  cancel_all: 'cancelAll',
+  add_timer: 'addTimer',
+  add_time_interval: 'addTimeInterval',
+  cancel_timer: 'cancelTimer',
+  get_book: 'getBook',
+  get_instrument: 'getInstrument',
+  get_quote: 'getQuote',
+  get_depth: 'getDepth',
+  round_price: 'roundPrice',
+  round_volume: 'roundVolume',
+} as const satisfies { [K in keyof KungfuContext]: keyof Context };
+
+export interface Context extends KungfuContext {
   readonly name: string;
   readonly log: Logger;
   /** The time of the event being handled (ns, journal time); the same in a replay. */
@@ -154,8 +188,11 @@ export interface StrategyOptions {
 
 type Cb<E = never> = [E] extends [never] ? (ctx: Context) => unknown : (ctx: Context, event: E) => unknown;
 
-/** The callbacks a strategy may export (any subset; at least one). */
-export interface Strategy {
+/** The callbacks under Kungfu's names (`pre_start`, `on_quote`, ...). */
+export type KungfuCallbacks = { [K in CallbackName as (typeof CALLBACKS)[K]]?: Strategy[K] };
+
+/** The callbacks a strategy may export (any subset; at least one), under either name. */
+export interface Strategy extends KungfuCallbacks {
   preStart?: Cb;
   postStart?: Cb;
   preStop?: Cb;

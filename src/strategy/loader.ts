@@ -16,10 +16,12 @@ import type { Logger } from '../util/log.js';
 import { CALLBACKS, type Strategy } from './api.js';
 
 /**
- * Compiles a TypeScript strategy to one ES module in `outDir` (compile.ts, in a child process:
- * esbuild loaded here would stay in this process's memory for good); returns its path.
+ * Compiles a strategy to one ES module in `outDir` (compile.ts, in a child process: esbuild loaded
+ * here would stay in this process's memory for good); returns its path, or the compile error as
+ * "<file>:<line>:<column>: <message>".
  */
-async function compile(file: string, outDir: string, shownAs: string): Promise<string> {
+async function compile(file: string, outDir: string): Promise<{ out: string } | { problem: string }> {
+  mkdirSync(outDir, { recursive: true, mode: 0o700 });
   const out = join(outDir, `${basename(file, extname(file))}.mjs`);
   const compiler = fileURLToPath(new URL('./compile.js', import.meta.url));
   const { execFile } = await import('node:child_process');
@@ -28,8 +30,7 @@ async function compile(file: string, outDir: string, shownAs: string): Promise<s
   const problem = await new Promise<string | undefined>((done) =>
     execFile(process.execPath, [...args, file, out], { encoding: 'utf8', timeout: 60_000 }, (err, _stdout, stderr) => done(err ? stderr.trim().split('\n').pop() || err.message : undefined)),
   );
-  if (problem !== undefined) throw new UserError(`strategy file ${shownAs} failed to compile: ${problem}`);
-  return out;
+  return problem === undefined ? { out } : { problem };
 }
 
 /**
@@ -46,13 +47,19 @@ export async function loadStrategy(path: string, buildDir: string): Promise<Stra
   let mod: Record<string, unknown>;
   let target = file;
   if (typescript) {
-    mkdirSync(buildDir, { recursive: true, mode: 0o700 });
-    target = await compile(file, buildDir, path);
+    const compiled = await compile(file, buildDir);
+    if ('problem' in compiled) throw new UserError(`strategy file ${path} failed to compile: ${compiled.problem}`);
+    target = compiled.out;
   }
   try {
     mod = (await import(pathToFileURL(target).href)) as Record<string, unknown>;
   } catch (err) {
-    const message = (err as Error).message?.split('\n')[0] ?? String(err);
+    let message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+    // Node does not say where a syntax error in an ES module is; esbuild does.
+    if (!typescript && err instanceof SyntaxError) {
+      const compiled = await compile(file, buildDir);
+      if ('problem' in compiled) message = compiled.problem;
+    }
     throw new UserError(`strategy file ${path} failed to load: ${message}`);
   }
   const strategy = (typeof mod.default === 'object' && mod.default !== null ? mod.default : mod) as Record<string, unknown>;

@@ -15,10 +15,11 @@ import { Locations, type Location } from '../journal/location.js';
 import type { Frame, JournalReader } from '../journal/reader.js';
 import type { JournalWriter } from '../journal/writer.js';
 import { ZERO, formatDecimal, formatFixed, parseDecimal, roundToStep, type Decimal } from '../model/decimal.js';
-import { BAR_INTERVALS, MarketData, PriceType, Side, TimeCondition, isFinalStatus } from '../model/enums.js';
+import { BAR_INTERVALS, MarketData, OrderStatus, PriceType, Side, TimeCondition, isFinalStatus } from '../model/enums.js';
 import {
   AddAccount,
   MsgType,
+  Order,
   OrderAction,
   OrderInput,
   Subscribe,
@@ -27,7 +28,7 @@ import {
 } from '../model/events.js';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import type { BookView, Context, InstrumentView, MarketDataKind, OrderRequest, Rounding, SubscribeOptions } from './api.js';
+import { CONTEXT_SNAKE_NAMES, type BookView, type Context, type InstrumentView, type KungfuContext, type MarketDataKind, type OrderRequest, type Rounding, type SubscribeOptions } from './api.js';
 import { AccountsView, MarketView } from './views.js';
 
 const KIND_BITS: Record<MarketDataKind, number> = {
@@ -44,6 +45,30 @@ export function seqFloor(nowMs = Date.now()): bigint {
   return BigInt(Math.max(1, Math.floor((nowMs / 1000 - 1_767_225_600) * 8)));
 }
 
+/** What the strategy knows of an order it has just sent: Pending, nothing traded. */
+function sentOrder(i: OrderInputEvent): OrderEvent {
+  const o = Order.empty();
+  Object.assign(o, {
+    order_id: i.order_id,
+    insert_time: i.insert_time,
+    update_time: i.insert_time,
+    symbol: i.symbol,
+    exchange: i.exchange,
+    source: i.source,
+    account: i.account,
+    price: i.price,
+    volume: i.volume,
+    quote_volume: i.quote_volume,
+    volume_left: i.volume,
+    status: OrderStatus.Pending,
+    price_type: i.price_type,
+    side: i.side,
+    offset: i.offset,
+    time_condition: i.time_condition,
+  });
+  return o;
+}
+
 export interface RuntimeOptions {
   name: string;
   location: Location;
@@ -54,6 +79,9 @@ export interface RuntimeOptions {
   toLedger: JournalWriter;
   toMd: (source: string) => JournalWriter;
 }
+
+/** Kungfu's method names, set on the prototype below. */
+export interface StrategyRuntime extends KungfuContext {}
 
 export class StrategyRuntime implements Context {
   readonly name: string;
@@ -144,8 +172,9 @@ export class StrategyRuntime implements Context {
   }
 
   insertOrder(order: OrderRequest): bigint {
+    // An account not added, an unknown symbol, a price off the tick: the ledger's checks answer
+    // them all, as an Order with status Error and the reason (onOrder), like any refusal.
     const source = order.source ?? 'binance';
-    if (!this.added.has(`${source}/${order.account}`)) throw new UserError(`insertOrder: account ${source}/${order.account} was not added: call addAccount('${source}', '${order.account}') first (in preStart)`);
     const side = String(order.side).toLowerCase();
     if (side !== 'buy' && side !== 'sell') throw new UserError(`insertOrder: side "${order.side}": use 'buy' or 'sell'`);
     const type = String(order.type ?? 'limit').toLowerCase();
@@ -169,6 +198,9 @@ export class StrategyRuntime implements Context {
     o.offset = 0;
     o.time_condition = time;
     this.opts.toLedger.write(MsgType.OrderInput, OrderInput, o, this.opts.loop.now());
+    // Open from now on, until the ledger or the gateway says otherwise: cancelAll and the stop
+    // cancel it even before its first report arrives.
+    this.accounts.onOrder(sentOrder(o));
     return o.order_id;
   }
 
@@ -263,8 +295,13 @@ export class StrategyRuntime implements Context {
     } else if (f.msgType === MsgType.OrderAction) this.usedId(f.decode(OrderAction).order_action_id);
   }
 
-  /** An order of this strategy that the journals show as still open after replay. */
+  /** This strategy's orders not final yet: reported open, or sent and not answered. */
   liveOrders(): OrderEvent[] {
     return this.accounts.openOrders().filter((o) => !isFinalStatus(o.status));
   }
+}
+
+// `ctx.insert_order(...)` is `ctx.insertOrder(...)`: Kungfu's names for the same methods.
+for (const [snake, camel] of Object.entries(CONTEXT_SNAKE_NAMES)) {
+  Object.defineProperty(StrategyRuntime.prototype, snake, { value: StrategyRuntime.prototype[camel], writable: false, enumerable: false, configurable: false });
 }

@@ -47,25 +47,39 @@ function callbackOf(strategy: Strategy, name: CallbackName): ((...args: unknown[
   return typeof fn === 'function' ? (fn as (...args: unknown[]) => unknown).bind(strategy) : undefined;
 }
 
-/** A short description of an event for a log line ("Quote BTCUSDT", "Order 42"). */
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** What a callback was handling, for its error line: " on BTCUSDT order 42", " on binance/acct". */
 function describe(event: unknown): string {
   if (typeof event !== 'object' || event === null) return '';
   const e = event as Record<string, unknown>;
-  const parts = [e.symbol, e.order_id !== undefined ? `order ${String(e.order_id)}` : undefined].filter((x) => x !== undefined && x !== '');
+  const book = e.symbol === undefined && typeof e.source === 'string' && typeof e.account === 'string' ? `${e.source}/${e.account}` : undefined;
+  const parts = [e.symbol, e.order_id !== undefined ? `order ${String(e.order_id)}` : undefined, book].filter((x) => x !== undefined && x !== '');
   return parts.length ? ` on ${parts.join(' ')}` : '';
 }
 
 export function strategyHooks(name: string, strategy: Strategy): ServiceHooks {
   let rt: StrategyRuntime | undefined;
   let sessionStart = 0n;
+  /** Reading the journals' history at start: state only, no waiting lines for past states. */
+  let replaying = true;
   let ready = false;
   let postStarted = false;
   /** Broker states of its accounts' TDs, by "source/account". */
-  const brokers = new Map<string, number>();
+  const brokers = new Map<string, { state: number; message: string }>();
   const waitingSaid = new Set<string>();
+  /** One-off timers that came due before the strategy was running: they run right after postStart. */
+  const lateTimers: (() => void)[] = [];
   const options = strategy.options ?? {};
   const toMd = new Map<string, JournalWriter>();
-  let wakeStop: (() => void) | undefined;
+  /** Stopping: the orders whose cancels have not been answered yet (a final report or a refusal). */
+  const unanswered = new Set<bigint>();
+  let allAnswered: (() => void) | undefined;
+  const answered = (orderId: bigint) => {
+    if (unanswered.delete(orderId) && unanswered.size === 0) allAnswered?.();
+  };
 
   const call = (ctx: ServiceContext, cb: CallbackName, event?: unknown) => {
     const fn = callbackOf(strategy, cb);
@@ -74,27 +88,38 @@ export function strategyHooks(name: string, strategy: Strategy): ServiceHooks {
     void ctx;
   };
 
-  /** Whether the ledger and every added account's TD are registered, and the TDs Ready. */
+  /**
+   * Whether the ledger and every added account's TD are registered, and the TDs Ready. What it
+   * waits for is said once per process and reason: not registered, registered but not Ready yet
+   * (Idle, Connected, LoggedIn: one line for all), or failing (DisConnected, LoginFailed: with the
+   * gateway's message).
+   */
   const checkReady = (ctx: ServiceContext) => {
     if (!rt || postStarted) return;
     const registered = new Set(ctx.master.registry.map((p) => p.location));
-    const missing: string[] = [];
-    if (!registered.has(Locations.ledger().path)) missing.push(`${Locations.ledger().path}: not registered`);
+    let waiting = false;
+    const wait = (what: string, kind: string, line: string) => {
+      waiting = true;
+      if (waitingSaid.has(`${what} ${kind}`)) return;
+      waitingSaid.add(`${what} ${kind}`);
+      ctx.log.info(`strategy ${name}: waiting for ${what}: ${line}`);
+    };
+    const ledger = Locations.ledger().path;
+    if (!registered.has(ledger)) wait(ledger, 'unregistered', 'not registered (is it running? kfc ledger)');
     for (const { source, account } of rt.added.values()) {
-      const td = Locations.td(source, account);
-      const state = brokers.get(`${source}/${account}`);
-      if (!registered.has(td.path)) missing.push(`${td.path}: not registered (is its TD running? kfc td -s ${source} -a ${account})`);
-      else if (state !== BrokerState.Ready) missing.push(`${td.path}: ${brokerStateName(state ?? BrokerState.Unknown)}`);
+      const td = Locations.td(source, account).path;
+      const broker = brokers.get(`${source}/${account}`) ?? { state: BrokerState.Unknown, message: '' };
+      const state = brokerStateName(broker.state);
+      if (!registered.has(td)) wait(td, 'unregistered', `not registered (is its TD running? kfc td -s ${source} -a ${account})`);
+      else if (broker.state === BrokerState.DisConnected || broker.state === BrokerState.LoginFailed) wait(td, state, `${state}${broker.message ? ` (${broker.message})` : ''}`);
+      else if (broker.state !== BrokerState.Ready) wait(td, 'starting', `registered, not Ready yet${broker.state === BrokerState.Unknown ? '' : ` (${state})`}`);
     }
-    for (const m of missing) {
-      if (!waitingSaid.has(m)) ctx.log.info(`strategy ${name}: waiting for ${m}`);
-      waitingSaid.add(m);
-    }
-    if (missing.length > 0) return;
+    if (waiting) return;
     ready = true;
     postStarted = true;
     ctx.log.info(`strategy ${name}: ${rt.added.size ? 'its accounts are Ready' : 'no account added'}; running`);
     call(ctx, 'postStart');
+    for (const run of lateTimers.splice(0)) run();
   };
 
   const onFrame = (ctx: ServiceContext, f: Frame) => {
@@ -137,7 +162,7 @@ export function strategyHooks(name: string, strategy: Strategy): ServiceHooks {
         const o = f.decode(Order);
         if (!r.owns(o.order_id)) return;
         if (r.accounts.onOrder(o) && live && ready) call(ctx, 'onOrder', o);
-        if (isFinalStatus(o.status) && r.openOrderCount() === 0) wakeStop?.();
+        if (isFinalStatus(o.status)) answered(o.order_id);
         return;
       }
       case MsgType.Trade: {
@@ -150,6 +175,7 @@ export function strategyHooks(name: string, strategy: Strategy): ServiceHooks {
         if (!r.owns(e.order_id) || !live) return;
         ctx.log.warn(`strategy ${name}: cancel of order ${e.order_id} refused: ${e.error_msg}`);
         if (ready) call(ctx, 'onOrderActionError', e);
+        answered(e.order_id);
         return;
       }
       case MsgType.Asset: {
@@ -169,9 +195,9 @@ export function strategyHooks(name: string, strategy: Strategy): ServiceHooks {
       case MsgType.BrokerState: {
         if (category !== 'td' && category !== 'md') return;
         const b = f.decode(BrokerStateUpdate);
-        if (category === 'td') brokers.set(`${f.location.group}/${f.location.name}`, b.state);
+        if (category === 'td') brokers.set(`${f.location.group}/${f.location.name}`, { state: b.state, message: b.message });
         if (live && ready) call(ctx, 'onBrokerState', b);
-        if (!postStarted) checkReady(ctx);
+        if (!postStarted && !replaying) checkReady(ctx);
         return;
       }
     }
@@ -195,17 +221,19 @@ export function strategyHooks(name: string, strategy: Strategy): ServiceHooks {
         },
       });
       rt.guard = (cb, event, fn) => {
-        // Timers wait for the strategy to be running, as market data does.
-        if (!ready && (cb === 'timer' || cb === 'interval')) return;
+        // Timers wait for the strategy to be running, as market data does: an interval skips its
+        // turns until then, a one-off timer runs right after postStart.
+        if (!ready && cb === 'interval') return;
+        if (!ready && cb === 'timer') return void lateTimers.push(() => rt!.guard(cb, event, fn));
         try {
           const result = fn();
-          if (result instanceof Promise) result.catch((err: Error) => failed(cb, event, err));
+          if (result instanceof Promise) result.catch((err: unknown) => failed(cb, event, err));
         } catch (err) {
-          failed(cb, event, err as Error);
+          failed(cb, event, err);
         }
       };
-      const failed = (cb: string, event: unknown, err: Error) => {
-        log.error(`strategy ${name}: ${cb} threw${describe(event)}: ${err?.message ?? String(err)}`);
+      const failed = (cb: string, event: unknown, err: unknown) => {
+        log.error(`strategy ${name}: ${cb} threw${describe(event)}: ${messageOf(err)}`);
         if (options.stopOnError) ctx.requestStop(`${cb} threw (stopOnError)`);
       };
 
@@ -223,11 +251,12 @@ export function strategyHooks(name: string, strategy: Strategy): ServiceHooks {
         try {
           await pre(rt);
         } catch (err) {
-          throw new UserError(`strategy ${name}: preStart threw: ${(err as Error).message}`);
+          throw new UserError(`strategy ${name}: preStart threw: ${messageOf(err)}`);
         }
       }
       // What the journals hold so far (the TDs' reports on its orders, balances): state only.
       for (let f = ctx.reader.next(); f; f = ctx.reader.next()) onFrame(ctx, f);
+      replaying = false;
       const live = rt.liveOrders();
       if (live.length) log.info(`strategy ${name}: ${plural(live.length, 'order')} still open from before: ${live.map((o) => String(o.order_id)).join(', ')}`);
       checkReady(ctx);
@@ -242,12 +271,15 @@ export function strategyHooks(name: string, strategy: Strategy): ServiceHooks {
       const pre = callbackOf(strategy, 'preStop');
       if (pre) await Promise.resolve(rt.guard('preStop', undefined, () => pre(rt))).catch(() => undefined);
       if (options.cancelOnStop !== false && rt.openOrderCount() > 0) {
-        const n = rt.cancelAll();
-        ctx.log.info(`strategy ${name}: stopping: cancelling ${plural(n, 'open order')}`);
-        const gone = new Promise<void>((resolve) => (wakeStop = resolve));
+        // Every open order, sent ones not yet confirmed too; the loop goes on delivering the answers.
+        const open = rt.liveOrders();
+        const done = new Promise<'answered'>((resolve) => (allAnswered = () => resolve('answered')));
+        for (const o of open) unanswered.add(o.order_id);
+        for (const o of open) rt.cancelOrder(o.order_id);
+        ctx.log.info(`strategy ${name}: stopping: cancelling ${plural(open.length, 'open order')}`);
         const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5000).unref());
-        if ((await Promise.race([gone, timer])) === 'timeout') ctx.log.warn(`strategy ${name}: ${plural(rt.openOrderCount(), 'order')} still open after 5 s of cancelling; stopping anyway`);
-        else ctx.log.info(`strategy ${name}: every open order cancelled`);
+        if ((await Promise.race([done, timer])) === 'timeout') ctx.log.warn(`strategy ${name}: ${unanswered.size} of ${open.length} cancels not answered after 5 s: orders ${[...unanswered].join(', ')} may still be open; stopping anyway`);
+        else ctx.log.info(`strategy ${name}: every cancel answered; ${plural(rt.openOrderCount(), 'order')} open`);
       }
       const post = callbackOf(strategy, 'postStop');
       if (post) rt.guard('postStop', undefined, () => post(rt));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { kfcProcess, kfcRun } from '../fixtures/kfc.js';
+import { kfcRun } from '../fixtures/kfc.js';
 import { freePort, tmpHome } from '../helpers.js';
 
 /** One line on stderr, a non-zero exit, no stack trace. */
@@ -43,28 +43,5 @@ describe('kfc process commands: bad input', { timeout: 120_000 }, () => {
     assertOneLineError(await kfcRun(['status'], env), new RegExp(`^kfc: cannot reach the master at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\): is it running\\? Start it with: kfc master`), 'status');
     assertOneLineError(await kfcRun(['shutdown'], env), /^kfc: cannot reach the master/, 'shutdown');
     assertOneLineError(await kfcRun(['status'], { ...env, KF_MASTER_PORT: 'ninety' }), /^kfc: master port \(--port or KF_MASTER_PORT\) "ninety" is not a whole number from 1 to 65535/, 'bad port');
-  });
-
-  it('a strategy file that is missing, not a module, or throws while loading', async () => {
-    const home = tmpHome();
-    const port = String(await freePort());
-    const env = { KF_HOME: home, KF_MASTER_PORT: port };
-    mkdirSync(join(home, 's'));
-    writeFileSync(join(home, 's', 'throws.ts'), "throw new Error('boom at load');\nexport const preStart = () => {};\n");
-    writeFileSync(join(home, 's', 'syntax.ts'), 'export const preStart = ( => {};\n');
-    writeFileSync(join(home, 's', 'empty.ts'), 'export const answer = 42;\n');
-    writeFileSync(join(home, 's', 'start-throws.ts'), "export function preStart() { throw new Error('no market today'); }\n");
-    assertOneLineError(await kfcRun(['strategy', '-s', 'x', '-p', join(home, 's', 'missing.ts')], env), /^kfc: strategy file .*missing\.ts not found: check the -p path/, 'missing');
-    assertOneLineError(await kfcRun(['strategy', '-s', 'x', '-p', join(home, 's', 'throws.ts')], env), /^kfc: strategy file .*throws\.ts failed to load: boom at load/, 'throws');
-    assertOneLineError(await kfcRun(['strategy', '-s', 'x', '-p', join(home, 's', 'syntax.ts')], env), /^kfc: strategy file .*syntax\.ts failed to compile: \/.*syntax\.ts:1:\d+: /, 'syntax error: the file, line and message');
-    assertOneLineError(await kfcRun(['strategy', '-s', 'x', '-p', join(home, 's', 'empty.ts')], env), /^kfc: strategy file .*empty\.ts is not a strategy: it exports no known callback \(it exports answer\)/, 'no callbacks');
-    // A preStart that throws: reported in one line after registering; the process deregisters.
-    const master = kfcProcess(['master'], env);
-    await master.line(/master listening/);
-    const r = await kfcRun(['strategy', '-s', 'x', '-p', join(home, 's', 'start-throws.ts')], env);
-    assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /^kfc: strategy x: preStart threw: no market today\n$/);
-    assert.equal((await kfcRun(['shutdown'], env)).status, 0);
-    await master.exited;
   });
 });
