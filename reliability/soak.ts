@@ -104,7 +104,7 @@ async function main(): Promise<number> {
   const minutes = Number(values.minutes ?? 10);
   const rate = Number(values.rate ?? 50);
   if (!Number.isInteger(minutes) || minutes < 3 || minutes > 1440) throw new Error(`--minutes "${values.minutes}": a whole number from 3 to 1440`);
-  if (!Number.isFinite(rate) || rate <= 0 || rate > 1000) throw new Error(`--rate "${values.rate}": rounds per second, from 1 to 1000`);
+  if (!Number.isFinite(rate) || rate < 1 || rate > 1000) throw new Error(`--rate "${values.rate}": rounds per second, from 1 to 1000`);
   const out = values.out ?? 'docs/soak';
   const say = (line: string) => process.stdout.write(`${line}\n`);
 

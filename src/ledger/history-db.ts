@@ -18,7 +18,7 @@
  * integer nanoseconds since the epoch (UTC). Every write is an upsert keyed by what identifies the
  * row, so reading a frame twice (after a restart) changes nothing.
  */
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { formatFixed } from '../model/decimal.js';
@@ -76,7 +76,12 @@ export class HistoryDb {
     const path = historyDbPath(home);
     if (mode === 'read' && !existsSync(path)) return undefined;
     try {
-      if (mode === 'write') mkdirSync(ledgerDbDir(home), { recursive: true, mode: 0o700 });
+      if (mode === 'write') {
+        // Private from the first byte: the directory tightened even if it existed, the file made 0600 before SQLite opens it.
+        mkdirSync(ledgerDbDir(home), { recursive: true, mode: 0o700 });
+        chmodSync(ledgerDbDir(home), 0o700);
+        closeSync(openSync(path, 'a', 0o600));
+      }
       const db = new Database(path, { fileMustExist: mode === 'read', readonly: mode === 'read' });
       db.pragma('busy_timeout = 5000');
       if (mode === 'write') {
