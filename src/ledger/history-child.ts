@@ -36,17 +36,19 @@ export class HistoryChild {
   }
 
   /**
-   * Asks the writer to write what is left and exit, and returns at once: the writer needs nothing
-   * more from the ledger (it reads the journals), so the ledger's stop does not wait for SQLite.
-   * A writer that does not exit within a few seconds is killed.
+   * Asks the writer to write what is left and exit; resolves once it has (killed after a few
+   * seconds). The ledger deregisters meanwhile and waits for it only before exiting: the writer
+   * needs nothing more from the ledger, but a process that exits leaving its child running is one
+   * PM2 restarts.
    */
-  stop(): void {
+  stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restart);
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     if (child.connected) child.disconnect();
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_MS);
-    child.once('exit', () => clearTimeout(timer));
+    return exited.finally(() => clearTimeout(timer));
   }
 }

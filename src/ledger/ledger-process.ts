@@ -37,6 +37,7 @@ export function ledgerHooks(): ServiceHooks {
   let outbox: Outbox | undefined;
   let stateFile: StateFile | undefined;
   let history: HistoryChild | undefined;
+  let historyStopped: Promise<void> | undefined;
 
   const follow = (ctx: ServiceContext, location: Location, from = 0n) => {
     const dest = ledgerReadPart(location, ctx.location.uid);
@@ -95,6 +96,9 @@ export function ledgerHooks(): ServiceHooks {
       ctx.loop.addInterval(60_000_000_000n, (now) => ledger!.books.prune(now - 600_000_000_000n));
     },
 
+    // The history writer finishes its last batch while the shutdown goes on; the ledger exits after it.
+    afterDeregister: () => historyStopped,
+
     registry(ctx, change, p) {
       let location: Location;
       try {
@@ -111,7 +115,7 @@ export function ledgerHooks(): ServiceHooks {
 
     async stop(ctx) {
       stateFile?.flush(true);
-      history?.stop();
+      historyStopped = history?.stop();
       outbox?.close();
       const b = ledger?.books;
       ctx.log.info(`ledger: final state written (${b?.accounts.size ?? 0} accounts, ${b?.strategies.size ?? 0} strategies)`);

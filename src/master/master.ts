@@ -28,6 +28,7 @@ import { Pm2Control } from './pm2-control.js';
 import { Registry, type Entry } from './registry.js';
 import { LedgerApi } from './ledger-api.js';
 import { LedgerCommandKind } from '../model/enums.js';
+import { isRunning } from '../util/process.js';
 import { SHUTDOWN_PHASES } from '../runtime/phases.js';
 
 export interface MasterOptions {
@@ -278,6 +279,7 @@ export class Master {
     this.log.info(`shutdown (${reason}): stopping ${this.registry.size} processes in order: ${SHUTDOWN_PHASES.map((p) => p.name).join(', ')}, then the master`);
     const timeout = this.opts.phaseTimeoutMs ?? 10_000;
     const pm2 = new Pm2Control(this.log);
+    const stoppedByPm2: number[] = [];
     for (const [i, phase] of SHUTDOWN_PHASES.entries()) {
       const members = this.registry.members(phase.includes);
       if (members.length === 0) continue;
@@ -286,7 +288,10 @@ export class Master {
         e.info.state = 'stopping';
         // Under PM2, PM2 must do the stopping, or it would restart a process that exits cleanly;
         // pm2.stop checks that the declared pm_id is this very process first.
-        if (e.info.pmId !== undefined && e.verified && (await pm2.stop(e.info.pmId, e.info.pid))) continue;
+        if (e.info.pmId !== undefined && e.verified && (await pm2.stop(e.info.pmId, e.info.pid))) {
+          stoppedByPm2.push(e.info.pid);
+          continue;
+        }
         this.registry.send(e.socket, { type: 'stop', reason });
       }
       const left = await this.waitGone(members, timeout);
@@ -297,6 +302,10 @@ export class Master {
         }
       }
     }
+    // A process leaves the registry a moment before it exits: PM2 must see every stop it was asked
+    // for through to the exit before it is asked to stop the master (overlapping stops confuse it:
+    // it restarted the exiting ledger).
+    for (const until = Date.now() + 5000; stoppedByPm2.some((pid) => isRunning(pid)) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
     await this.closeDown();
     // Under PM2, ask PM2 to stop us too: a clean exit of an app PM2 thinks is online gets restarted.
     await pm2.stopSelf();

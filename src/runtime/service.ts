@@ -51,6 +51,8 @@ export interface ServiceHooks {
   stop?(ctx: ServiceContext, reason: string): Promise<void> | void;
   /** Another process registered or left. */
   registry?(ctx: ServiceContext, change: 'register' | 'deregister', process: ProcessInfo): void;
+  /** After deregistering (the shutdown has moved on), before exiting: e.g. wait for a child process. */
+  afterDeregister?(): Promise<void> | void;
 }
 
 export interface ServiceOptions {
@@ -202,6 +204,7 @@ export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Pro
   await master.close();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  await hooks.afterDeregister?.();
   log.info(`${location.path} stopped`);
   return code;
 }

@@ -83,7 +83,7 @@ describe('PM2 deployment (scripts/binance_test)', { timeout: 240_000 }, () => {
     for (const a of stopped) assert.equal(a.pm2_env.status, 'stopped', `${a.name} is ${a.pm2_env.status}`);
     for (const a of [...apps, { name: 'ledger (restarted)', pid: back.pid }]) assert.ok(!alive(a.pid), `${a.name} (pid ${a.pid}) exited`);
     // Only the killed ledger was ever restarted: nothing the stack wrote set PM2's watch off.
-    for (const a of stopped) assert.equal(a.pm2_env.restart_time, a.name === 'ledger' || a.name === 'master' || a.name === 'strategy_demo' ? 1 : 0, `${a.name} restarts`);
+    for (const a of stopped) assert.equal(a.pm2_env.restart_time, a.name === 'ledger' || a.name === 'master' ? 1 : 0, `${a.name} restarts`);
 
     // The master's journal tells the story: the killed ledger left (as lost or dead: the socket's
     // close and the pid check race to notice) before its restart registered, then the ordered

@@ -84,7 +84,7 @@ describe('a strategy stopping, crashing and restarting with open orders', { time
     await waitFor('the master to notice the crash', () => s.deregistered('strategy/default/phoenix/live'));
 
     const second = s.strategy('phoenix', 'driven.ts');
-    await second.line(new RegExp(`strategy phoenix: 1 orders still open from before: ${before}$`));
+    await second.line(new RegExp(`strategy phoenix: 1 order still open from before: ${before}$`));
     await saw(second, new RegExp(`^postStart open ${before}$`));
     const after = await rest(second, 'e');
     assert.ok(after > before, `a new id (${after}) after the ones used before (${before})`);
