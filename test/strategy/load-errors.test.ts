@@ -56,8 +56,8 @@ describe('kfc strategy: a strategy that cannot start', { timeout: 180_000 }, () 
   it('a file that throws while loading: its error', async () => {
     const env = await noMaster();
     const file = join(env.KF_HOME, 'throws.ts');
-    writeFileSync(file, "const limits = JSON.parse('{broken');\nexport function onQuote() { return limits; }\n");
-    failsWith(await kfcRun(['strategy', '-s', 'x', '-p', file], env), 1, `strategy file ${file} failed to load: Expected property name or '}' in JSON at position 1`);
+    writeFileSync(file, "export function onQuote() {}\nthrow new Error('no limits.json next to the strategy');\n");
+    failsWith(await kfcRun(['strategy', '-s', 'x', '-p', file], env), 1, `strategy file ${file} failed to load: no limits.json next to the strategy`);
   });
 
   it('preStart throws: the error in one line, exit code 1, after registering and deregistering cleanly', async (t) => {
