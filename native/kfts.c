@@ -34,6 +34,7 @@
 #include <poll.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -498,44 +499,50 @@ static napi_value populate(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* ---- release: drop a range of a mapping from this process's memory -------------------------- */
+/* ---- ranges of a mapping: release, sync ------------------------------------------------------ */
 
-static napi_value release_range(napi_env env, napi_callback_info info) {
+/* The (buffer, offset, length) arguments of release and sync: true with the range's address and
+ * length if it lies inside the buffer; false (nothing to do) otherwise. */
+static bool range_of(napi_env env, napi_callback_info info, uintptr_t* from, uintptr_t* to) {
   size_t argc = 3;
   napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   void* data;
   size_t length;
-  CHECK(napi_get_buffer_info(env, argv[0], &data, &length));
   int64_t offset, count;
-  CHECK(napi_get_value_int64(env, argv[1], &offset));
-  CHECK(napi_get_value_int64(env, argv[2], &count));
-  /* Whole pages inside [offset, offset + count) only: a page that is partly outside stays. */
-  uintptr_t start = ((uintptr_t)data + (uintptr_t)offset + 4095) & ~(uintptr_t)4095;
-  uintptr_t end = ((uintptr_t)data + (uintptr_t)offset + (uintptr_t)count) & ~(uintptr_t)4095;
-  if (offset < 0 || count <= 0 || (size_t)(offset + count) > length || end <= start) return NULL;
-  madvise((void*)start, end - start, MADV_DONTNEED);
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) return false;
+  if (napi_get_buffer_info(env, argv[0], &data, &length) != napi_ok) return false;
+  if (napi_get_value_int64(env, argv[1], &offset) != napi_ok || napi_get_value_int64(env, argv[2], &count) != napi_ok) return false;
+  if (offset < 0 || count <= 0 || (size_t)(offset + count) > length) return false;
+  *from = (uintptr_t)data + (uintptr_t)offset;
+  *to = *from + (uintptr_t)count;
+  return true;
+}
+
+/* The system's page (4 KiB, 16 KiB, 64 KiB): what madvise and msync align to. */
+static uintptr_t page_size(void) {
+  static uintptr_t size = 0;
+  if (size == 0) size = (uintptr_t)sysconf(_SC_PAGESIZE);
+  return size;
+}
+
+/* release: drops the whole pages of the range from this process's memory. */
+static napi_value release_range(napi_env env, napi_callback_info info) {
+  uintptr_t from, to;
+  if (!range_of(env, info, &from, &to)) return NULL;
+  /* Whole pages inside the range only: a page that is partly outside stays. */
+  uintptr_t page = page_size();
+  uintptr_t start = (from + page - 1) & ~(page - 1);
+  uintptr_t end = to & ~(page - 1);
+  if (end > start) madvise((void*)start, end - start, MADV_DONTNEED);
   return NULL;
 }
 
-/* ---- sync: write a range of a shared mapping to disk ------------------------------------------ */
-
+/* sync: writes the range of a shared mapping to disk and waits (msync from the page holding its start). */
 static napi_value sync_range(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  void* data;
-  size_t length;
-  CHECK(napi_get_buffer_info(env, argv[0], &data, &length));
-  int64_t offset, count;
-  CHECK(napi_get_value_int64(env, argv[1], &offset));
-  CHECK(napi_get_value_int64(env, argv[2], &count));
-  if (offset < 0 || count <= 0 || (size_t)(offset + count) > length) return NULL;
-  /* msync wants a start aligned to the system's page (4 KiB, 16 KiB, 64 KiB): from the page that holds `offset`. */
-  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-  uintptr_t start = ((uintptr_t)data + (uintptr_t)offset) & ~(page - 1);
-  uintptr_t end = (uintptr_t)data + (uintptr_t)offset + (uintptr_t)count;
-  if (msync((void*)start, end - start, MS_SYNC) != 0) return throw_errno(env, "msync", errno);
+  uintptr_t from, to;
+  if (!range_of(env, info, &from, &to)) return NULL;
+  uintptr_t start = from & ~(page_size() - 1);
+  if (msync((void*)start, to - start, MS_SYNC) != 0) return throw_errno(env, "msync", errno);
   return NULL;
 }
 
