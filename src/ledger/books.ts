@@ -12,6 +12,7 @@ import { ZERO, mul, type Decimal } from '../model/decimal.js';
 import { BrokerState, OrderStatus, PriceType, Side, isFinalStatus } from '../model/enums.js';
 import type { AssetEvent, InstrumentEvent, OrderEvent, OrderInputEvent, QuoteEvent, TradeEvent } from '../model/events.js';
 import { PositionState } from './position.js';
+import { ownerOf } from '../gateway/binance/common/ids.js';
 
 export interface Balance {
   free: Decimal;
@@ -291,27 +292,7 @@ export class Books {
   /** The ledger routed an order to its TD: it is open, and reserves what it may spend. */
   onRouted(input: OrderInputEvent, strategyUid: number, time: bigint): OrderView {
     const account = this.account(input.source, input.account);
-    const accountId = account.id;
-    const view: OrderView = {
-      orderId: input.order_id,
-      strategyUid,
-      accountId,
-      source: input.source,
-      account: input.account,
-      symbol: input.symbol,
-      exchange: input.exchange,
-      side: input.side,
-      priceType: input.price_type,
-      price: input.price,
-      volume: input.volume,
-      quoteVolume: input.quote_volume,
-      volumeTraded: ZERO,
-      amountTraded: ZERO,
-      status: OrderStatus.Pending,
-      errorMsg: '',
-      insertTime: time,
-      updateTime: time,
-    };
+    const view = orderView(input, { key: input.order_id, strategyUid, status: OrderStatus.Pending, errorMsg: '', insertTime: time, updateTime: time });
     this.orders.set(view.orderId, view);
     account.addOpen(view);
     const strategy = this.strategy(strategyUid);
@@ -333,26 +314,8 @@ export class Books {
       const key = o.order_id !== 0n ? o.order_id : foreignKey(o.ex_order_id);
       view = account.openOrders.get(key);
       if (!view) {
-        view = {
-          orderId: key,
-          strategyUid: o.order_id !== 0n ? Number(o.order_id >> 32n) >>> 0 : 0,
-          accountId: account.id,
-          source: o.source,
-          account: o.account,
-          symbol: o.symbol,
-          exchange: o.exchange,
-          side: o.side,
-          priceType: o.price_type,
-          price: o.price,
-          volume: o.volume,
-          quoteVolume: o.quote_volume,
-          volumeTraded: ZERO,
-          amountTraded: ZERO,
-          status: o.status,
-          errorMsg: '',
-          insertTime: o.insert_time || time,
-          updateTime: time,
-        };
+        // The owner from the id (0: another client's order).
+        view = orderView(o, { key, strategyUid: o.order_id !== 0n ? ownerOf(o.order_id) : 0, status: o.status, errorMsg: '', insertTime: o.insert_time || time, updateTime: time });
         if (o.order_id !== 0n) this.orders.set(key, view);
       }
     }
@@ -418,6 +381,33 @@ export class Books {
   prune(beforeNs: bigint): void {
     for (const [id, o] of this.orders) if (isFinalStatus(o.status) && o.updateTime < beforeNs) this.orders.delete(id);
   }
+}
+
+/** A new view of an order, as first seen (nothing traded yet). */
+export function orderView(
+  o: Pick<OrderEvent, 'order_id' | 'source' | 'account' | 'symbol' | 'exchange' | 'side' | 'price_type' | 'price' | 'volume' | 'quote_volume'>,
+  at: { key: bigint; strategyUid: number; status: number; errorMsg: string; insertTime: bigint; updateTime: bigint },
+): OrderView {
+  return {
+    orderId: at.key,
+    strategyUid: at.strategyUid,
+    accountId: accountIdOf(o.source, o.account),
+    source: o.source,
+    account: o.account,
+    symbol: o.symbol,
+    exchange: o.exchange,
+    side: o.side,
+    priceType: o.price_type,
+    price: o.price,
+    volume: o.volume,
+    quoteVolume: o.quote_volume,
+    volumeTraded: ZERO,
+    amountTraded: ZERO,
+    status: at.status,
+    errorMsg: at.errorMsg,
+    insertTime: at.insertTime,
+    updateTime: at.updateTime,
+  };
 }
 
 /** Orders of other clients have no order id of ours: key them by the exchange's id, high bit set. */

@@ -34,7 +34,7 @@ import {
   type TradeEvent,
 } from '../model/events.js';
 import type { Logger } from '../util/log.js';
-import { Books, accountIdOf, type OrderView } from './books.js';
+import { Books, accountIdOf, orderView, type OrderView } from './books.js';
 import { Halts, describeScope } from './halts.js';
 import type { Outbox } from './outbox.js';
 import { Denial, checkOrder, type Denied } from './risk.js';
@@ -125,26 +125,7 @@ export class Ledger {
   }
 
   private recordRefusal(o: Refused): void {
-    this.recentRefusals.push({
-      orderId: o.order_id,
-      strategyUid: ownerOf(o.order_id),
-      accountId: accountIdOf(o.source, o.account),
-      source: o.source,
-      account: o.account,
-      symbol: o.symbol,
-      exchange: o.exchange,
-      side: o.side,
-      priceType: o.price_type,
-      price: o.price,
-      volume: o.volume,
-      quoteVolume: o.quote_volume,
-      volumeTraded: ZERO,
-      amountTraded: ZERO,
-      status: OrderStatus.Error,
-      errorMsg: o.error_msg,
-      insertTime: o.insert_time,
-      updateTime: o.update_time,
-    });
+    this.recentRefusals.push(orderView(o, { key: o.order_id, strategyUid: ownerOf(o.order_id), status: OrderStatus.Error, errorMsg: o.error_msg, insertTime: o.insert_time, updateTime: o.update_time }));
     if (this.recentRefusals.length > RECENT_REFUSALS * 2) this.recentRefusals.splice(0, this.recentRefusals.length - RECENT_REFUSALS);
   }
 
