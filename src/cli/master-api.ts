@@ -4,10 +4,12 @@
  * listens beyond loopback, a shutdown always does (src/master/auth.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bearer, readToken, tokenPath } from '../master/auth.js';
+import { masterRequest } from '../runtime/master-http.js';
 import { UserError } from '../util/errors.js';
 import { isRunning } from '../util/process.js';
 import type { MasterEndpoint } from './options.js';
+
+export { masterRequest };
 
 export interface ProcessRow {
   location: string;
@@ -16,30 +18,6 @@ export interface ProcessRow {
   uptimeMs: number;
   rssBytes: number | null;
   pmName?: string;
-}
-
-export async function masterRequest(master: MasterEndpoint, method: 'GET' | 'POST', path: string): Promise<unknown> {
-  const { host, port, home } = master;
-  const token = readToken(home);
-  let res: Response;
-  try {
-    res = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`, { method, headers: bearer(token) });
-  } catch (err) {
-    const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new UserError(`cannot reach the master at ${host}:${port} (${code}): is it running? Start it with: kfc master (or scripts/binance_test/run.sh start)`);
-  }
-  if (res.status === 401) {
-    throw new UserError(
-      token
-        ? `the master at ${host}:${port} refused the token in ${tokenPath(home)}: it runs with another KF_HOME; use the same -H or KF_HOME as the master`
-        : `the master at ${host}:${port} needs its token for ${method} ${path}, and there is none at ${tokenPath(home)}: use the same -H or KF_HOME as the master`,
-    );
-  }
-  if (!res.ok && res.status !== 202) {
-    const body = (await res.json().catch(() => ({}))) as { error?: unknown };
-    throw new UserError(`the master at ${host}:${port} answered ${res.status} to ${method} ${path.split('?')[0]}${typeof body.error === 'string' ? `: ${body.error}` : ''}`);
-  }
-  return res.json();
 }
 
 export function processes(master: MasterEndpoint): Promise<ProcessRow[]> {

@@ -20,7 +20,7 @@ import type { Logger } from '../util/log.js';
 import { MasterClient } from './master-client.js';
 import { openOwnJournal } from './own-journal.js';
 import { phaseOf } from './phases.js';
-import { masterRequest } from '../cli/master-api.js';
+import { masterRequest } from './master-http.js';
 import type { ProcessInfo } from '../master/protocol.js';
 
 /** On a signal, how long a process waits for the processes that stop before it (PM2's kill_timeout is 20 s). */
