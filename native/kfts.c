@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -579,6 +580,20 @@ static napi_value make_fifo(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- yieldCpu: sched_yield(2) ------------------------------------------------------------------ */
+
+/*
+ * A spinning loop (kfc -x) calls this between looks: when more processes spin than there are cores,
+ * a spinner holding a core with nothing to do hands it to one that has work (the next hop of an
+ * order) instead of keeping it for the rest of its time slice (milliseconds). With a core to
+ * itself it returns at once.
+ */
+static napi_value yield_cpu(napi_env env, napi_callback_info info) {
+  (void)env; (void)info;
+  sched_yield();
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"futexWait", NULL, futex_wait, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -592,6 +607,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"sync", NULL, sync_range, NULL, NULL, NULL, napi_enumerable, NULL},
     {"loopWatch", NULL, loop_watch, NULL, NULL, NULL, napi_enumerable, NULL},
     {"loopPending", NULL, loop_pending, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"yieldCpu", NULL, yield_cpu, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   napi_value supported;

@@ -15,7 +15,8 @@
  *   loop still turns every `capMs`. The fastest wake-up, and nothing to do costs nothing.
  * - 'loop' (gateways, the master, tools): sleeps in Node's event loop until a writer rings the
  *   reader's FIFO or a timer is due; sockets are served at once.
- * - 'spin' (`kfc -x`): never sleeps; one core busy, the lowest latency.
+ * - 'spin' (`kfc -x`): never sleeps; one core busy, the lowest latency. It yields the core between
+ *   looks, so more spinners than cores still pass an event on within microseconds.
  *
  * Timers are due at journal times (ns). A timer due at t runs before any frame with gen_time > t,
  * so replaying a journal runs timers and frames in the same order as live, as far as the frames
@@ -216,9 +217,14 @@ export class EventLoop {
     const dueAt = timerAt === undefined ? Number.POSITIVE_INFINITY : start + Number(timerAt - nowNs()) / 1e6;
     const until = Math.min(start + ms, dueAt);
     const reader = this.reader;
+    // 'spin' yields the core between looks (native.ts yieldCpu): with more spinners than cores,
+    // the one with work runs now instead of after this one's time slice. The short spin of the
+    // other modes does not: it must not hand its core to an unrelated busy process for a slice.
+    const yieldCpu = this.mode === 'spin';
     let now = start;
     while (now < until) {
       for (let i = 0; i < 64; i++) if (reader.ready()) return true;
+      if (yieldCpu) native().yieldCpu();
       now = performance.now();
     }
     return now >= dueAt || reader.ready();

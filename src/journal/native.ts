@@ -38,6 +38,8 @@ export interface Native {
   release(buf: Buffer, offset: number, length: number): void;
   /** Writes that range of a shared file mapping to disk and waits for it (msync MS_SYNC). */
   sync(buf: Buffer, offset: number, length: number): void;
+  /** sched_yield(2): lets another runnable process have this core (spinning loops call it). */
+  yieldCpu(): void;
   /** Creates a FIFO (named pipe); throws with the errno's name in `code` (EEXIST, ...). */
   mkfifo(path: string, mode: number): void;
 }
