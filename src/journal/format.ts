@@ -59,6 +59,12 @@
  *       12  i32 generation    bumped at every claim, so entries of a former owner are told apart
  *       16  i32 mode          how to wake it: 1 futex on `word`, 2 one byte into wake/<i>.fifo
  *       24  i64 start_time    the owner's kernel start time (clock ticks): a recycled pid is not it
+ *       32  i32 wake_filter   which commits wake the reader: 0 every one; 1 only frames whose msg_type
+ *                             is in wake_types; 2 every frame but those (the reader still reads every
+ *                             frame, in order, when something else wakes it)
+ *       36  i32 wake_count    entries used in wake_types (0..6)
+ *       40  i32 wake_types[6] msg_types
+ *     A table written before wake_filter existed reads 0 there: every commit wakes, as it did.
  */
 
 export const MAGIC = 0x314a464b;
@@ -104,8 +110,10 @@ export const WAKE_SLOT_SIZE = 64;
 export const WAKE_HEADER_SIZE = 64;
 export const WAKE_TABLE_SIZE = WAKE_HEADER_SIZE + WAKE_SLOTS * WAKE_SLOT_SIZE;
 /** Byte offsets within a wake-table slot. */
-export const WakeSlot = { word: 0, sleeping: 4, pid: 8, generation: 12, mode: 16, startTime: 24 } as const;
+export const WakeSlot = { word: 0, sleeping: 4, pid: 8, generation: 12, mode: 16, startTime: 24, wakeFilter: 32, wakeCount: 36, wakeTypes: 40 } as const;
 export const WakeMode = { futex: 1, fifo: 2 } as const;
+export const WakeFilterKind = { all: 0, only: 1, except: 2 } as const;
+export const MAX_WAKE_TYPES = 6;
 /** A follower entry: its slot (10 bits) and the slot's generation when it followed. */
 export const followerEntry = (slot: number, generation: number): number => (((generation & 0x1fffff) << 10) | slot) >>> 0;
 export const entrySlot = (entry: number): number => entry & 0x3ff;

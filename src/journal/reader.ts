@@ -25,7 +25,7 @@ import { FRAME_HEADER_SIZE, FrameHeader, PAGE_HEADER_SIZE, WakeMode, pageFileNam
 import { journalDir, journalRoot, type Location } from './location.js';
 import { native } from './native.js';
 import { frameProblem, listPageIds, openPage, readBeginTime, type MappedPage } from './page.js';
-import { ControlBlock, WakeTable, type ReaderSlot } from './wake.js';
+import { ControlBlock, WakeTable, wakeFilterProblem, type ReaderSlot, type WakeFilter } from './wake.js';
 import { makePrivateDir } from './writer.js';
 
 /** The frame under the reader's cursor. One object, reused: copy what you keep. */
@@ -237,6 +237,8 @@ class Cursor {
 export interface ReaderOptions {
   home: string;
   log?: Logger;
+  /** Which commits are worth a wake-up (wake.ts); every frame is read either way. Default: all. */
+  wakeFor?: WakeFilter;
 }
 
 /** How a reader waits for the next frame: see wake.ts and loop.ts. */
@@ -257,10 +259,14 @@ export class JournalReader {
   private onRing: (() => void) | undefined;
   private warnedPolling = false;
   private closed = false;
+  private readonly wakeFor: WakeFilter | undefined;
 
   constructor(opts: ReaderOptions) {
     this.home = opts.home;
     this.log = opts.log ?? getLogger();
+    const problem = opts.wakeFor && wakeFilterProblem(opts.wakeFor);
+    if (problem) throw new RangeError(problem);
+    this.wakeFor = opts.wakeFor;
     useHomeClock(journalRoot(this.home));
   }
 
@@ -331,7 +337,7 @@ export class JournalReader {
     if (this.slot && this.slotMode === mode) return this.slot;
     this.releaseSlot();
     const table = WakeTable.of(journalRoot(this.home));
-    this.slot = table?.claim(mode);
+    this.slot = table?.claim(mode, this.wakeFor);
     this.slotMode = mode;
     if (!this.slot) {
       this.warnPolling(table ? 'every wake-up slot of KF_HOME is taken' : `KF_HOME ${this.home} is not writable for this user`);

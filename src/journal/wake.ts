@@ -14,6 +14,10 @@
  * stores a commit word and then loads `sleeping`. Both are sequentially consistent Atomics, so at
  * least one sees the other; a reader about to block on an already-bumped word returns at once.
  *
+ * A reader may say which commits are worth waking it for (WakeFilter: the ledger sleeps through
+ * order-book frames, which it does not use). It still reads every frame, in order, when something
+ * else wakes it; the filter only spares it wake-ups that would find nothing to do.
+ *
  * Self-healing: a reader killed while asleep leaves `sleeping` set; the next commit clears it while
  * waking nobody, and it stays clear, so a dead reader costs one wake in all. Its slot is reclaimed
  * by the next reader that finds its pid gone (start time compared, against recycled pids), and the
@@ -38,6 +42,8 @@ import {
   WAKE_SLOT_SIZE,
   WAKE_TABLE_SIZE,
   WAKE_VERSION,
+  MAX_WAKE_TYPES,
+  WakeFilterKind,
   WakeMode,
   WakeSlot,
   controlFileName,
@@ -48,6 +54,21 @@ import {
 import { native } from './native.js';
 
 const I32 = 4;
+
+/**
+ * Which commits wake a sleeping reader (format.ts, wake_filter): frames of the listed msg_types only,
+ * or every frame but those. At most MAX_WAKE_TYPES types. Without one, every commit wakes it.
+ */
+export type WakeFilter = { only: readonly number[] } | { except: readonly number[] };
+
+/** The filter's problem, if any (checked where a reader is made). */
+export function wakeFilterProblem(filter: WakeFilter): string | undefined {
+  const types = 'only' in filter ? filter.only : filter.except;
+  if (types.length > MAX_WAKE_TYPES) return `a wake filter lists at most ${MAX_WAKE_TYPES} message types, not ${types.length}`;
+  const bad = types.find((t) => !Number.isInteger(t) || t < -0x80000000 || t > 0x7fffffff);
+  return bad === undefined ? undefined : `a wake filter lists message types (32-bit integers), not ${bad}`;
+}
+
 const slotWord = (slot: number, field: number) => (WAKE_HEADER_SIZE + slot * WAKE_SLOT_SIZE + field) >>> 2;
 
 /** Maps a small shared file of `size` bytes, creating it; undefined if it cannot be written. */
@@ -113,7 +134,7 @@ export class WakeTable {
   }
 
   /** Claims a free slot (or one whose owner died) for this process; undefined if all are taken. */
-  claim(mode: number): ReaderSlot | undefined {
+  claim(mode: number, filter?: WakeFilter): ReaderSlot | undefined {
     const me = process.pid;
     const myStart = BigInt(startTimeOf(me) || '0');
     for (let slot = 0; slot < WAKE_SLOTS; slot++) {
@@ -128,10 +149,31 @@ export class WakeTable {
       new DataView(this.buf.buffer, this.buf.byteOffset).setBigInt64(WAKE_HEADER_SIZE + slot * WAKE_SLOT_SIZE + WakeSlot.startTime, myStart, true);
       Atomics.store(this.i32, slotWord(slot, WakeSlot.sleeping), 0);
       Atomics.store(this.i32, slotWord(slot, WakeSlot.mode), mode);
+      this.setFilter(slot, filter);
       Atomics.store(this.i32, pidAt, me);
       return new ReaderSlot(this, slot, generation);
     }
     return undefined;
+  }
+
+  private setFilter(slot: number, filter: WakeFilter | undefined): void {
+    const types = filter === undefined ? [] : 'only' in filter ? filter.only : filter.except;
+    const kind = filter === undefined ? WakeFilterKind.all : 'only' in filter ? WakeFilterKind.only : WakeFilterKind.except;
+    for (let i = 0; i < MAX_WAKE_TYPES; i++) Atomics.store(this.i32, slotWord(slot, WakeSlot.wakeTypes) + i, types[i] ?? 0);
+    Atomics.store(this.i32, slotWord(slot, WakeSlot.wakeCount), types.length);
+    Atomics.store(this.i32, slotWord(slot, WakeSlot.wakeFilter), kind);
+  }
+
+  /** Whether a commit of `msgType` is worth waking the reader of `entry` for (its filter). */
+  wants(entry: number, msgType: number): boolean {
+    const slot = entrySlot(entry);
+    const kind = Atomics.load(this.i32, slotWord(slot, WakeSlot.wakeFilter));
+    if (kind !== WakeFilterKind.only && kind !== WakeFilterKind.except) return true;
+    const first = slotWord(slot, WakeSlot.wakeTypes);
+    const n = Math.min(Atomics.load(this.i32, slotWord(slot, WakeSlot.wakeCount)), MAX_WAKE_TYPES);
+    let listed = false;
+    for (let i = 0; i < n && !listed; i++) listed = Atomics.load(this.i32, first + i) === msgType;
+    return listed === (kind === WakeFilterKind.only);
   }
 
   private ownerAlive(slot: number, owner: number): boolean {
@@ -326,15 +368,15 @@ export class ControlBlock {
   }
 
   /**
-   * The writer's check after each commit: wakes the followers that sleep. Costs one load when
-   * nobody follows, and one more per follower while they are awake.
+   * The writer's check after a commit of `msgType`: wakes the followers that sleep and want it.
+   * Costs one load when nobody follows, and one more per follower while they are awake.
    */
-  wakeSleepers(table: WakeTable): void {
+  wakeSleepers(table: WakeTable, msgType: number): void {
     const i32 = this.i32;
     const used = Atomics.load(i32, Control.entriesUsed >>> 2);
     for (let i = 0; i < used; i++) {
       const e = Atomics.load(i32, (Control.entries >>> 2) + i);
-      if (e !== 0 && table.sleeping(e) && !table.wake(e)) Atomics.compareExchange(i32, (Control.entries >>> 2) + i, e, 0);
+      if (e !== 0 && table.sleeping(e) && table.wants(e, msgType) && !table.wake(e)) Atomics.compareExchange(i32, (Control.entries >>> 2) + i, e, 0);
     }
   }
 

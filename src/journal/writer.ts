@@ -8,6 +8,8 @@
  *
  * Appending is a few stores into a MAP_SHARED mapping: no system call per frame unless a follower
  * sleeps (see wake.ts). A restarted writer continues after the last whole frame.
+ *
+ *     w.deferWakes(() => { w.write(...); sendOrder(); });   // readers woken after the send
  */
 import { Durability, envFsyncPolicy, type FsyncPolicy } from './durability.js';
 import { mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
@@ -109,6 +111,8 @@ export class JournalWriter {
    * since preparing 64 MB takes ~160 ms of background I/O and a busy writer fills a page fast. */
   private preparing: { id: number; tmp?: string } | undefined;
   private readonly durability: Durability;
+  /** Inside deferWakes: the msg_types committed and not announced to sleeping readers yet. */
+  private deferred: number[] | undefined;
 
   static open(opts: WriterOptions): JournalWriter {
     return new JournalWriter(opts);
@@ -328,9 +332,30 @@ export class JournalWriter {
     Atomics.store(page.i32, at >>> 2, length);
     this.pos = next;
     if (this.durability.policy.kind !== 'none') this.durability.committed(page, msgType, next);
-    if (this.control !== undefined) this.control.wakeSleepers(this.wake!);
+    if (this.control !== undefined) {
+      if (this.deferred === undefined) this.control.wakeSleepers(this.wake!, msgType);
+      else if (!this.deferred.includes(msgType)) this.deferred.push(msgType);
+    }
     if (next > this.maintainAt) this.maintain();
     return gen;
+  }
+
+  /**
+   * Runs `fn`; the frames it commits wake sleeping readers only when it returns (or throws). For a
+   * writer whose next act is urgent: the TD records an order as Pending and sends it, and the
+   * readers it would wake (ledger, strategy) would otherwise take the cores the send needs. The
+   * frames are visible at once to readers that are awake; only the wake-up system calls wait.
+   */
+  deferWakes<T>(fn: () => T): T {
+    if (this.deferred !== undefined) return fn(); // nested: the outermost call wakes
+    this.deferred = [];
+    try {
+      return fn();
+    } finally {
+      const types = this.deferred;
+      this.deferred = undefined;
+      if (this.control !== undefined) for (const t of types) this.control.wakeSleepers(this.wake!, t);
+    }
   }
 
   close(): void {

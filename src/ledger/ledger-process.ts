@@ -12,6 +12,7 @@
 import { discoverJournals } from '../journal/discover.js';
 import { nowNs } from '../journal/clock.js';
 import { parseLocation, type Location } from '../journal/location.js';
+import { MsgType } from '../model/events.js';
 import { JournalWriter } from '../journal/writer.js';
 import type { ServiceContext, ServiceHooks } from '../runtime/service.js';
 import { HistoryChild } from './history-child.js';
@@ -45,6 +46,9 @@ export function ledgerHooks(): ServiceHooks {
   };
 
   return {
+    // Market data gives the books their marks through Quotes: order books, trades, bars and
+    // tickers are read in passing when something else wakes the ledger, never worth a wake-up.
+    wakeFor: { except: [MsgType.Depth, MsgType.Transaction, MsgType.Bar, MsgType.Ticker] },
     start(ctx) {
       const { home, log } = ctx;
       const settings = new RiskSettingsFile(home, (m) => log.error(m), (m) => log.info(m));

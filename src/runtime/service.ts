@@ -15,6 +15,7 @@ import { journalDir, type Location } from '../journal/location.js';
 import { EventLoop } from '../journal/loop.js';
 import { JournalReader, type WaitMode } from '../journal/reader.js';
 import { JournalWriter } from '../journal/writer.js';
+import type { WakeFilter } from '../journal/wake.js';
 import { MsgType, SessionEnd, SessionStart } from '../model/events.js';
 import type { Logger } from '../util/log.js';
 import { MasterClient } from './master-client.js';
@@ -45,6 +46,11 @@ export interface ServiceContext {
 }
 
 export interface ServiceHooks {
+  /**
+   * Which frames are worth waking this process for, if not all (wake.ts): it reads every frame of
+   * its journals either way, in order, but sleeps through commits it has nothing to do with.
+   */
+  readonly wakeFor?: WakeFilter;
   /** After registration and journal open, before "ready". Throwing aborts the start. */
   start?(ctx: ServiceContext): Promise<void> | void;
   /** On the way out; gets `stopTimeoutMs` to finish (e.g. cancel in-flight orders). */
@@ -150,7 +156,7 @@ export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Pro
     throw err;
   }
   const lowLatency = opts.lowLatency ?? false;
-  const reader = new JournalReader({ home, log });
+  const reader = new JournalReader({ home, log, ...(hooks.wakeFor ? { wakeFor: hooks.wakeFor } : {}) });
   const loop = new EventLoop({ reader, mode: lowLatency ? 'spin' : opts.wait });
   ctx = { home, location, log, journal, master, lowLatency, reader, loop, requestStop };
   const session = SessionStart.empty();

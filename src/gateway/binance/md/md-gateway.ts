@@ -14,7 +14,7 @@ import { plural } from '../../../util/plural.js';
 import type { Location } from '../../../journal/location.js';
 import type { ServiceContext, ServiceHooks } from '../../../runtime/service.js';
 import { BrokerState, brokerStateName, marketDataNames } from '../../../model/enums.js';
-import type { SubscribeEvent } from '../../../model/events.js';
+import { MsgType, type SubscribeEvent } from '../../../model/events.js';
 import { BinanceRest } from '../common/rest.js';
 import type { MdEndpoints } from './endpoints.js';
 import { Feed } from './feed.js';
@@ -40,6 +40,9 @@ const BAD_SYMBOL = -1121;
 export function binanceMdHooks(opts: MdGatewayOptions): ServiceHooks {
   let gateway: MdGateway | undefined;
   return {
+    // It follows every subscriber's public journal for its SessionStart only: the orders, fills
+    // and books there are read in passing, never worth a wake-up.
+    wakeFor: { only: [MsgType.SessionStart, MsgType.Subscribe, MsgType.Unsubscribe] },
     start(ctx) {
       gateway = new MdGateway(ctx, opts);
       gateway.start();

@@ -47,7 +47,16 @@ export class OrderEntry {
 
   constructor(private readonly d: OrderEntryDeps) {}
 
+  /**
+   * An order from the ledger: tracked as Pending, then sent. The Pending frame wakes its readers
+   * (the ledger, the strategy) only once the request is on the wire: woken first, they would take
+   * the cores the send needs.
+   */
   onOrderInput(input: OrderInputEvent, trigger: bigint): void {
+    this.d.journal.deferWakes(() => this.place(input, trigger));
+  }
+
+  private place(input: OrderInputEvent, trigger: bigint): void {
     if (input.order_id === 0n || this.d.tracker.get(input.order_id)) {
       this.d.log.warn(`td ${this.d.what}: OrderInput ${input.order_id} ignored: ${input.order_id === 0n ? 'order id 0' : 'this order id was seen before'}`);
       return;
