@@ -12,6 +12,7 @@
  * A session is one connection attempt: when it closes it stays closed and says so (`onClose`); the
  * gateway opens a new one. Each socket callback checks that it still belongs to this session.
  */
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { Logger } from '../../../util/log.js';
 import type { Credentials } from '../common/credentials.js';
@@ -47,8 +48,36 @@ const RENEW_MS = 23.5 * 3600_000;
 /** Answers and events larger than this are refused (the socket is closed). */
 const MAX_MESSAGE = 16 * 1024 * 1024;
 
+/**
+ * A client's text frame (RFC 6455, 5.2): FIN, opcode 1, masked with the zero key (as ws is told
+ * to mask below: the payload goes as is), in one Buffer.
+ */
+export function clientTextFrame(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const header = length < 126 ? 6 : length < 65536 ? 8 : 14;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x81;
+  if (length < 126) frame[1] = 0x80 | length;
+  else if (length < 65536) {
+    frame[1] = 0x80 | 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 0x80 | 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  frame.writeUInt32BE(0, header - 4); // the masking key: zero
+  frame.write(text, header, 'utf8');
+  return frame;
+}
+
 export class WsApiSession {
   private socket: WebSocket | undefined;
+  /**
+   * The connection's TCP socket (from the upgrade response): requests are framed here and written
+   * in one call. ws's own send takes three times as long on the order path (its stream corking and
+   * a two-part write); its frames and ours never interleave, as each is one synchronous write.
+   */
+  private tcp: Socket | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private closed = false;
@@ -82,7 +111,11 @@ export class WsApiSession {
       // browser, and the server unmasks either way.
       const socket = new WebSocket(this.opts.url, { maxPayload: MAX_MESSAGE, handshakeTimeout: 10_000, perMessageDeflate: false, generateMask: (mask: Buffer) => void mask.fill(0) });
       this.socket = socket;
+      this.tcp = undefined;
       let opened = false;
+      socket.on('upgrade', (res) => {
+        this.tcp = res.socket as Socket;
+      });
       socket.on('open', () => {
         opened = true;
         this.lastSeen = Date.now();
@@ -202,7 +235,9 @@ export class WsApiSession {
     }
     // The bytes leave first; the bookkeeping of the answer follows (nothing can answer before
     // this function returns: answers arrive on later turns of the event loop).
-    socket.send(JSON.stringify({ id, method, params: signed }));
+    const text = JSON.stringify({ id, method, params: signed });
+    if (this.tcp !== undefined && !this.tcp.destroyed) this.tcp.write(clientTextFrame(text));
+    else socket.send(text);
     return new Promise<T>((resolve, reject) => {
       const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs ?? 15_000;
       const timer = setTimeout(() => {
