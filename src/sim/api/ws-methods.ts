@@ -7,7 +7,9 @@
 import { ExchangeError } from '../engine/types.js';
 import type { SimAccount } from './accounts.js';
 import type { SimContext } from './context.js';
-import { aggTrades, avgPrice, bookTicker, depth, depthWeight, exchangeInfo, klines, ticker24h, trades } from './market-data.js';
+import { aggTrades, avgPrice, depth, depthWeight, exchangeInfo, historicalTrades, klines, trades } from './market-data.js';
+import { EXCHANGE_INFO_PARAMS, KLINE_PARAMS, TICKER_PARAMS } from './routes.js';
+import * as tickers from './tickers.js';
 import type { Params } from './params.js';
 import * as trading from './trading.js';
 
@@ -41,19 +43,22 @@ function subscribe(session: WsSession, account: SimAccount): unknown {
   return { subscriptionId };
 }
 
-const KLINE_PARAMS = ['symbol', 'interval', 'startTime', 'endTime', 'timeZone', 'limit'];
-
 export const WS_METHODS: Readonly<Record<string, WsMethod>> = {
   ping: { weight: 1, params: [], auth: 'none', run: () => ({}) },
   time: { weight: 1, params: [], auth: 'none', run: (ctx) => ({ serverTime: ctx.now() }) },
-  exchangeInfo: { weight: 20, params: ['symbol', 'symbols', 'permissions'], auth: 'none', run: (ctx, _s, p) => exchangeInfo(ctx, p) },
+  exchangeInfo: { weight: 20, params: EXCHANGE_INFO_PARAMS, auth: 'none', run: (ctx, _s, p) => exchangeInfo(ctx, p) },
   depth: { weight: depthWeight, params: ['symbol', 'limit'], auth: 'none', run: (ctx, _s, p) => depth(ctx, p) },
   'trades.recent': { weight: 25, params: ['symbol', 'limit'], auth: 'none', run: (ctx, _s, p) => trades(ctx, p) },
   'trades.aggregate': { weight: 4, params: ['symbol', 'fromId', 'startTime', 'endTime', 'limit'], auth: 'none', run: (ctx, _s, p) => aggTrades(ctx, p) },
   klines: { weight: 2, params: KLINE_PARAMS, auth: 'none', run: (ctx, _s, p) => klines(ctx, p) },
   avgPrice: { weight: 2, params: ['symbol'], auth: 'none', run: (ctx, _s, p) => avgPrice(ctx, p) },
-  'ticker.24hr': { weight: (p) => (p.has('symbol') ? 2 : 80), params: ['symbol', 'type'], auth: 'none', run: (ctx, _s, p) => ticker24h(ctx, p) },
-  'ticker.book': { weight: (p) => (p.has('symbol') ? 2 : 4), params: ['symbol'], auth: 'none', run: (ctx, _s, p) => bookTicker(ctx, p) },
+  'ticker.24hr': { weight: tickers.ticker24hWeight, params: [...TICKER_PARAMS, 'type'], auth: 'none', run: (ctx, _s, p) => tickers.ticker24h(ctx, p) },
+  'ticker.book': { weight: tickers.priceTickerWeight, params: TICKER_PARAMS, auth: 'none', run: (ctx, _s, p) => tickers.bookTicker(ctx, p) },
+  'trades.historical': { weight: 25, params: ['symbol', 'fromId', 'limit'], auth: 'none', run: (ctx, _s, p) => historicalTrades(ctx, p) },
+  uiKlines: { weight: 2, params: KLINE_PARAMS, auth: 'none', run: (ctx, _s, p) => klines(ctx, p) },
+  'ticker.tradingDay': { weight: tickers.windowTickerWeight, params: [...TICKER_PARAMS, 'timeZone', 'type'], auth: 'none', run: (ctx, _s, p) => tickers.tickerTradingDay(ctx, p) },
+  ticker: { weight: tickers.windowTickerWeight, params: [...TICKER_PARAMS, 'windowSize', 'type'], auth: 'none', run: (ctx, _s, p) => tickers.tickerRolling(ctx, p) },
+  'ticker.price': { weight: tickers.priceTickerWeight, params: TICKER_PARAMS, auth: 'none', run: (ctx, _s, p) => tickers.tickerPrice(ctx, p) },
   'session.logon': {
     weight: 2,
     params: [],
