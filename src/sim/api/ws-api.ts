@@ -27,8 +27,6 @@ const I64 = 2 ** 63;
 interface Session extends WsSession {
   socket: WebSocket;
   client: string;
-  /** Whether responses carry rateLimits unless a request says otherwise (?returnRateLimits=false). */
-  rateLimitsByDefault: boolean;
 }
 
 export interface WsApiOptions {
@@ -67,7 +65,10 @@ export class WsApi {
         socket: ws,
         client: req.socket.remoteAddress ?? '',
         account: undefined,
+        authorizedSince: undefined,
+        connectedSince: this.ctx.now(),
         subscriptions: new Map(),
+        sessionSubscription: undefined,
         nextSubscriptionId: 0,
         rateLimitsByDefault: url.searchParams.get('returnRateLimits') !== 'false',
       };

@@ -14,10 +14,17 @@ import type { Params } from './params.js';
 import * as trading from './trading.js';
 
 export interface WsSession {
-  /** Set by session.logon. */
+  /** Set by session.logon, cleared by session.logout. */
   account: SimAccount | undefined;
+  /** When session.logon authenticated the connection. */
+  authorizedSince: number | undefined;
+  connectedSince: number;
+  /** Whether answers carry rateLimits unless a request says otherwise (?returnRateLimits=false). */
+  rateLimitsByDefault: boolean;
   /** subscriptionId -> account name. */
   subscriptions: Map<number, string>;
+  /** The subscription userDataStream.subscribe made for the logged-on account (session.logout closes it). */
+  sessionSubscription: number | undefined;
   nextSubscriptionId: number;
 }
 
@@ -33,7 +40,19 @@ export interface WsMethod {
 const MAX_ACTIVE_SUBSCRIPTIONS = 1000;
 const MAX_SUBSCRIPTION_ID = 65_535;
 
-function subscribe(session: WsSession, account: SimAccount): unknown {
+/** session.logon, session.status and session.logout answer the session's state. */
+function sessionStatus(ctx: SimContext, session: WsSession): unknown {
+  return {
+    apiKey: session.account?.apiKey ?? null,
+    authorizedSince: session.account ? session.authorizedSince : null,
+    connectedSince: session.connectedSince,
+    returnRateLimits: session.rateLimitsByDefault,
+    serverTime: ctx.now(),
+    userDataStream: session.subscriptions.size > 0,
+  };
+}
+
+function subscribe(session: WsSession, account: SimAccount): { subscriptionId: number } {
   if ([...session.subscriptions.values()].includes(account.name)) throw new ExchangeError(-2035, 'User Data Stream subscription already active.');
   if (session.subscriptions.size >= MAX_ACTIVE_SUBSCRIPTIONS || session.nextSubscriptionId > MAX_SUBSCRIPTION_ID) {
     throw new ExchangeError(-2042, 'Maximum subscription ID reached for this connection.');
@@ -64,10 +83,24 @@ export const WS_METHODS: Readonly<Record<string, WsMethod>> = {
     params: [],
     auth: 'signed',
     run: (ctx, session, _p, account) => {
-      if (account.ed25519PublicKey === undefined) throw new ExchangeError(-4056, 'HMAC_SHA256 API key is not supported.');
+      if (account.ed25519PublicKey === undefined) throw new ExchangeError(-4056, `${account.rsaPublicKey ? 'RSA' : 'HMAC_SHA256'} API key is not supported.`);
       session.account = account;
-      const now = ctx.now();
-      return { apiKey: account.apiKey, authorizedSince: now, connectedSince: now, returnRateLimits: true, serverTime: now, userDataStream: session.subscriptions.size > 0 };
+      session.authorizedSince = ctx.now();
+      return sessionStatus(ctx, session);
+    },
+  },
+  'session.status': { weight: 2, params: [], auth: 'none', run: (ctx, session) => sessionStatus(ctx, session) },
+  'session.logout': {
+    weight: 2,
+    params: [],
+    auth: 'none',
+    run: (ctx, session) => {
+      // Closes the subscription userDataStream.subscribe made, not those of userDataStream.subscribe.signature.
+      if (session.sessionSubscription !== undefined) session.subscriptions.delete(session.sessionSubscription);
+      session.sessionSubscription = undefined;
+      session.account = undefined;
+      session.authorizedSince = undefined;
+      return sessionStatus(ctx, session);
     },
   },
   'userDataStream.subscribe.signature': { weight: 2, params: [], auth: 'signed', run: (_ctx, session, _p, account) => subscribe(session, account) },
@@ -77,7 +110,9 @@ export const WS_METHODS: Readonly<Record<string, WsMethod>> = {
     auth: 'session',
     run: (_ctx, session) => {
       if (!session.account) throw new ExchangeError(-2015, 'Invalid API-key, IP, or permissions for action.', 401);
-      return subscribe(session, session.account);
+      const made = subscribe(session, session.account);
+      session.sessionSubscription = made.subscriptionId;
+      return made;
     },
   },
   'userDataStream.unsubscribe': {
@@ -88,6 +123,7 @@ export const WS_METHODS: Readonly<Record<string, WsMethod>> = {
       const id = p.integer('subscriptionId', 0, Number.MAX_SAFE_INTEGER);
       if (id === undefined) session.subscriptions.clear();
       else session.subscriptions.delete(id);
+      if (session.sessionSubscription !== undefined && !session.subscriptions.has(session.sessionSubscription)) session.sessionSubscription = undefined;
       return {};
     },
   },
