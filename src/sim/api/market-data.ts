@@ -9,6 +9,7 @@ import { symbolOf, type SimContext } from './context.js';
 import { aggTradeJson, klineRow, parseInterval, parseZone, tradeJson } from './market-json.js';
 import { illegal, type Params } from './params.js';
 import { selectSymbols } from './symbols.js';
+import { weightRule } from './weight.js';
 import { amount, symbolJson } from './wire.js';
 
 const TIME = [0, 8_640_000_000_000_000] as const;
@@ -41,10 +42,10 @@ export function exchangeInfo(ctx: SimContext, p: Params): unknown {
 }
 
 /** Binance's depth weight by limit. */
-export const depthWeight = (p: Params): number => {
+export const depthWeight = weightRule('5, 25, 50, 250 by limit (100, 500, 1000, 5000)', (p) => {
   const limit = Number(p.optional('limit') ?? 100);
   return limit <= 100 ? 5 : limit <= 500 ? 25 : limit <= 1000 ? 50 : 250;
-};
+});
 
 export function depth(ctx: SimContext, p: Params): unknown {
   const symbol = symbolOf(ctx, p);

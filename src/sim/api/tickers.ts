@@ -11,6 +11,7 @@ import { parseZone } from './market-json.js';
 import { illegal, type Params } from './params.js';
 import { perSelected, selectSymbols, symbolCount } from './symbols.js';
 import { miniOf, ticker24hJson, windowTickerJson, type TickerType } from './ticker.js';
+import { weightRule } from './weight.js';
 import { amount } from './wire.js';
 
 const MINUTE = 60_000;
@@ -35,20 +36,20 @@ export function parseWindowSize(text: string | undefined): number {
 }
 
 /** ticker/24hr: 2 for one symbol, 80 for all; by the size of `symbols`: 2 up to 20, 40 up to 100, 80 beyond. */
-export const ticker24hWeight = (p: Params): number => {
+export const ticker24hWeight = weightRule('2 for a symbol, 80 for all; symbols: 2 (1-20), 40 (21-100), 80', (p) => {
   const n = symbolCount(p);
   if (n === undefined) return 80;
   return n <= 20 ? 2 : n <= 100 ? 40 : 80;
-};
+});
 
 /** ticker/price and ticker/bookTicker: 2 for one symbol, 4 otherwise. */
-export const priceTickerWeight = (p: Params): number => (p.has('symbol') ? 2 : 4);
+export const priceTickerWeight = weightRule('2 for a symbol, 4 otherwise', (p) => (p.has('symbol') ? 2 : 4));
 
 /** ticker and ticker/tradingDay: 4 a symbol, 200 once more than 50. */
-export const windowTickerWeight = (p: Params): number => {
+export const windowTickerWeight = weightRule('4 a symbol, 200 past 50 symbols', (p) => {
   const n = symbolCount(p) ?? 1;
   return n > 50 ? 200 : 4 * n;
-};
+});
 
 export function ticker24h(ctx: SimContext, p: Params): unknown {
   const type = tickerType(p);

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ExchangeError, type EngineEvent } from '../engine/types.js';
 import { checkSigned, type SimAccount } from './accounts.js';
+import { BINANCE_WS_METHODS, notSupported } from './binance-surface.js';
 import type { SimContext } from './context.js';
 import { startHeartbeat, type HeartbeatOptions } from './heartbeat.js';
 import type { Faults } from './faults.js';
@@ -131,7 +132,7 @@ export class WsApi {
       if (p.has('returnRateLimits')) showLimits = p.oneOf('returnRateLimits', ['true', 'false'] as const) === 'true';
       const name = method.startsWith('v3/') ? method.slice(3) : method;
       const m = Object.hasOwn(WS_METHODS, name) ? WS_METHODS[name]! : undefined;
-      if (!m) throw new ExchangeError(-1020, `Unknown method: '${method.slice(0, 100)}'.`);
+      if (!m) throw BINANCE_WS_METHODS.includes(name) ? notSupported() : new ExchangeError(-1020, `Unknown method: '${method.slice(0, 100)}'.`);
       this.ctx.limits.spend(session.client, weightOf(m, p));
       checkKnownParams(p, [...m.params, ...(m.auth === 'none' || m.auth === 'session' ? [] : ['apiKey', ...SIGNED_PARAMS]), 'returnRateLimits']);
       let account: SimAccount | undefined;
