@@ -47,7 +47,7 @@ describe('RSA API keys', { timeout: 60_000 }, () => {
     assert.deepEqual([String(usdt.free), String(usdt.locked)], ['950.00000000', '50.00000000']);
     const ex = await ccxtBinance({ rest: base, apiKey: 'rsa-key-0001', secret: PRIVATE });
     const balance = await ex.fetchBalance();
-    assert.deepEqual([balance.free.USDT, balance.used.USDT], [950, 50]);
+    assert.deepEqual([balance['USDT']?.free, balance['USDT']?.used], [950, 50]);
     const refused = async (signature: string) => {
       const q = `timestamp=${Date.now()}`;
       const res = await fetch(`${base}/api/v3/account?${q}&signature=${encodeURIComponent(signature)}`, { headers: { 'X-MBX-APIKEY': 'rsa-key-0001' } });
