@@ -219,7 +219,7 @@ export function buildProgram(): Command {
   addNumberOption(sim, '--rate <n>', 'synthetic market rounds per second, 0 for a still book (default 10)', { min: 0, max: 1000, integer: false });
   sim
     .option('--config <file>', 'symbols, accounts, market and limits as JSON (see README)')
-    .option('--account <spec...>', 'an HMAC account: name:apiKey:secret[:ASSET=amount,...]')
+    .option('--account <spec...>', 'an account: name:apiKey:hmacSecret[:ASSET=amount,...], or name:apiKey:@public-key.pem[:...] for an RSA or Ed25519 key')
     .action(async (opts: { host: string; port?: number; seed?: number; rate?: number; config?: string; account?: string[] }, cmd: Command) => {
       const g = globals(cmd);
       const log = createLogger({ name: 'sim', level: g.level });

@@ -1,10 +1,10 @@
 /**
  * The simulator's configuration (`kfc sim --config sim.json`, `--account`): symbols with their
- * filters and starting prices, accounts with an API key and an HMAC secret or an Ed25519 public
- * key and their starting balances, the synthetic market, and the rate limits. Validated with zod;
+ * filters and starting prices, accounts with an API key and an HMAC secret, an RSA public key or
+ * an Ed25519 public key (PEM) and their starting balances, the synthetic market, and the rate limits. Validated with zod;
  * a mistake is one line naming the field.
  */
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DecimalError, parseDecimal } from '../model/decimal.js';
@@ -42,9 +42,10 @@ const AccountConfig = z
     apiKey: z.string().min(8, 'API keys have at least 8 characters'),
     hmacSecret: z.string().min(8).optional(),
     ed25519PublicKey: z.string().optional(),
+    rsaPublicKey: z.string().optional(),
     balances: z.record(z.string().regex(/^[A-Z0-9]{1,10}$/), decimalText).default({}),
   })
-  .refine((a) => (a.hmacSecret === undefined) !== (a.ed25519PublicKey === undefined), 'give exactly one of hmacSecret and ed25519PublicKey (a PEM public key)');
+  .refine((a) => [a.hmacSecret, a.ed25519PublicKey, a.rsaPublicKey].filter((k) => k !== undefined).length === 1, 'give exactly one of hmacSecret, rsaPublicKey and ed25519PublicKey (a PEM public key)');
 
 export const SimConfigSchema = z.strictObject({
   symbols: z.array(SymbolConfig).min(1).optional(),
@@ -116,36 +117,63 @@ export function symbolSpecs(config: SimConfig): { specs: SymbolSpec[]; startPric
   return { specs, startPrices };
 }
 
+/** A PEM public key of the type its field names (rsa or ed25519); one line naming the field otherwise. */
+function publicKey(account: string, field: string, pem: string, type: 'rsa' | 'ed25519'): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch {
+    throw new UserError(`sim config: account ${account}: ${field} is not a PEM public key`);
+  }
+  if (key.asymmetricKeyType !== type) throw new UserError(`sim config: account ${account}: ${field} is a${key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'ed25519' ? 'n' : ''} ${key.asymmetricKeyType} key, not ${type === 'rsa' ? 'an RSA' : 'an Ed25519'} key`);
+  return key;
+}
+
 export function accountsOf(config: SimConfig): ResolvedAccount[] {
   return config.accounts.map((a) => {
-    let ed25519PublicKey;
-    if (a.ed25519PublicKey !== undefined) {
-      try {
-        ed25519PublicKey = createPublicKey(a.ed25519PublicKey);
-      } catch {
-        throw new UserError(`sim config: account ${a.name}: ed25519PublicKey is not a PEM public key`);
-      }
-    }
+    const ed25519PublicKey = a.ed25519PublicKey !== undefined ? publicKey(a.name, 'ed25519PublicKey', a.ed25519PublicKey, 'ed25519') : undefined;
+    const rsaPublicKey = a.rsaPublicKey !== undefined ? publicKey(a.name, 'rsaPublicKey', a.rsaPublicKey, 'rsa') : undefined;
     return {
-      account: { name: a.name, apiKey: a.apiKey, ...(a.hmacSecret ? { hmacSecret: a.hmacSecret } : {}), ...(ed25519PublicKey ? { ed25519PublicKey } : {}), makerCommission: 10, takerCommission: 10 },
+      account: { name: a.name, apiKey: a.apiKey, ...(a.hmacSecret ? { hmacSecret: a.hmacSecret } : {}), ...(ed25519PublicKey ? { ed25519PublicKey } : {}), ...(rsaPublicKey ? { rsaPublicKey } : {}), makerCommission: 10, takerCommission: 10 },
       balances: a.balances,
     };
   });
 }
 
 /**
- * `--account name:apiKey:hmacSecret[:ASSET=amount,...]` on the command line (an HMAC account; an
- * Ed25519 key needs the config file).
+ * `--account name:apiKey:hmacSecret[:ASSET=amount,...]` on the command line, or
+ * `--account name:apiKey:@public.pem[:...]` for an RSA or Ed25519 key (the key says which).
  */
 export function parseAccountOption(spec: string): ResolvedAccount {
   const [name, apiKey, secret, balances] = spec.split(':');
-  if (!name || !apiKey || !secret) throw new UserError(`--account "${spec.split(':').slice(0, 2).join(':')}:...": expected name:apiKey:hmacSecret[:ASSET=amount,...]`);
+  if (!name || !apiKey || !secret) throw new UserError(`--account "${spec.split(':').slice(0, 2).join(':')}:...": expected name:apiKey:hmacSecret[:ASSET=amount,...] or name:apiKey:@public-key.pem[:...]`);
   const parsed: Record<string, string> = {};
   for (const pair of balances ? balances.split(',') : []) {
     const [asset, value] = pair.split('=');
     if (!asset || !value) throw new UserError(`--account ${name}: balance "${pair}" should be ASSET=amount, like USDT=1000`);
     parsed[asset] = value;
   }
-  const config = parseSimConfig({ accounts: [{ name, apiKey, hmacSecret: secret, balances: parsed }] }, `--account ${name}`);
+  const config = parseSimConfig({ accounts: [{ name, apiKey, ...keyOption(name, secret), balances: parsed }] }, `--account ${name}`);
   return accountsOf(config)[0]!;
+}
+
+/** An HMAC secret as given, or `@file`: a PEM public key, RSA or Ed25519. */
+function keyOption(name: string, secret: string): { hmacSecret: string } | { rsaPublicKey: string } | { ed25519PublicKey: string } {
+  if (!secret.startsWith('@')) return { hmacSecret: secret };
+  const file = secret.slice(1);
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`--account ${name}: ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  let type: string | undefined;
+  try {
+    type = createPublicKey(pem).asymmetricKeyType;
+  } catch {
+    throw new UserError(`--account ${name}: ${file} is not a PEM public key`);
+  }
+  if (type === 'rsa') return { rsaPublicKey: pem };
+  if (type === 'ed25519') return { ed25519PublicKey: pem };
+  throw new UserError(`--account ${name}: ${file} is a ${type} key; the sim takes RSA or Ed25519 public keys (or an HMAC secret)`);
 }

@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { hmacSignature, ed25519Signature } from '../../src/sim/api/signing.js';
+import { ed25519Signature, hmacSignature, rsaSignature } from '../../src/sim/api/signing.js';
 import { parseAccountOption, parseSimConfig } from '../../src/sim/config.js';
 import { UserError } from '../../src/util/errors.js';
 import { kfcProcess, kfcRun } from '../fixtures/kfc.js';
@@ -14,7 +14,7 @@ const oneLine = (fn: () => unknown, re: RegExp) => assert.throws(fn, (e: unknown
 describe('sim configuration', { timeout: 60_000 }, () => {
   it('names the field that is wrong, in one line', () => {
     oneLine(() => parseSimConfig({ accounts: [{ name: 'a', apiKey: 'short' , hmacSecret: 'x'.repeat(10) }] }), /^sim config: accounts\.0\.apiKey: API keys have at least 8 characters$/);
-    oneLine(() => parseSimConfig({ accounts: [{ name: 'a', apiKey: 'a-long-key', hmacSecret: 'x'.repeat(10), ed25519PublicKey: 'pem' }] }), /accounts\.0: give exactly one of hmacSecret and ed25519PublicKey/);
+    oneLine(() => parseSimConfig({ accounts: [{ name: 'a', apiKey: 'a-long-key', hmacSecret: 'x'.repeat(10), ed25519PublicKey: 'pem' }] }), /accounts\.0: give exactly one of hmacSecret, rsaPublicKey and ed25519PublicKey/);
     oneLine(() => parseSimConfig({ symbols: [{ symbol: 'SOLUSDT', baseAsset: 'SOL', quoteAsset: 'USDT', tickSize: '0.001000001', stepSize: '0.01', startPrice: '150' }] }), /symbols\.0\.tickSize: expected a non-negative decimal string/);
     oneLine(() => parseSimConfig({ sybmols: [] }), /^sim config: \(top level\): Unrecognized key: "sybmols"$/);
     oneLine(() => parseAccountOption('bob:key-only'), /^--account "bob:key-only:\.\.\.": expected name:apiKey:hmacSecret/);
@@ -35,7 +35,10 @@ describe('sim configuration', { timeout: 60_000 }, () => {
       }),
     );
     const port = await freePort();
-    const sim = kfcProcess(['sim', '--port', String(port), '--config', file, '--account', 'bob:bob-key-123:bob-secret-xyz:USDT=500'], { KF_HOME: home, KF_MASTER_PORT: '1' });
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = join(home, 'dave-rsa.pem');
+    writeFileSync(pem, rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    const sim = kfcProcess(['sim', '--port', String(port), '--config', file, '--account', 'bob:bob-key-123:bob-secret-xyz:USDT=500', `dave:dave-rsa-key:@${pem}:USDT=700`], { KF_HOME: home, KF_MASTER_PORT: '1' });
     await sim.line(/simulated exchange on/);
     const info = (await (await fetch(`http://127.0.0.1:${port}/api/v3/exchangeInfo`)).json()) as { symbols: { symbol: string }[] };
     assert.deepEqual(info.symbols.map((s) => s.symbol), ['SOLUSDT']);
@@ -46,7 +49,9 @@ describe('sim configuration', { timeout: 60_000 }, () => {
     };
     assert.deepEqual(await balances('bob-key-123', (q) => hmacSignature('bob-secret-xyz', q)), [['USDT', '500.00000000']]);
     assert.deepEqual(await balances('carol-ed-key', (q) => ed25519Signature(ed.privateKey, q)), [['USDT', '2500.00000000'], ['SOL', '3.00000000']]);
+    assert.deepEqual(await balances('dave-rsa-key', (q) => rsaSignature(rsa.privateKey, q)), [['USDT', '700.00000000']]);
     assert.ok(sim.lines.some((l) => l.includes('account bob: API key bob-key-123 (HMAC)')));
+    assert.ok(sim.lines.some((l) => l.includes('account dave: API key dave-rsa-key (RSA)')));
     assert.ok(!sim.lines.some((l) => l.includes('bob-secret-xyz')), 'no secret in the log');
     sim.proc.kill('SIGINT');
     assert.equal((await sim.exited).code, 0);

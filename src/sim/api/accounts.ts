@@ -1,24 +1,26 @@
 /**
  * The sim's API accounts and Binance's request security: the API key's account (-2014, -2015),
- * and a signed request's timestamp, recvWindow and signature (-1021, -1022, -1102, -1131).
+ * and a signed request's timestamp, recvWindow and signature (-1021, -1022, -1102, -1131), by the
+ * account's key type: HMAC, RSA or Ed25519, as Binance Spot accepts.
  */
 import type { KeyObject } from 'node:crypto';
 import { ExchangeError } from '../engine/types.js';
 import type { Params } from './params.js';
-import { verifyEd25519, verifyHmac } from './signing.js';
+import { verifyEd25519, verifyHmac, verifyRsa } from './signing.js';
 
 export interface SimAccount {
   name: string;
   apiKey: string;
   hmacSecret?: string;
   ed25519PublicKey?: KeyObject;
+  rsaPublicKey?: KeyObject;
   makerCommission: number;
   takerCommission: number;
 }
 
-/** How an account signs (HMAC or Ed25519), from its public key alone: what logs and listings show. */
-export function keyTypeOf(account: SimAccount): 'HMAC' | 'Ed25519' {
-  return account.ed25519PublicKey !== undefined ? 'Ed25519' : 'HMAC';
+/** How an account signs (HMAC, RSA or Ed25519), from its public key alone: what logs and listings show. */
+export function keyTypeOf(account: SimAccount): 'HMAC' | 'RSA' | 'Ed25519' {
+  return account.ed25519PublicKey !== undefined ? 'Ed25519' : account.rsaPublicKey !== undefined ? 'RSA' : 'HMAC';
 }
 
 export class Accounts {
@@ -49,6 +51,8 @@ export function checkSigned(account: SimAccount, params: Params, payload: string
   const valid =
     account.hmacSecret !== undefined
       ? verifyHmac(account.hmacSecret, payload, signature)
-      : account.ed25519PublicKey !== undefined && verifyEd25519(account.ed25519PublicKey, payload, signature);
+      : account.rsaPublicKey !== undefined
+        ? verifyRsa(account.rsaPublicKey, payload, signature)
+        : account.ed25519PublicKey !== undefined && verifyEd25519(account.ed25519PublicKey, payload, signature);
   if (!valid) throw new ExchangeError(-1022, 'Signature for this request is not valid.');
 }

@@ -23,9 +23,4 @@ export function symbolOf(ctx: SimContext, p: Params): string {
   return s;
 }
 
-/** One symbol's answer when `symbol` is sent, every symbol's otherwise. */
-export function perSymbol(ctx: SimContext, p: Params, one: (symbol: string) => unknown): unknown {
-  return p.has('symbol') ? one(symbolOf(ctx, p)) : ctx.engine.symbols.map((s) => one(s.symbol));
-}
-
 export { Params };

@@ -29,12 +29,14 @@ export class Params {
     return new Params(values);
   }
 
-  /** WS API: a JSON object of strings, numbers and booleans (null counts as not sent). */
+  /** WS API: a JSON object of strings, numbers, booleans and arrays of strings (null counts as not sent). */
   static fromJson(params: Record<string, unknown>): Params {
     const values = new Map<string, string>();
     for (const [k, v] of Object.entries(params)) {
       if (v === null) continue;
       if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) values.set(k, String(v));
+      // An array of strings (`symbols`, `permissions`): kept as the JSON text REST clients send.
+      else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) values.set(k, JSON.stringify(v));
       else if (typeof v === 'number') throw illegal(k, NUMBER_RANGE);
       else throw new ExchangeError(-1135, `JSON sent for parameter '${k}' is not valid`);
     }

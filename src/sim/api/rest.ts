@@ -9,6 +9,7 @@ import type { MatchingEngine } from '../engine/engine.js';
 import { Tape } from '../engine/tape.js';
 import { ExchangeError, type EngineEvent } from '../engine/types.js';
 import { Accounts, checkSigned, type SimAccount } from './accounts.js';
+import { BINANCE_REST, notSupported } from './binance-surface.js';
 import type { SimContext } from './context.js';
 import type { Faults } from './faults.js';
 import { RateLimitError, RateLimits } from './limits.js';
@@ -104,7 +105,10 @@ export class RestApi {
   private serve(req: IncomingMessage, path: string, query: string, body: string, headers: Record<string, string>): unknown {
     const { limits, accounts } = this.context;
     const route = this.routes.get(`${req.method} ${path}`);
-    if (!route) throw new ExchangeError(-1000, `Unknown endpoint ${req.method} ${path}.`, 404);
+    if (!route) {
+      if (BINANCE_REST.includes(`${req.method} ${path}`)) throw notSupported();
+      throw new ExchangeError(-1000, `Unknown endpoint ${req.method} ${path}.`, 404);
+    }
     const client = req.socket.remoteAddress ?? '';
     let params: Params;
     try {

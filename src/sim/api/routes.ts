@@ -5,7 +5,8 @@
  */
 import type { SimAccount } from './accounts.js';
 import type { SimContext } from './context.js';
-import { aggTrades, avgPrice, bookTicker, depth, depthWeight, exchangeInfo, klines, ticker24h, trades } from './market-data.js';
+import { aggTrades, avgPrice, depth, depthWeight, exchangeInfo, historicalTrades, klines, trades } from './market-data.js';
+import * as tickers from './tickers.js';
 import type { Params } from './params.js';
 import * as trading from './trading.js';
 
@@ -24,19 +25,27 @@ export interface Route {
 
 export const SIGNED_PARAMS = ['timestamp', 'recvWindow', 'signature'] as const;
 
-const KLINE_PARAMS = ['symbol', 'interval', 'startTime', 'endTime', 'timeZone', 'limit'];
+export const KLINE_PARAMS = ['symbol', 'interval', 'startTime', 'endTime', 'timeZone', 'limit'];
+/** What every ticker takes to choose its symbols (symbols.ts). */
+export const TICKER_PARAMS = ['symbol', 'symbols', 'symbolStatus'];
+export const EXCHANGE_INFO_PARAMS = ['symbol', 'symbols', 'permissions', 'showPermissionSets', 'symbolStatus'];
 
 export const REST_ROUTES: readonly Route[] = [
   { method: 'GET', path: '/api/v3/ping', weight: 1, signed: false, params: [], handle: () => ({}) },
   { method: 'GET', path: '/api/v3/time', weight: 1, signed: false, params: [], handle: (ctx) => ({ serverTime: ctx.now() }) },
-  { method: 'GET', path: '/api/v3/exchangeInfo', weight: 20, signed: false, params: ['symbol', 'symbols', 'permissions'], handle: exchangeInfo },
+  { method: 'GET', path: '/api/v3/exchangeInfo', weight: 20, signed: false, params: EXCHANGE_INFO_PARAMS, handle: exchangeInfo },
   { method: 'GET', path: '/api/v3/depth', weight: depthWeight, signed: false, params: ['symbol', 'limit'], handle: depth },
   { method: 'GET', path: '/api/v3/trades', weight: 25, signed: false, params: ['symbol', 'limit'], handle: trades },
   { method: 'GET', path: '/api/v3/aggTrades', weight: 4, signed: false, params: ['symbol', 'fromId', 'startTime', 'endTime', 'limit'], handle: aggTrades },
   { method: 'GET', path: '/api/v3/klines', weight: 2, signed: false, params: KLINE_PARAMS, handle: klines },
   { method: 'GET', path: '/api/v3/avgPrice', weight: 2, signed: false, params: ['symbol'], handle: avgPrice },
-  { method: 'GET', path: '/api/v3/ticker/bookTicker', weight: (p) => (p.has('symbol') ? 2 : 4), signed: false, params: ['symbol'], handle: bookTicker },
-  { method: 'GET', path: '/api/v3/ticker/24hr', weight: (p) => (p.has('symbol') ? 2 : 80), signed: false, params: ['symbol', 'type'], handle: ticker24h },
+  { method: 'GET', path: '/api/v3/ticker/bookTicker', weight: tickers.priceTickerWeight, signed: false, params: TICKER_PARAMS, handle: tickers.bookTicker },
+  { method: 'GET', path: '/api/v3/ticker/24hr', weight: tickers.ticker24hWeight, signed: false, params: [...TICKER_PARAMS, 'type'], handle: tickers.ticker24h },
+  { method: 'GET', path: '/api/v3/ticker/price', weight: tickers.priceTickerWeight, signed: false, params: TICKER_PARAMS, handle: tickers.tickerPrice },
+  { method: 'GET', path: '/api/v3/ticker', weight: tickers.windowTickerWeight, signed: false, params: [...TICKER_PARAMS, 'windowSize', 'type'], handle: tickers.tickerRolling },
+  { method: 'GET', path: '/api/v3/ticker/tradingDay', weight: tickers.windowTickerWeight, signed: false, params: [...TICKER_PARAMS, 'timeZone', 'type'], handle: tickers.tickerTradingDay },
+  { method: 'GET', path: '/api/v3/uiKlines', weight: 2, signed: false, params: KLINE_PARAMS, handle: klines },
+  { method: 'GET', path: '/api/v3/historicalTrades', weight: 25, signed: false, params: ['symbol', 'limit', 'fromId'], handle: historicalTrades },
   { method: 'POST', path: '/api/v3/order', weight: 1, signed: true, params: trading.ORDER_PARAMS, placesOrder: true, handle: trading.newOrder },
   { method: 'POST', path: '/api/v3/order/test', weight: trading.testOrderWeight, signed: true, params: [...trading.ORDER_PARAMS, 'computeCommissionRates'], handle: trading.testOrder },
   { method: 'GET', path: '/api/v3/order', weight: 4, signed: true, params: trading.ORDER_REF, handle: trading.orderStatus },

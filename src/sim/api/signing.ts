@@ -1,13 +1,14 @@
 /**
  * Binance request signing, both sides of it (the sim verifies, the gateways will sign):
- * HMAC-SHA256 (hex) and Ed25519 (base64) over the exact payload rules of
+ * HMAC-SHA256 (hex), RSA (RSASSA-PKCS1-v1_5 with SHA-256, base64) and Ed25519 (base64) over the
+ * exact payload rules of
  * ../shared/reference/binance-spot.md.
  *
  * REST: the payload is the query string concatenated, with no separator, to the form body, as
  * sent, without the `signature` parameter. WS API: every parameter but `signature`, sorted by name,
  * joined as k=v with '&', not percent-encoded.
  */
-import { createHmac, createPrivateKey, createPublicKey, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { constants, createHmac, createPrivateKey, createPublicKey, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 
 export function hmacSignature(secret: string, payload: string): string {
   return createHmac('sha256', secret).update(payload, 'utf8').digest('hex');
@@ -16,6 +17,21 @@ export function hmacSignature(secret: string, payload: string): string {
 export function ed25519Signature(privateKey: KeyObject | string, payload: string): string {
   const key = typeof privateKey === 'string' ? createPrivateKey(privateKey) : privateKey;
   return sign(null, Buffer.from(payload, 'utf8'), key).toString('base64');
+}
+
+/** RSASSA-PKCS1-v1_5 over SHA-256, base64 (percent-encode it in a URL): Binance's RSA keys. */
+export function rsaSignature(privateKey: KeyObject | string, payload: string): string {
+  const key = typeof privateKey === 'string' ? createPrivateKey(privateKey) : privateKey;
+  return sign('sha256', Buffer.from(payload, 'utf8'), { key, padding: constants.RSA_PKCS1_PADDING }).toString('base64');
+}
+
+export function verifyRsa(publicKey: KeyObject | string, payload: string, signature: string): boolean {
+  try {
+    const key = typeof publicKey === 'string' ? createPublicKey(publicKey) : publicKey;
+    return verify('sha256', Buffer.from(payload, 'utf8'), { key, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
 }
 
 export function verifyHmac(secret: string, payload: string, signature: string): boolean {

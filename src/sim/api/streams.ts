@@ -1,11 +1,12 @@
 /**
  * Binance market streams, served by the simulator: raw `/ws/<stream>` and combined
  * `/stream?streams=a/b` (each event wrapped as {stream, data}), with live SUBSCRIBE, UNSUBSCRIBE,
- * LIST_SUBSCRIPTIONS, SET_PROPERTY/GET_PROPERTY (combined). Streams: `<s>@trade`, `<s>@aggTrade`,
- * `<s>@bookTicker`, `<s>@ticker`, `<s>@depth[@100ms]` (diffs with U/u sequencing),
- * `<s>@depth<5|10|20>[@100ms]`, `<s>@kline_<interval>[@+hh:mm]` (every 1 s for 1s klines, 2 s
- * otherwise, `x` true once a kline closes). Binance's connection limits: 5 incoming messages a
- * second (pings and pongs count; past that the connection is closed), 1024 streams.
+ * LIST_SUBSCRIPTIONS, SET_PROPERTY/GET_PROPERTY (combined). The streams are stream-names.ts's
+ * table: trades, aggregate trades and the book ticker in real time; depth diffs (U/u sequencing)
+ * and partial depth every 100 ms or second; the tickers and average price every second
+ * (ticker-streams.ts); klines every 1 s for 1s klines, 2 s otherwise (`x` true once a kline
+ * closes). Binance's connection limits: 5 incoming messages a second (pings and pongs count; past
+ * that the connection is closed), 1024 streams.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -13,14 +14,14 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Decimal } from '../../model/decimal.js';
 import type { MatchingEngine } from '../engine/engine.js';
 import type { Tape, AggTrade } from '../engine/tape.js';
-import { openTimeOf } from '../engine/klines.js';
 import type { EngineEvent } from '../engine/types.js';
 import { DepthWindow } from './depth-window.js';
 import type { Faults } from './faults.js';
 import { startHeartbeat, type HeartbeatOptions } from './heartbeat.js';
-import { aggTradeEvent, klineEvent, tradeEvent } from './market-json.js';
+import { KlineStreams } from './kline-streams.js';
+import { aggTradeEvent, tradeEvent } from './market-json.js';
 import { parseStream, type StreamName } from './stream-names.js';
-import { tickerStreamEvent } from './ticker.js';
+import { periodicEvent } from './ticker-streams.js';
 import { amount } from './wire.js';
 
 const MAX_STREAMS = 1024;
@@ -52,29 +53,32 @@ export class MarketStreams {
   private readonly windows = new Map<string, { fast: DepthWindow; slow: DepthWindow; partialDirty: boolean }>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly lastBest = new Map<string, string>();
-  /** Per kline stream with subscribers: the open time of the kline last sent. */
-  private readonly klineSent = new Map<string, number>();
+  private readonly klines: KlineStreams;
   private ticks = 0;
   private readonly stopHeartbeat: () => void;
 
   constructor(private readonly opts: StreamsOptions) {
     this.now = opts.now ?? Date.now;
+    this.klines = new KlineStreams(opts.tape);
     for (const s of opts.engine.symbols) this.windows.set(s.symbol, { fast: new DepthWindow(), slow: new DepthWindow(), partialDirty: false });
     this.timers.push(
       setInterval(() => this.flush('fast'), 100),
       setInterval(() => {
         this.flush('slow');
-        this.sendKlines(this.ticks++ % 2 === 0);
+        this.klines.push(this.liveStreams(), this.ticks++ % 2 === 0, this.now(), (stream, data) => this.send(stream, data));
       }, 1000),
     );
     for (const t of this.timers) t.unref();
     this.stopHeartbeat = startHeartbeat(this.wss, opts.heartbeat);
   }
 
+  /** Symbols with a trade since the last !miniTicker@arr push. */
+  private readonly traded = new Set<string>();
+
   private parse(stream: unknown): StreamName | undefined {
     if (typeof stream !== 'string') return undefined;
     const name = parseStream(stream);
-    return name && this.windows.has(name.symbol) ? name : undefined;
+    return name && (name.kind === 'allMiniTickers' || this.windows.has(name.symbol)) ? name : undefined;
   }
 
   /** Takes WebSocket upgrades for /ws/... and /stream; returns false for other paths. */
@@ -101,7 +105,7 @@ export class MarketStreams {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.wss.emit('connection', ws, req);
       const client: Client = { socket: ws, combined, streams: new Set(streams.filter((s) => this.parse(s))), second: 0, messages: 0 };
-      this.startKlines(client.streams);
+      this.klines.start(client.streams, this.now());
       this.clients.add(client);
       ws.on('message', (data, isBinary) => {
         if (this.counted(client)) this.control(client, isBinary ? '' : data.toString());
@@ -161,7 +165,7 @@ export class MarketStreams {
           if (req.method === 'SUBSCRIBE') client.streams.add(p);
           else client.streams.delete(p);
         }
-        if (req.method === 'SUBSCRIBE') this.startKlines(names);
+        if (req.method === 'SUBSCRIBE') this.klines.start(names, this.now());
         reply({ result: null, id });
         return;
       }
@@ -183,6 +187,13 @@ export class MarketStreams {
       default:
         reply({ error: { code: 2, msg: `Invalid request: unknown variant ${JSON.stringify(req.method ?? null).slice(0, 100)}, expected one of SUBSCRIBE, UNSUBSCRIBE, LIST_SUBSCRIPTIONS, SET_PROPERTY, GET_PROPERTY` }, id });
     }
+  }
+
+  /** Every stream some client is subscribed to. */
+  private liveStreams(): Set<string> {
+    const live = new Set<string>();
+    for (const c of this.clients) for (const s of c.streams) live.add(s);
+    return live;
   }
 
   private subscribed(stream: string): boolean {
@@ -213,6 +224,7 @@ export class MarketStreams {
         this.addDepth(ev);
         touched.add(ev.symbol);
       } else if (ev.kind === 'trade') {
+        this.traded.add(ev.trade.symbol);
         this.send(`${ev.trade.symbol.toLowerCase()}@trade`, tradeEvent(ev.trade, this.now()));
       }
     }
@@ -238,62 +250,39 @@ export class MarketStreams {
   }
 
   private flush(which: 'fast' | 'slow'): void {
-    const suffix = which === 'fast' ? '@100ms' : '';
+    // The 1000 ms streams answer to two names: `@depth` and `@depth@1000ms` (the binance SDK's).
+    const suffixes = which === 'fast' ? ['@100ms'] : ['', '@1000ms'];
     for (const [symbol, w] of this.windows) {
       const s = symbol.toLowerCase();
-      if (which === 'slow') this.sendTicker(symbol);
       const diff = w[which].take();
       // An injected gap: the diff starts one update later than it should (clients must resync).
       if (diff && which === 'fast' && this.opts.faults?.takeSkip(symbol)) diff.U += 1;
-      if (diff) this.send(`${s}@depth${suffix}`, { e: 'depthUpdate', E: this.now(), s: symbol, ...diff });
+      if (diff) for (const suffix of suffixes) this.send(`${s}@depth${suffix}`, { e: 'depthUpdate', E: this.now(), s: symbol, ...diff });
       if (which === 'fast' ? w.partialDirty : true) {
         for (const levels of [5, 10, 20]) {
-          const name = `${s}@depth${levels}${suffix}`;
-          if (!this.subscribed(name)) continue;
+          const names = suffixes.map((suffix) => `${s}@depth${levels}${suffix}`).filter((name) => this.subscribed(name));
+          if (names.length === 0) continue;
           const d = this.opts.engine.depth(symbol, levels);
           const side = (l: [Decimal, Decimal][]) => l.map(([p, q]) => [amount(p), amount(q)]);
-          this.send(name, { lastUpdateId: d.lastUpdateId, bids: side(d.bids), asks: side(d.asks) });
+          for (const name of names) this.send(name, { lastUpdateId: d.lastUpdateId, bids: side(d.bids), asks: side(d.asks) });
         }
         if (which === 'fast') w.partialDirty = false;
       }
     }
+    if (which === 'slow') this.sendPeriodic();
   }
 
-  /** The @ticker stream: rolling 24h statistics, once a second. */
-  private sendTicker(symbol: string): void {
-    const name = `${symbol.toLowerCase()}@ticker`;
-    if (!this.subscribed(name)) return;
-    this.send(name, tickerStreamEvent(this.opts.tape, this.opts.engine, symbol, this.now()));
-  }
-
-  /** A kline stream starts with the kline open at subscription: it is pushed, and closed, from there on. */
-  private startKlines(streams: Iterable<string>): void {
-    for (const stream of streams) {
-      const name = this.parse(stream);
-      if (name?.kind === 'kline' && !this.klineSent.has(stream)) this.klineSent.set(stream, openTimeOf(name.interval, this.now(), name.offset));
-    }
-  }
-
-  /** The @kline streams: the current kline every second (1s) or two (others); a closed one once, with x true. */
-  private sendKlines(evenSecond: boolean): void {
-    const live = new Set<string>();
-    for (const c of this.clients) for (const s of c.streams) if (s.includes('@kline_')) live.add(s);
-    for (const stream of this.klineSent.keys()) if (!live.has(stream)) this.klineSent.delete(stream);
+  /** The tickers and the average price (ticker-streams.ts), once a second, to the streams with subscribers. */
+  private sendPeriodic(): void {
     const now = this.now();
+    const live = this.liveStreams();
+    const src = { engine: this.opts.engine, tape: this.opts.tape, traded: this.traded };
     for (const stream of live) {
       const name = this.parse(stream);
-      if (name?.kind !== 'kline' || (name.interval !== '1s' && !evenSecond)) continue;
-      const store = this.opts.tape.klines(name.symbol);
-      const current = store.query(name.interval, now, { limit: 1, offset: name.offset }).at(-1);
-      if (!current) continue; // no trade yet
-      const sent = this.klineSent.get(stream);
-      if (sent !== undefined && sent < current.openTime) {
-        const closed = store.query(name.interval, now, { startTime: sent, limit: 1, offset: name.offset })[0];
-        if (closed && closed.openTime === sent) this.send(stream, klineEvent(name.symbol, name.interval, closed, true, now));
-      }
-      this.klineSent.set(stream, current.openTime);
-      this.send(stream, klineEvent(name.symbol, name.interval, current, false, now));
+      const data = name && periodicEvent(name, src, now);
+      if (data !== undefined) this.send(stream, data);
     }
+    this.traded.clear();
   }
 
   /** Tells every client the server is going away (Binance's serverShutdown event). */

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ExchangeError, type EngineEvent } from '../engine/types.js';
 import { checkSigned, type SimAccount } from './accounts.js';
+import { BINANCE_WS_METHODS, notSupported } from './binance-surface.js';
 import type { SimContext } from './context.js';
 import { startHeartbeat, type HeartbeatOptions } from './heartbeat.js';
 import type { Faults } from './faults.js';
@@ -27,8 +28,6 @@ const I64 = 2 ** 63;
 interface Session extends WsSession {
   socket: WebSocket;
   client: string;
-  /** Whether responses carry rateLimits unless a request says otherwise (?returnRateLimits=false). */
-  rateLimitsByDefault: boolean;
 }
 
 export interface WsApiOptions {
@@ -67,7 +66,10 @@ export class WsApi {
         socket: ws,
         client: req.socket.remoteAddress ?? '',
         account: undefined,
+        authorizedSince: undefined,
+        connectedSince: this.ctx.now(),
         subscriptions: new Map(),
+        sessionSubscription: undefined,
         nextSubscriptionId: 0,
         rateLimitsByDefault: url.searchParams.get('returnRateLimits') !== 'false',
       };
@@ -130,7 +132,7 @@ export class WsApi {
       if (p.has('returnRateLimits')) showLimits = p.oneOf('returnRateLimits', ['true', 'false'] as const) === 'true';
       const name = method.startsWith('v3/') ? method.slice(3) : method;
       const m = Object.hasOwn(WS_METHODS, name) ? WS_METHODS[name]! : undefined;
-      if (!m) throw new ExchangeError(-1020, `Unknown method: '${method.slice(0, 100)}'.`);
+      if (!m) throw BINANCE_WS_METHODS.includes(name) ? notSupported() : new ExchangeError(-1020, `Unknown method: '${method.slice(0, 100)}'.`);
       this.ctx.limits.spend(session.client, weightOf(m, p));
       checkKnownParams(p, [...m.params, ...(m.auth === 'none' || m.auth === 'session' ? [] : ['apiKey', ...SIGNED_PARAMS]), 'returnRateLimits']);
       let account: SimAccount | undefined;

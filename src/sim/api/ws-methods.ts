@@ -7,15 +7,24 @@
 import { ExchangeError } from '../engine/types.js';
 import type { SimAccount } from './accounts.js';
 import type { SimContext } from './context.js';
-import { aggTrades, avgPrice, bookTicker, depth, depthWeight, exchangeInfo, klines, ticker24h, trades } from './market-data.js';
+import { aggTrades, avgPrice, depth, depthWeight, exchangeInfo, historicalTrades, klines, trades } from './market-data.js';
+import { EXCHANGE_INFO_PARAMS, KLINE_PARAMS, TICKER_PARAMS } from './routes.js';
+import * as tickers from './tickers.js';
 import type { Params } from './params.js';
 import * as trading from './trading.js';
 
 export interface WsSession {
-  /** Set by session.logon. */
+  /** Set by session.logon, cleared by session.logout. */
   account: SimAccount | undefined;
+  /** When session.logon authenticated the connection. */
+  authorizedSince: number | undefined;
+  connectedSince: number;
+  /** Whether answers carry rateLimits unless a request says otherwise (?returnRateLimits=false). */
+  rateLimitsByDefault: boolean;
   /** subscriptionId -> account name. */
   subscriptions: Map<number, string>;
+  /** The subscription userDataStream.subscribe made for the logged-on account (session.logout closes it). */
+  sessionSubscription: number | undefined;
   nextSubscriptionId: number;
 }
 
@@ -31,7 +40,19 @@ export interface WsMethod {
 const MAX_ACTIVE_SUBSCRIPTIONS = 1000;
 const MAX_SUBSCRIPTION_ID = 65_535;
 
-function subscribe(session: WsSession, account: SimAccount): unknown {
+/** session.logon, session.status and session.logout answer the session's state. */
+function sessionStatus(ctx: SimContext, session: WsSession): unknown {
+  return {
+    apiKey: session.account?.apiKey ?? null,
+    authorizedSince: session.account ? session.authorizedSince : null,
+    connectedSince: session.connectedSince,
+    returnRateLimits: session.rateLimitsByDefault,
+    serverTime: ctx.now(),
+    userDataStream: session.subscriptions.size > 0,
+  };
+}
+
+function subscribe(session: WsSession, account: SimAccount): { subscriptionId: number } {
   if ([...session.subscriptions.values()].includes(account.name)) throw new ExchangeError(-2035, 'User Data Stream subscription already active.');
   if (session.subscriptions.size >= MAX_ACTIVE_SUBSCRIPTIONS || session.nextSubscriptionId > MAX_SUBSCRIPTION_ID) {
     throw new ExchangeError(-2042, 'Maximum subscription ID reached for this connection.');
@@ -41,28 +62,45 @@ function subscribe(session: WsSession, account: SimAccount): unknown {
   return { subscriptionId };
 }
 
-const KLINE_PARAMS = ['symbol', 'interval', 'startTime', 'endTime', 'timeZone', 'limit'];
-
 export const WS_METHODS: Readonly<Record<string, WsMethod>> = {
   ping: { weight: 1, params: [], auth: 'none', run: () => ({}) },
   time: { weight: 1, params: [], auth: 'none', run: (ctx) => ({ serverTime: ctx.now() }) },
-  exchangeInfo: { weight: 20, params: ['symbol', 'symbols', 'permissions'], auth: 'none', run: (ctx, _s, p) => exchangeInfo(ctx, p) },
+  exchangeInfo: { weight: 20, params: EXCHANGE_INFO_PARAMS, auth: 'none', run: (ctx, _s, p) => exchangeInfo(ctx, p) },
   depth: { weight: depthWeight, params: ['symbol', 'limit'], auth: 'none', run: (ctx, _s, p) => depth(ctx, p) },
   'trades.recent': { weight: 25, params: ['symbol', 'limit'], auth: 'none', run: (ctx, _s, p) => trades(ctx, p) },
   'trades.aggregate': { weight: 4, params: ['symbol', 'fromId', 'startTime', 'endTime', 'limit'], auth: 'none', run: (ctx, _s, p) => aggTrades(ctx, p) },
   klines: { weight: 2, params: KLINE_PARAMS, auth: 'none', run: (ctx, _s, p) => klines(ctx, p) },
   avgPrice: { weight: 2, params: ['symbol'], auth: 'none', run: (ctx, _s, p) => avgPrice(ctx, p) },
-  'ticker.24hr': { weight: (p) => (p.has('symbol') ? 2 : 80), params: ['symbol', 'type'], auth: 'none', run: (ctx, _s, p) => ticker24h(ctx, p) },
-  'ticker.book': { weight: (p) => (p.has('symbol') ? 2 : 4), params: ['symbol'], auth: 'none', run: (ctx, _s, p) => bookTicker(ctx, p) },
+  'ticker.24hr': { weight: tickers.ticker24hWeight, params: [...TICKER_PARAMS, 'type'], auth: 'none', run: (ctx, _s, p) => tickers.ticker24h(ctx, p) },
+  'ticker.book': { weight: tickers.priceTickerWeight, params: TICKER_PARAMS, auth: 'none', run: (ctx, _s, p) => tickers.bookTicker(ctx, p) },
+  'trades.historical': { weight: 25, params: ['symbol', 'fromId', 'limit'], auth: 'none', run: (ctx, _s, p) => historicalTrades(ctx, p) },
+  uiKlines: { weight: 2, params: KLINE_PARAMS, auth: 'none', run: (ctx, _s, p) => klines(ctx, p) },
+  'ticker.tradingDay': { weight: tickers.windowTickerWeight, params: [...TICKER_PARAMS, 'timeZone', 'type'], auth: 'none', run: (ctx, _s, p) => tickers.tickerTradingDay(ctx, p) },
+  ticker: { weight: tickers.windowTickerWeight, params: [...TICKER_PARAMS, 'windowSize', 'type'], auth: 'none', run: (ctx, _s, p) => tickers.tickerRolling(ctx, p) },
+  'ticker.price': { weight: tickers.priceTickerWeight, params: TICKER_PARAMS, auth: 'none', run: (ctx, _s, p) => tickers.tickerPrice(ctx, p) },
   'session.logon': {
     weight: 2,
     params: [],
     auth: 'signed',
     run: (ctx, session, _p, account) => {
-      if (account.ed25519PublicKey === undefined) throw new ExchangeError(-4056, 'HMAC_SHA256 API key is not supported.');
+      if (account.ed25519PublicKey === undefined) throw new ExchangeError(-4056, `${account.rsaPublicKey ? 'RSA' : 'HMAC_SHA256'} API key is not supported.`);
       session.account = account;
-      const now = ctx.now();
-      return { apiKey: account.apiKey, authorizedSince: now, connectedSince: now, returnRateLimits: true, serverTime: now, userDataStream: session.subscriptions.size > 0 };
+      session.authorizedSince = ctx.now();
+      return sessionStatus(ctx, session);
+    },
+  },
+  'session.status': { weight: 2, params: [], auth: 'none', run: (ctx, session) => sessionStatus(ctx, session) },
+  'session.logout': {
+    weight: 2,
+    params: [],
+    auth: 'none',
+    run: (ctx, session) => {
+      // Closes the subscription userDataStream.subscribe made, not those of userDataStream.subscribe.signature.
+      if (session.sessionSubscription !== undefined) session.subscriptions.delete(session.sessionSubscription);
+      session.sessionSubscription = undefined;
+      session.account = undefined;
+      session.authorizedSince = undefined;
+      return sessionStatus(ctx, session);
     },
   },
   'userDataStream.subscribe.signature': { weight: 2, params: [], auth: 'signed', run: (_ctx, session, _p, account) => subscribe(session, account) },
@@ -72,7 +110,9 @@ export const WS_METHODS: Readonly<Record<string, WsMethod>> = {
     auth: 'session',
     run: (_ctx, session) => {
       if (!session.account) throw new ExchangeError(-2015, 'Invalid API-key, IP, or permissions for action.', 401);
-      return subscribe(session, session.account);
+      const made = subscribe(session, session.account);
+      session.sessionSubscription = made.subscriptionId;
+      return made;
     },
   },
   'userDataStream.unsubscribe': {
@@ -83,6 +123,7 @@ export const WS_METHODS: Readonly<Record<string, WsMethod>> = {
       const id = p.integer('subscriptionId', 0, Number.MAX_SAFE_INTEGER);
       if (id === undefined) session.subscriptions.clear();
       else session.subscriptions.delete(id);
+      if (session.sessionSubscription !== undefined && !session.subscriptions.has(session.sessionSubscription)) session.sessionSubscription = undefined;
       return {};
     },
   },

@@ -90,9 +90,9 @@ function sourceFor(interval: KlineInterval, offset: number): KlineInterval {
 export class KlineStore {
   private readonly windows = new Map<KlineInterval, Window<Kline>>();
 
-  /** `capacity` klines per interval; 1m keeps at least a day and a minute (the 24h ticker). */
+  /** `capacity` klines per interval; 1m keeps at least 7 days and a minute (the rolling tickers, up to `windowSize=7d`). */
   constructor(capacity: number) {
-    for (const i of KLINE_INTERVALS) this.windows.set(i, new Window<Kline>(i === '1m' ? Math.max(capacity, 1441) : capacity));
+    for (const i of KLINE_INTERVALS) this.windows.set(i, new Window<Kline>(i === '1m' ? Math.max(capacity, ROLLING_MINUTES) : capacity));
   }
 
   record(t: KlineTrade): void {
@@ -188,9 +188,13 @@ function aggregate(src: Kline[], open: number, end: number): Kline {
   return k;
 }
 
-/** The klines of `store`'s 1m window opening at or after `since`, merged into one (the 24h ticker's statistics). */
+/** 1m klines kept at least: the longest rolling window (7 days) and the minute it starts in. */
+export const ROLLING_MINUTES = 7 * 1440 + 1;
+
+/** The klines of `store`'s 1m window opening at or after `since`, merged into one (the rolling tickers' statistics). */
 export function summarySince(store: KlineStore, since: number, now: number): Kline | undefined {
-  const minutes = store.query('1m', now, { startTime: openTimeOf('1m', since), limit: 1441 }).filter((k) => k.trades > 0);
+  const limit = Math.min(ROLLING_MINUTES, Math.ceil((now - openTimeOf('1m', since)) / MINUTE) + 1);
+  const minutes = store.query('1m', now, { startTime: openTimeOf('1m', since), limit }).filter((k) => k.trades > 0);
   if (minutes.length === 0) return undefined;
   return aggregate(minutes, minutes[0]!.openTime, now + 1);
 }

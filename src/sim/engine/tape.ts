@@ -5,7 +5,7 @@
  * ticker/24hr, the @ticker stream; Binance's rolling windows are minute-precise too).
  */
 import { ZERO, div, roundToStep, type Decimal } from '../../model/decimal.js';
-import { KlineStore, summarySince } from './klines.js';
+import { KlineStore, nextOpenTime, openTimeOf, summarySince, type Kline } from './klines.js';
 import type { EngineEvent, PublicTrade } from './types.js';
 import { Window } from './window.js';
 
@@ -125,9 +125,38 @@ export class Tape {
     return this.of(symbol).klines;
   }
 
+  /** The latest trade still remembered, if any. */
+  lastTrade(symbol: string): PublicTrade | undefined {
+    return this.symbols.get(symbol)?.trades.last();
+  }
+
+  /** Trades as GET historicalTrades selects them: from a trade id on (oldest first), or the latest; among those remembered. */
+  historical(symbol: string, q: { fromId?: number; limit: number }): PublicTrade[] {
+    const list = this.symbols.get(symbol)?.trades.toArray() ?? [];
+    if (q.fromId === undefined) return list.slice(Math.max(0, list.length - q.limit));
+    return list.filter((t) => t.tradeId >= q.fromId!).slice(0, q.limit);
+  }
+
+  /** Statistics of the trades from `openTime` to now, minute-precise (1m klines), as the rolling tickers give them. */
+  rolling(symbol: string, openTime: number): Ticker24h {
+    return this.statistics(symbol, openTime, this.now());
+  }
+
+  /** The trading day (UTC, or a zone `offset` ms east of it) containing now: its statistics, open and close time. */
+  tradingDay(symbol: string, offset: number): Ticker24h {
+    const now = this.now();
+    const day = this.of(symbol).klines.query('1d', now, { limit: 1, offset }).at(-1);
+    const openTime = openTimeOf('1d', now, offset);
+    return { ...this.statistics(symbol, openTime, now, day?.trades ? day : undefined), openTime, closeTime: nextOpenTime('1d', openTime, offset) - 1 };
+  }
+
   ticker(symbol: string): Ticker24h {
     const closeTime = this.now();
-    const day = summarySince(this.of(symbol).klines, closeTime - DAY_MS, closeTime);
+    return this.statistics(symbol, closeTime - DAY_MS, closeTime);
+  }
+
+  private statistics(symbol: string, openTime: number, closeTime: number, summary?: Kline): Ticker24h {
+    const day = summary ?? summarySince(this.of(symbol).klines, openTime, closeTime);
     const last = this.symbols.get(symbol)?.trades.last();
     const open = day?.open ?? ZERO;
     const lastPrice = day ? day.close : ZERO;
@@ -146,7 +175,7 @@ export class Tape {
       weightedAvgPrice: volume === ZERO ? ZERO : div(quoteVolume, volume, 'half-even'),
       priceChange: change,
       priceChangePercent: open === ZERO ? ZERO : roundToStep(div(change * 100n, open, 'half-even'), 100_000n, 'half-even'),
-      openTime: closeTime - DAY_MS,
+      openTime,
       closeTime,
       firstId: day?.firstId ?? -1,
       lastId: day?.lastId ?? -1,
