@@ -4,7 +4,7 @@
  */
 import { formatFixed, type Decimal } from '../../model/decimal.js';
 import { AVG_PRICE_MINS } from '../engine/avg-price.js';
-import { DEFAULT_STP, STP_MODES, type PreventedMatch, type SimFill, type SimOrder, type SymbolSpec } from '../engine/types.js';
+import { DEFAULT_STP, STP_MODES, TRIGGER_TYPES, isTrigger, type OrderListView, type PreventedMatch, type SimFill, type SimOrder, type SymbolSpec } from '../engine/types.js';
 
 export const amount = (x: Decimal): string => formatFixed(x, 8);
 
@@ -20,7 +20,8 @@ export function resultFields(o: SimOrder): Record<string, unknown> {
     timeInForce: o.timeInForce,
     type: o.type,
     side: o.side,
-    workingTime: o.isWorking ? o.time : -1,
+    ...(isTrigger(o.type) ? { stopPrice: amount(o.stopPrice) } : {}),
+    workingTime: o.isWorking ? (o.workingTime ?? o.time) : -1,
     selfTradePreventionMode: o.selfTradePreventionMode,
     ...(o.preventedMatchId !== undefined ? { preventedMatchId: o.preventedMatchId, preventedQuantity: amount(o.preventedQty) } : {}),
     ...(o.expiryReason !== undefined ? { expiryReason: o.expiryReason } : {}),
@@ -32,14 +33,29 @@ export function orderJson(o: SimOrder): unknown {
   return {
     symbol: o.symbol,
     orderId: o.orderId,
-    orderListId: -1,
+    orderListId: o.orderListId,
     clientOrderId: o.clientOrderId,
     ...resultFields(o),
-    stopPrice: amount(0n),
+    stopPrice: amount(o.stopPrice),
     icebergQty: amount(0n),
     time: o.time,
     updateTime: o.updateTime,
     isWorking: o.isWorking,
+  };
+}
+
+/** An order list as its answers show it (orderReports when the answer has them). */
+export function listJson(list: OrderListView, orderReports?: unknown[]): unknown {
+  return {
+    orderListId: list.orderListId,
+    contingencyType: list.contingencyType,
+    listStatusType: list.listStatusType,
+    listOrderStatus: list.listOrderStatus,
+    listClientOrderId: list.listClientOrderId,
+    transactionTime: list.transactionTime,
+    symbol: list.symbol,
+    orders: list.orders.map((o) => ({ symbol: o.symbol, orderId: o.orderId, clientOrderId: o.clientOrderId })),
+    ...(orderReports ? { orderReports } : {}),
   };
 }
 
@@ -66,10 +82,13 @@ export function symbolJson(s: SymbolSpec): unknown {
     quoteAsset: s.quoteAsset,
     quotePrecision: s.quotePrecision,
     quoteAssetPrecision: s.quotePrecision,
-    orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET'],
+    orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET', ...TRIGGER_TYPES],
     icebergAllowed: false,
-    ocoAllowed: false,
+    ocoAllowed: true,
+    otoAllowed: true,
     quoteOrderQtyMarketAllowed: true,
+    allowTrailingStop: false,
+    cancelReplaceAllowed: true,
     isSpotTradingAllowed: true,
     isMarginTradingAllowed: false,
     filters: [

@@ -94,6 +94,6 @@ export class Balances {
     order.locked = keep;
     this.of(order.account, receivedAsset).free += received - commission;
     this.fees.set(receivedAsset, (this.fees.get(receivedAsset) ?? ZERO) + commission);
-    return { symbol: spec.symbol, id: fill.tradeId, orderId: order.orderId, account: order.account, price: fill.price, qty: fill.qty, quoteQty: fill.quote, commission, commissionAsset: receivedAsset, time: fill.time, isBuyer, isMaker: fill.isMaker };
+    return { symbol: spec.symbol, id: fill.tradeId, orderId: order.orderId, orderListId: order.orderListId, account: order.account, price: fill.price, qty: fill.qty, quoteQty: fill.quote, commission, commissionAsset: receivedAsset, time: fill.time, isBuyer, isMaker: fill.isMaker };
   }
 }

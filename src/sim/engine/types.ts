@@ -142,6 +142,7 @@ export interface SimTrade {
   symbol: string;
   id: number;
   orderId: number;
+  orderListId: number;
   account: string;
   price: Decimal;
   qty: Decimal;
