@@ -181,8 +181,8 @@ export function cancelAll(ctx: SimContext, p: Params, account: SimAccount): unkn
   const lists = new Set<number>();
   for (const o of open) {
     // An order list's orders are canceled with their list, and answered as the list (as Binance does).
-    if (o.orderListId >= 0) {
-      if (lists.has(o.orderListId)) continue;
+    if (lists.has(o.orderListId)) continue;
+    if (o.orderListId >= 0 && ctx.engine.listExecuting(o.orderListId)) {
       lists.add(o.orderListId);
       const { list, events, cancelClientOrderId } = ctx.engine.cancelOrderList(account.name, symbol, { orderListId: o.orderListId });
       ctx.publish(events);

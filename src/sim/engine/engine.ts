@@ -128,7 +128,7 @@ export class MatchingEngine extends MatchingCore {
       throw new ExchangeError(-2011, 'Order was not canceled due to cancel restrictions.');
     }
     const out = outcomeOf(account, this.now());
-    if (order.orderListId >= 0) this.lists.cancelOf(order, cancelClientOrderId, out);
+    if (order.orderListId >= 0 && this.lists.executing(order.orderListId)) this.lists.cancelOf(order, cancelClientOrderId, out);
     else this.retire(book, order, out, 'CANCELED', cancelClientOrderId);
     return { order: { ...order }, events: this.finishOperation(book, out).events, cancelClientOrderId };
   }
@@ -186,6 +186,11 @@ export class MatchingEngine extends MatchingCore {
 
   orderLists(account: string): OrderListView[] {
     return this.lists.all(account);
+  }
+
+  /** Whether an order list still executes (its orders are canceled together). */
+  listExecuting(orderListId: number): boolean {
+    return this.lists.executing(orderListId);
   }
 
   openOrderLists(account: string): OrderListView[] {

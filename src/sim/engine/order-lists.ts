@@ -295,6 +295,11 @@ export class OrderLists {
     return this.view(list);
   }
 
+  /** Whether the list is still executing (its orders cancel together); a finished list's orders are on their own. */
+  executing(orderListId: number): boolean {
+    return this.lists.get(orderListId)?.listOrderStatus === 'EXECUTING';
+  }
+
   cancelOf(order: SimOrder, cancelClientOrderId: string, out: Outcome): OrderListView {
     return this.cancel(order.account, order.symbol, { orderListId: order.orderListId }, cancelClientOrderId, out);
   }
