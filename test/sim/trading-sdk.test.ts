@@ -186,9 +186,9 @@ describe('sim trading through the binance SDK and ccxt', { timeout: 60_000 }, ()
     const placed = await exchange.createOrder('BTC/USDT', 'limit', 'buy', 0.01, 50000, { newClientOrderId: 'ccxt-1' });
     const orders = await exchange.fetchOrders('BTC/USDT');
     assert.ok(orders.some((o) => o.id === placed.id && o.clientOrderId === 'ccxt-1' && o.status === 'open'));
-    const edited = await exchange.editOrder(placed.id, 'BTC/USDT', 'limit', 'buy', 0.02, 49000);
+    const edited = await exchange.editOrder(placed.id as string, 'BTC/USDT', 'limit', 'buy', 0.02, 49000);
     assert.deepEqual([edited.price, edited.amount, edited.status], [49000, 0.02, 'open']);
-    assert.equal((await exchange.fetchOrder(placed.id, 'BTC/USDT')).status, 'canceled');
+    assert.equal((await exchange.fetchOrder(placed.id as string, 'BTC/USDT')).status, 'canceled');
     const stop = await exchange.createOrder('BTC/USDT', 'limit', 'sell', 0.01, 58900, { stopPrice: 59000 });
     const raw = (await api.signed('GET', '/api/v3/order', { symbol: 'BTCUSDT', orderId: String(stop.id) })).body;
     assert.deepEqual([raw.type, raw.stopPrice, raw.status], ['STOP_LOSS_LIMIT', '59000.00000000', 'NEW']);

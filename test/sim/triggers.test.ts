@@ -14,7 +14,7 @@ import { describe, it } from 'node:test';
 import { formatDecimal as f, parseDecimal as d, ZERO, type Decimal } from '../../src/model/decimal.js';
 import { MatchingEngine } from '../../src/sim/engine/engine.js';
 import { reaches } from '../../src/sim/engine/triggers.js';
-import { ExchangeError, isTrigger, type EngineEvent, type SimOrder, type TriggerType } from '../../src/sim/engine/types.js';
+import { ExchangeError, isTrigger, type EngineEvent, type NewOrderRequest, type SimOrder, type TriggerType } from '../../src/sim/engine/types.js';
 import { prng } from '../../src/sim/market/synthetic.js';
 import { BTCUSDT } from './specs.js';
 
@@ -135,7 +135,7 @@ function run(seed: number): { triggered: number; waiting: number; ocoDone: numbe
     } else {
       const above = side === 'SELL' ? { type: 'LIMIT_MAKER' as const, price: tick(last + offset) } : { type: 'STOP_LOSS_LIMIT' as const, stopPrice: tick(last + offset), price: tick(last + offset + 5), timeInForce: 'GTC' as const };
       const below = side === 'SELL' ? { type: 'STOP_LOSS' as const, stopPrice: tick(last - offset) } : { type: 'TAKE_PROFIT_LIMIT' as const, stopPrice: tick(last - offset), price: tick(last - offset + 2), timeInForce: 'GTC' as const };
-      const leg = (x: object, name: string) => ({ account, symbol: 'BTCUSDT', side, quantity, clientOrderId: `${account}-${round}-${name}`, ...x });
+      const leg = (x: Pick<NewOrderRequest, 'type'> & Partial<NewOrderRequest>, name: string): NewOrderRequest => ({ account, symbol: 'BTCUSDT', side, quantity, clientOrderId: `${account}-${round}-${name}`, ...x });
       attempt(`round ${round} ${account} ${side} OCO`, () => {
         const r = e.placeOco({ account, symbol: 'BTCUSDT', listClientOrderId: `l-${round}`, above: leg(above, 'a'), below: leg(below, 'b') });
         return r;
