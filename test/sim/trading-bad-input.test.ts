@@ -6,11 +6,8 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { WebSocket } from 'ws';
-import { hmacSignature, wsApiPayload } from '../../src/sim/api/signing.js';
 import { DEMO_ACCOUNT, startSimServer } from '../../src/sim/sim-server.js';
-import { waitFor } from '../helpers.js';
-import { restClient } from './sim-client.js';
+import { restClient, WsApiClient } from './sim-client.js';
 
 let server: Server;
 let base = '';
@@ -106,23 +103,13 @@ describe('bad input to the new trading endpoints and methods', { timeout: 60_000
   });
 
   it('the WS API answers the same codes for each method', async () => {
-    const ws = new WebSocket(`${base.replace('http', 'ws')}/ws-api/v3`);
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    const answers = new Map<string, any>();
-    ws.on('message', (m) => {
-      const msg = JSON.parse(m.toString());
-      if (msg.id) answers.set(msg.id, msg);
-    });
-    let n = 0;
+    const c = await WsApiClient.open(base);
     for (const [what, , , method, params, code, msg] of CASES) {
-      const id = `c${n++}`;
-      const all = { ...Object.fromEntries(Object.entries(params).filter(([, v]) => v !== '')), apiKey: DEMO_ACCOUNT.apiKey, timestamp: Date.now() };
-      ws.send(JSON.stringify({ id, method, params: { ...all, signature: hmacSignature(DEMO_ACCOUNT.hmacSecret!, wsApiPayload(all)) } }));
-      const answer = await waitFor(`an answer to ${what}`, () => answers.get(id));
+      const answer = await c.signed(method, Object.fromEntries(Object.entries(params).filter(([, v]) => v !== '')));
       assert.ok(answer.status >= 400 && answer.status < 500, `${what}: status ${answer.status}`);
       assert.equal(answer.error.code, code, `${what}: ${JSON.stringify(answer.error)}`);
       assert.ok(answer.error.msg.startsWith(msg), `${what}: ${answer.error.msg}`);
     }
-    ws.close();
+    c.close();
   });
 });

@@ -9,12 +9,10 @@ import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { MainClient } from 'binance';
 import ccxt from 'ccxt';
-import { WebSocket } from 'ws';
-import { hmacSignature, wsApiPayload } from '../../src/sim/api/signing.js';
 import type { SimAccount } from '../../src/sim/api/rest.js';
 import { DEMO_ACCOUNT, startSimServer } from '../../src/sim/sim-server.js';
 import { waitFor } from '../helpers.js';
-import { errorOf, restClient } from './sim-client.js';
+import { errorOf, restClient, WsApiClient } from './sim-client.js';
 
 const TAKER: SimAccount = { name: 'taker', apiKey: 'taker-key', hmacSecret: 'taker-secret', makerCommission: 10, takerCommission: 10 };
 let server: Server;
@@ -38,22 +36,17 @@ after(() => {
   server.close();
 });
 
-/** The demo account's user data stream over the WS API. */
-async function userStream(): Promise<{ events: any[]; close: () => void }> {
-  const ws = new WebSocket(`${base.replace('http', 'ws')}/ws-api/v3`);
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  const events: any[] = [];
-  const answers: any[] = [];
-  ws.on('message', (m) => {
-    const msg = JSON.parse(m.toString());
-    if (msg.event) events.push(msg.event);
-    else answers.push(msg);
-  });
-  const params = { apiKey: DEMO_ACCOUNT.apiKey, timestamp: Date.now() };
-  ws.send(JSON.stringify({ id: 'sub', method: 'userDataStream.subscribe.signature', params: { ...params, signature: hmacSignature(DEMO_ACCOUNT.hmacSecret!, wsApiPayload(params)) } }));
-  const answer = await waitFor('the subscription', () => answers.find((a) => a.id === 'sub'));
+/** The demo account's user data stream over the WS API: `events` are the events, in arrival order. */
+async function userStream(): Promise<{ readonly events: any[]; close: () => void }> {
+  const c = await WsApiClient.open(base);
+  const answer = await c.signed('userDataStream.subscribe.signature', {});
   assert.equal(answer.status, 200, JSON.stringify(answer));
-  return { events, close: () => ws.close() };
+  return {
+    get events() {
+      return c.messages.filter((m) => m.event).map((m) => m.event);
+    },
+    close: () => c.close(),
+  };
 }
 
 const limit = (side: 'BUY' | 'SELL', quantity: number, price: number, extra: object = {}) => sdk.submitNewOrder({ symbol: 'BTCUSDT', side, type: 'LIMIT', timeInForce: 'GTC', quantity, price, ...extra } as any) as Promise<any>;
