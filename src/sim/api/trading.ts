@@ -169,8 +169,10 @@ export function cancel(ctx: SimContext, p: Params, account: SimAccount): unknown
   return cancelJson(order, cancelClientOrderId);
 }
 
+/** A cancel's answer: Binance's shows no workingTime. */
 export function cancelJson(order: SimOrder, cancelClientOrderId: string): unknown {
-  return { symbol: order.symbol, origClientOrderId: order.clientOrderId, orderId: order.orderId, orderListId: order.orderListId, clientOrderId: cancelClientOrderId, transactTime: order.updateTime, ...resultFields(order) };
+  const { workingTime: _notInCancels, ...fields } = resultFields(order);
+  return { symbol: order.symbol, origClientOrderId: order.clientOrderId, orderId: order.orderId, orderListId: order.orderListId, clientOrderId: cancelClientOrderId, transactTime: order.updateTime, ...fields };
 }
 
 export function cancelAll(ctx: SimContext, p: Params, account: SimAccount): unknown {

@@ -28,9 +28,12 @@ export function resultFields(o: SimOrder): Record<string, unknown> {
   };
 }
 
-/** GET /api/v3/order and openOrders. */
+/** A queried order's fields in the order Binance's docs show them; the conditional ones follow. */
+const QUERY_ORDER_FIELDS = ['symbol', 'orderId', 'orderListId', 'clientOrderId', 'price', 'origQty', 'executedQty', 'cummulativeQuoteQty', 'status', 'timeInForce', 'type', 'side', 'stopPrice', 'icebergQty', 'time', 'updateTime', 'isWorking', 'workingTime', 'origQuoteOrderQty', 'selfTradePreventionMode'];
+
+/** GET /api/v3/order, openOrders and allOrders (order.status, openOrders.status, allOrders). */
 export function orderJson(o: SimOrder): unknown {
-  return {
+  const fields: Record<string, unknown> = {
     symbol: o.symbol,
     orderId: o.orderId,
     orderListId: o.orderListId,
@@ -42,6 +45,8 @@ export function orderJson(o: SimOrder): unknown {
     updateTime: o.updateTime,
     isWorking: o.isWorking,
   };
+  const conditional = Object.entries(fields).filter(([name]) => !QUERY_ORDER_FIELDS.includes(name));
+  return Object.fromEntries([...QUERY_ORDER_FIELDS.map((name) => [name, fields[name]]), ...conditional]);
 }
 
 /** An order list as its answers show it (orderReports when the answer has them). */
