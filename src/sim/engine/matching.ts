@@ -1,55 +1,21 @@
 /**
  * The matching core every order goes through, whoever places it (a request, a trigger, an order
- * list's pending leg): Binance's filters, the lock an order takes on entry, matching in price-time
- * priority with self-trade prevention, and what is left resting or expiring. After each operation
+ * list's pending leg), once admitted (order-entry.ts): matching in price-time priority with
+ * self-trade prevention (self-trade.ts), and what is left resting or expiring. After each operation
  * `settle` runs the contingent rules until nothing changes: order lists react to their legs'
  * executions (order-lists.ts), and trigger orders the trades reached start working (triggers.ts).
  */
-import { ZERO, div, min, mul, roundToStep, type Decimal } from '../../model/decimal.js';
-import { Balances, buyLock, fillQuote } from './balances.js';
-import { Book, DEFAULT_RETENTION, remainingOf, type Level, type Retention } from './book.js';
-import { checkNotional, checkPrice, checkQuantity, limitNotional } from './filters.js';
+import { ZERO, div, min, type Decimal } from '../../model/decimal.js';
+import { fillQuote } from './balances.js';
+import { remainingOf, type Book, type Level } from './book.js';
+import { OrderEntry, type EngineOptions } from './order-entry.js';
 import { OrderLists } from './order-lists.js';
+import { preventSelfTrade } from './self-trade.js';
 import { Triggers } from './triggers.js';
-import {
-  DEFAULT_STP,
-  ExchangeError,
-  STP_MODES,
-  atMarket,
-  isTrigger,
-  type Balance,
-  type EngineEvent,
-  type ExpiryReason,
-  type NewOrderRequest,
-  type PreventedMatch,
-  type RejectReason,
-  type SimFill,
-  type SimOrder,
-  type SimOrderStatus,
-  type SimTrade,
-  type StpMode,
-  type SymbolSpec,
-} from './types.js';
-import { available, marketCost, quoteTarget, type Taker } from './walk.js';
+import { atMarket, isTrigger, type Balance, type EngineEvent, type ExpiryReason, type PreventedMatch, type RejectReason, type SimFill, type SimOrder, type SimTrade, type SymbolSpec } from './types.js';
+import { available, type Taker } from './walk.js';
 
-export interface EngineOptions {
-  /** Commission rates as decimals (0.001 = 0.1%). */
-  makerRate: Decimal;
-  takerRate: Decimal;
-  /** Clock in ms (injectable for deterministic runs). */
-  now?: () => number;
-  retention?: Retention;
-}
-
-/** What a valid order request comes to (filters passed). */
-export interface OrderPlan {
-  book: Book;
-  price: Decimal;
-  qty: Decimal;
-  stopPrice: Decimal;
-  byQuote: boolean;
-  stp: StpMode;
-}
+export type { EngineOptions, OrderPlan } from './order-entry.js';
 
 /** Why matching stopped. */
 type Stop = 'filled' | 'limit' | 'liquidity' | 'funds' | 'prevented';
@@ -67,106 +33,13 @@ export interface Outcome {
 
 export const outcomeOf = (account: string, time: number, events: EngineEvent[] = []): Outcome => ({ fills: [], events, preventedMatches: [], touched: new Set([account]), time, reacted: 0 });
 
-export class MatchingCore {
-  protected readonly books = new Map<string, Book>();
-  readonly money = new Balances();
-  readonly now: () => number;
+export class MatchingCore extends OrderEntry {
   readonly triggers = new Triggers();
   readonly lists: OrderLists;
 
-  constructor(
-    specs: SymbolSpec[],
-    protected readonly opts: EngineOptions,
-  ) {
-    const retention = { ...DEFAULT_RETENTION, ...opts.retention };
-    for (const s of specs) this.books.set(s.symbol, new Book(s, retention));
-    this.now = opts.now ?? Date.now;
-    this.lists = new OrderLists(this, retention.finishedOrders);
-  }
-
-  book(symbol: string): Book {
-    const book = this.books.get(symbol);
-    if (!book) throw new ExchangeError(-1121, 'Invalid symbol.');
-    return book;
-  }
-
-  /** Binance's filters and STP mode checks for a request (order/test runs only this). */
-  plan(req: NewOrderRequest): OrderPlan {
-    const book = this.book(req.symbol);
-    const spec = book.spec;
-    const stp = req.selfTradePreventionMode ?? DEFAULT_STP;
-    if (!STP_MODES.includes(stp)) throw new ExchangeError(-1013, 'This symbol does not allow the specified self-trade prevention mode.');
-    const market = atMarket(req.type);
-    const price = market ? ZERO : (req.price ?? ZERO);
-    if (!market) checkPrice(spec, price);
-    const stopPrice = isTrigger(req.type) ? (req.stopPrice ?? ZERO) : ZERO;
-    if (isTrigger(req.type)) checkPrice(spec, stopPrice);
-    const byQuote = req.type === 'MARKET' && req.quoteOrderQty !== undefined && req.quantity === undefined;
-    const qty = byQuote ? ZERO : (req.quantity ?? ZERO);
-    if (!byQuote) checkQuantity(spec, qty);
-    if (!market) checkNotional(spec, limitNotional(price, qty), false);
-    else if (byQuote) checkNotional(spec, req.quoteOrderQty!, true);
-    else {
-      // Binance checks a market order's NOTIONAL at the average price (none before the first trade).
-      const avg = book.avgPrice.at(this.now()).price;
-      if (avg > ZERO) checkNotional(spec, mul(avg, qty, 'half-even'), true);
-    }
-    return { book, price, qty, stopPrice, byQuote, stp };
-  }
-
-  /** The lock an order of `qty` needs on entry: the most it can spend (see balances.ts). */
-  lockOf(book: Book, order: Pick<SimOrder, 'side' | 'type' | 'price' | 'stopPrice' | 'account' | 'selfTradePreventionMode'>, qty: Decimal, quote?: Decimal): Decimal {
-    if (order.side === 'SELL') return qty;
-    if (!atMarket(order.type)) return buyLock(order.price, qty);
-    // A triggered market BUY may spend what its quantity costs at its stop price; past it, the rest expires.
-    if (order.type !== 'MARKET') return buyLock(order.stopPrice, qty);
-    return quote ?? marketCost(book, { side: order.side, account: order.account, stp: order.selfTradePreventionMode }, qty);
-  }
-
-  /**
-   * A new order, admitted (known by id and client id) with `status`, holding `lock` if given (the
-   * account must have it free: -2010 otherwise). Nothing is matched yet.
-   */
-  admit(req: NewOrderRequest, plan: OrderPlan, time: number, status: SimOrderStatus, orderListId = -1): SimOrder {
-    const { book } = plan;
-    const market = req.type === 'MARKET';
-    const taker: Taker = { side: req.side, account: req.account, stp: plan.stp };
-    const qty = plan.byQuote ? this.quoteQuantity(book, taker, req.quoteOrderQty!) : plan.qty;
-    const tif = req.type === 'LIMIT' || req.type === 'STOP_LOSS_LIMIT' || req.type === 'TAKE_PROFIT_LIMIT' ? (req.timeInForce ?? 'GTC') : 'GTC';
-    const order: SimOrder = {
-      orderId: book.nextOrderId++,
-      clientOrderId: req.clientOrderId,
-      account: req.account,
-      symbol: book.spec.symbol,
-      side: req.side,
-      type: req.type,
-      timeInForce: tif,
-      price: plan.price,
-      origQty: qty,
-      origQuoteOrderQty: plan.byQuote ? req.quoteOrderQty! : ZERO,
-      executedQty: ZERO,
-      cummulativeQuoteQty: ZERO,
-      status,
-      time,
-      updateTime: time,
-      isWorking: false,
-      stopPrice: plan.stopPrice,
-      orderListId,
-      locked: ZERO,
-      selfTradePreventionMode: plan.stp,
-      preventedQty: ZERO,
-    };
-    if (status !== 'PENDING_NEW') {
-      const lock = this.lockOf(book, order, qty, market && plan.byQuote ? req.quoteOrderQty! : undefined);
-      this.money.lock(req.account, this.payAsset(book, order), lock);
-      order.locked = lock;
-    }
-    book.admit(order);
-    return order;
-  }
-
-  payAsset(book: Book, order: Pick<SimOrder, 'side'>): string {
-    return order.side === 'BUY' ? book.spec.quoteAsset : book.spec.baseAsset;
+  constructor(specs: SymbolSpec[], opts: EngineOptions) {
+    super(specs, opts);
+    this.lists = new OrderLists(this, this.retention.finishedOrders);
   }
 
   /** Puts a trigger order or a pending leg among the open orders without working it. */
@@ -248,23 +121,6 @@ export class MatchingCore {
     }
   }
 
-  /** The base quantity of a quoteOrderQty order, within LOT_SIZE, or Binance's refusal. */
-  private quoteQuantity(book: Book, taker: Taker, quote: Decimal): Decimal {
-    const spec = book.spec;
-    const target = quoteTarget(book, taker, quote);
-    if (target.qty === ZERO && target.exhausted) throw new ExchangeError(-2010, 'Order book liquidity is less than symbol minimum quantity.');
-    const capped = spec.maxQty > ZERO ? min(target.qty, spec.maxQty) : target.qty;
-    if (capped < spec.minQty || capped <= ZERO) {
-      throw target.exhausted ? new ExchangeError(-2010, 'Order book liquidity is less than LOT_SIZE filter minimum quantity.') : new ExchangeError(-1013, 'Filter failure: LOT_SIZE');
-    }
-    return spec.minQty + roundToStep(capped - spec.minQty, spec.stepSize, 'down');
-  }
-
-  crosses(book: Book, side: 'BUY' | 'SELL', price: Decimal): boolean {
-    const best = (side === 'BUY' ? book.asks : book.bids)[0];
-    return best !== undefined && (side === 'BUY' ? best.price <= price : best.price >= price);
-  }
-
   /** Matches `taker` against the opposite side; says why it stopped. */
   private match(book: Book, taker: SimOrder, out: Outcome): Stop {
     const opposite = taker.side === 'BUY' ? book.asks : book.bids;
@@ -281,7 +137,7 @@ export class MatchingCore {
       if (want <= ZERO) return 'funds';
       const maker = level.orders[0]!;
       if (taker.selfTradePreventionMode !== 'NONE' && maker.account === taker.account) {
-        if (this.prevent(book, taker, maker, level, want, out)) return 'prevented';
+        if (preventSelfTrade(book, this.money, taker, maker, level, want, out)) return 'prevented';
         continue;
       }
       const qty = min(want, remainingOf(maker));
@@ -322,54 +178,6 @@ export class MatchingCore {
       { kind: 'execution', order: { ...taker }, execution: 'TRADE', fill: takerFill, time },
       { kind: 'execution', order: { ...maker }, execution: 'TRADE', fill: fillOf(makerTrade), time },
     );
-  }
-
-  /**
-   * Self-trade prevention between `taker` and its own `maker`, by the taker's mode: the maker, the
-   * taker or both expire (EXPIRED_IN_MATCH, execution type TRADE_PREVENTION). Returns whether the
-   * taker expired.
-   */
-  private prevent(book: Book, taker: SimOrder, maker: SimOrder, level: Level, want: Decimal, out: Outcome): boolean {
-    const spec = book.spec;
-    const { time } = out;
-    const mode = taker.selfTradePreventionMode;
-    const preventedMatchId = book.nextPreventedMatchId++;
-    const qty = min(want, remainingOf(maker));
-    const would = { qty, price: level.price, quoteQty: fillQuote(level.price, qty) };
-    const match: PreventedMatch = { preventedMatchId, makerOrderId: maker.orderId, price: level.price };
-    const expire = (order: SimOrder): Decimal => {
-      const left = remainingOf(order);
-      order.preventedQty += left;
-      order.preventedMatchId = preventedMatchId;
-      order.status = 'EXPIRED_IN_MATCH';
-      order.updateTime = time;
-      return left;
-    };
-    const expireTaker = mode === 'EXPIRE_TAKER' || mode === 'EXPIRE_BOTH';
-    if (expireTaker) {
-      const left = expire(taker);
-      match.takerPreventedQuantity = left;
-      out.events.push({ kind: 'execution', order: { ...taker }, execution: 'TRADE_PREVENTION', time, prevention: { counterOrderId: maker.orderId, lastPreventedQty: left, ...would } });
-    }
-    if (mode === 'EXPIRE_MAKER' || mode === 'EXPIRE_BOTH') {
-      const left = remainingOf(maker);
-      level.orders.shift();
-      level.qty -= left;
-      if (level.orders.length === 0) book.side(maker.side).shift();
-      expire(maker);
-      match.makerPreventedQuantity = left;
-      this.money.release(spec, maker);
-      book.finish(maker);
-      book.updateId++;
-      out.touched.add(maker.account);
-      out.events.push(
-        { kind: 'book', symbol: spec.symbol, side: maker.side, price: level.price, qty: level.orders.length === 0 ? ZERO : level.qty, updateId: book.updateId },
-        { kind: 'execution', order: { ...maker }, execution: 'TRADE_PREVENTION', time, prevention: { counterOrderId: taker.orderId, lastPreventedQty: left, ...would } },
-      );
-    }
-    out.preventedMatches.push(match);
-    book.recordPrevented({ symbol: spec.symbol, account: taker.account, preventedMatchId, takerOrderId: taker.orderId, makerOrderId: maker.orderId, selfTradePreventionMode: mode, price: level.price, transactTime: time, ...(match.takerPreventedQuantity !== undefined ? { takerPreventedQuantity: match.takerPreventedQuantity } : {}), ...(match.makerPreventedQuantity !== undefined ? { makerPreventedQuantity: match.makerPreventedQuantity } : {}) });
-    return expireTaker;
   }
 
   /** One outboundAccountPosition per account the operation touched (base and quote of the symbol). */
