@@ -181,11 +181,11 @@ export class MatchingEngine extends MatchingCore {
   }
 
   orderList(account: string, ref: ListRef): OrderListView {
-    return this.lists.get(account, ref);
+    return this.lists.records.get(account, ref);
   }
 
   orderLists(account: string): OrderListView[] {
-    return this.lists.all(account);
+    return this.lists.records.all(account);
   }
 
   /** Whether an order list still executes (its orders are canceled together). */
@@ -194,13 +194,13 @@ export class MatchingEngine extends MatchingCore {
   }
 
   openOrderLists(account: string): OrderListView[] {
-    return this.lists.open(account);
+    return this.lists.records.open(account);
   }
 
   /** The list as it stands after the operation (its orders may have traded or triggered meanwhile). */
   private listResult(list: OrderListView, out: Outcome): ListResult {
     const { events } = this.finishOperation(this.book(list.symbol), out);
-    return { list: this.lists.get(list.account, { orderListId: list.orderListId }), events };
+    return { list: this.lists.records.get(list.account, { orderListId: list.orderListId }), events };
   }
 
   // ---- market ----------------------------------------------------------------------------------

@@ -8,33 +8,17 @@
  *   only once the working order is fully filled (PENDING_NEW until then, nothing locked: the funds
  *   may come from the working order's fill). A pending order that cannot lock its funds then is
  *   REJECTED. The working order ending otherwise expires the pending ones.
- * Each change of a list is a listStatus event after its orders' execution reports.
+ * Each change of a list is a listStatus event after its orders' execution reports. The records and
+ * the queries are order-list-store.ts.
  */
 import { ZERO, max, type Decimal } from '../../model/decimal.js';
 import type { Book } from './book.js';
 import type { MatchingCore, Outcome } from './matching.js';
+import { OrderListStore, viewOf, type ListRef, type OrderList } from './order-list-store.js';
 import { checkNotTriggered, reaches } from './triggers.js';
-import { ExchangeError, isTrigger, type ContingencyType, type EngineEvent, type ListOrderStatus, type ListStatusType, type NewOrderRequest, type OrderListView, type SimOrder } from './types.js';
-import { Window } from './window.js';
+import { ExchangeError, isTrigger, type ContingencyType, type EngineEvent, type NewOrderRequest, type OrderListView, type SimOrder } from './types.js';
 
-interface OrderList {
-  orderListId: number;
-  contingencyType: ContingencyType;
-  listClientOrderId: string;
-  symbol: string;
-  account: string;
-  transactionTime: number;
-  listStatusType: ListStatusType;
-  listOrderStatus: ListOrderStatus;
-  /** All its orders, in Binance's order (working first; an OCO pair below, then above). */
-  orders: SimOrder[];
-  /** OTO/OTOCO: the working order. */
-  working?: SimOrder;
-  /** OTO/OTOCO: the orders placed when the working one fills; an OCO's legs are its pair from the start. */
-  pending: SimOrder[];
-  /** The legs that cancel each other (OCO, and OTOCO's pending pair once placed). */
-  pair: SimOrder[];
-}
+export type { ListRef } from './order-list-store.js';
 
 export interface OcoRequest {
   account: string;
@@ -52,8 +36,6 @@ export interface OtoRequest {
   /** One pending order (OTO) or an OCO pair [above, below] (OTOCO). */
   pending: NewOrderRequest[];
 }
-
-export type ListRef = { orderListId?: number; listClientOrderId?: string };
 
 const isStopLoss = (o: Pick<SimOrder, 'type'>) => o.type === 'STOP_LOSS' || o.type === 'STOP_LOSS_LIMIT';
 const ended = (o: SimOrder) => o.status === 'FILLED' || o.status === 'CANCELED' || o.status === 'EXPIRED' || o.status === 'EXPIRED_IN_MATCH' || o.status === 'REJECTED';
@@ -75,17 +57,15 @@ function checkPair(above: NewOrderRequest, below: NewOrderRequest, last: Decimal
 }
 
 export class OrderLists {
-  private nextId = 0;
-  private readonly lists = new Map<number, OrderList>();
-  /** account + listClientOrderId -> the latest list with that id, and the open one. */
-  private readonly byClientId = new Map<string, OrderList>();
-  private readonly openByClientId = new Map<string, OrderList>();
-  private readonly finished = new Map<string, Window<OrderList>>();
+  /** The lists remembered, and the queries on them. */
+  readonly records: OrderListStore;
 
   constructor(
     private readonly core: MatchingCore,
-    private readonly retention: number,
-  ) {}
+    retention: number,
+  ) {
+    this.records = new OrderListStore(retention);
+  }
 
   // ---- placement -------------------------------------------------------------------------------
 
@@ -106,10 +86,10 @@ export class OrderLists {
     orders.forEach((o, i) => (o.locked = shares[i]!));
     list.orders = orders;
     list.pair = orders;
-    this.register(list);
+    this.records.register(list);
     this.startPair(book, list, out);
     out.events.push(this.statusEvent(list, out.time));
-    return this.view(list);
+    return viewOf(list);
   }
 
   placeOto(req: OtoRequest, out: Outcome): OrderListView {
@@ -127,7 +107,7 @@ export class OrderLists {
     list.working = working;
     list.pending = pending;
     list.orders = [working, ...pending];
-    this.register(list);
+    this.records.register(list);
     out.events.push({ kind: 'execution', order: { ...working }, execution: 'NEW', time: out.time });
     for (const p of pending) {
       book.hold(p);
@@ -135,11 +115,11 @@ export class OrderLists {
     }
     out.events.push(this.statusEvent(list, out.time));
     this.core.work(book, working, out);
-    return this.view(list);
+    return viewOf(list);
   }
 
   private checkNew(book: Book, account: string, listClientOrderId: string, legs: NewOrderRequest[]): void {
-    if (this.openByClientId.has(key(account, listClientOrderId))) throw new ExchangeError(-2010, 'Duplicate order sent.');
+    if (this.records.isOpen(account, listClientOrderId)) throw new ExchangeError(-2010, 'Duplicate order sent.');
     const ids = new Set<string>();
     for (const r of legs) {
       if (ids.has(r.clientOrderId) || book.openByClientId.has(`${account}\u0000${r.clientOrderId}`)) throw new ExchangeError(-2010, 'Duplicate order sent.');
@@ -148,14 +128,7 @@ export class OrderLists {
   }
 
   private create(req: { account: string; symbol: string; listClientOrderId: string }, contingencyType: ContingencyType, time: number): OrderList {
-    return { orderListId: this.nextId, contingencyType, listClientOrderId: req.listClientOrderId, symbol: req.symbol, account: req.account, transactionTime: time, listStatusType: 'EXEC_STARTED', listOrderStatus: 'EXECUTING', orders: [], pending: [], pair: [] };
-  }
-
-  private register(list: OrderList): void {
-    this.nextId++;
-    this.lists.set(list.orderListId, list);
-    this.byClientId.set(key(list.account, list.listClientOrderId), list);
-    this.openByClientId.set(key(list.account, list.listClientOrderId), list);
+    return { orderListId: this.records.nextId, contingencyType, listClientOrderId: req.listClientOrderId, symbol: req.symbol, account: req.account, transactionTime: time, listStatusType: 'EXEC_STARTED', listOrderStatus: 'EXECUTING', orders: [], pending: [], pair: [] };
   }
 
   /**
@@ -187,7 +160,7 @@ export class OrderLists {
 
   /** A leg's execution report: the list's rules (see the file comment). */
   react(book: Book, ev: Extract<EngineEvent, { kind: 'execution' }>, out: Outcome): void {
-    const list = this.lists.get(ev.order.orderListId);
+    const list = this.records.byId(ev.order.orderListId);
     if (!list || list.listOrderStatus === 'ALL_DONE' || list.symbol !== ev.order.symbol) return;
     const leg = list.orders.find((o) => o.orderId === ev.order.orderId);
     if (!leg) return;
@@ -203,7 +176,7 @@ export class OrderLists {
 
   /** A trigger leg of a pair is about to work: it takes the lock it needs from its sibling, which expires. */
   activating(book: Book, order: SimOrder, out: Outcome): void {
-    const list = order.orderListId >= 0 ? this.lists.get(order.orderListId) : undefined;
+    const list = order.orderListId >= 0 ? this.records.byId(order.orderListId) : undefined;
     if (!list || list.listOrderStatus === 'ALL_DONE' || !list.pair.includes(order)) return;
     const need = this.core.lockOf(book, order, order.origQty);
     for (const sibling of list.pair) {
@@ -272,74 +245,30 @@ export class OrderLists {
     list.listStatusType = 'ALL_DONE';
     list.listOrderStatus = 'ALL_DONE';
     list.transactionTime = out.time;
-    const k = key(list.account, list.listClientOrderId);
-    if (this.openByClientId.get(k) === list) this.openByClientId.delete(k);
-    let window = this.finished.get(list.account);
-    if (!window) this.finished.set(list.account, (window = new Window(this.retention)));
-    const evicted = window.push(list);
-    if (evicted) {
-      this.lists.delete(evicted.orderListId);
-      const ek = key(evicted.account, evicted.listClientOrderId);
-      if (this.byClientId.get(ek) === evicted) this.byClientId.delete(ek);
-    }
+    this.records.close(list);
     out.events.push(this.statusEvent(list, out.time));
   }
 
-  // ---- cancel and queries ----------------------------------------------------------------------
+  // ---- cancel ----------------------------------------------------------------------------------
 
   /** Cancels a whole open list (DELETE orderList, or DELETE order on one of its orders). */
   cancel(account: string, symbol: string, ref: ListRef, cancelClientOrderId: string, out: Outcome): OrderListView {
-    const list = this.find(account, ref);
+    const list = this.records.find(account, ref);
     if (!list || list.symbol !== symbol || list.listOrderStatus === 'ALL_DONE') throw new ExchangeError(-2011, 'Order list does not exist.');
     this.finish(this.core.book(symbol), list, out, 'CANCELED', undefined, cancelClientOrderId);
-    return this.view(list);
+    return viewOf(list);
   }
 
   /** Whether the list is still executing (its orders cancel together); a finished list's orders are on their own. */
   executing(orderListId: number): boolean {
-    return this.lists.get(orderListId)?.listOrderStatus === 'EXECUTING';
+    return this.records.byId(orderListId)?.listOrderStatus === 'EXECUTING';
   }
 
   cancelOf(order: SimOrder, cancelClientOrderId: string, out: Outcome): OrderListView {
     return this.cancel(order.account, order.symbol, { orderListId: order.orderListId }, cancelClientOrderId, out);
   }
 
-  get(account: string, ref: ListRef): OrderListView {
-    const list = this.find(account, ref);
-    if (!list) throw new ExchangeError(-2013, 'Order list does not exist.');
-    return this.view(list);
-  }
-
-  /** The account's lists still remembered (open and the finished window), oldest first. */
-  all(account: string): OrderListView[] {
-    return [...this.lists.values()].filter((l) => l.account === account).map((l) => this.view(l));
-  }
-
-  open(account: string): OrderListView[] {
-    return [...this.openByClientId.values()].filter((l) => l.account === account).sort((a, b) => a.orderListId - b.orderListId).map((l) => this.view(l));
-  }
-
-  private find(account: string, ref: ListRef): OrderList | undefined {
-    if (ref.orderListId !== undefined) {
-      const list = this.lists.get(ref.orderListId);
-      return list && list.account === account && (ref.listClientOrderId === undefined || list.listClientOrderId === ref.listClientOrderId) ? list : undefined;
-    }
-    return this.byClientId.get(key(account, ref.listClientOrderId ?? ''));
-  }
-
-  private view(list: OrderList): OrderListView {
-    const { orderListId, contingencyType, listStatusType, listOrderStatus, listClientOrderId, transactionTime, symbol, account } = list;
-    return { orderListId, contingencyType, listStatusType, listOrderStatus, listClientOrderId, transactionTime, symbol, account, orders: list.orders.map((o) => ({ ...o })) };
-  }
-
   private statusEvent(list: OrderList, time: number): EngineEvent {
-    return { kind: 'listStatus', list: this.view(list), time };
-  }
-
-  /** How many lists are remembered (memory tests). */
-  get size(): number {
-    return this.lists.size;
+    return { kind: 'listStatus', list: viewOf(list), time };
   }
 }
-
-const key = (account: string, listClientOrderId: string) => `${account}\u0000${listClientOrderId}`;
