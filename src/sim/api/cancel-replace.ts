@@ -10,7 +10,7 @@ import { ExchangeError } from '../engine/types.js';
 import type { SimAccount } from './accounts.js';
 import { symbolOf, type SimContext } from './context.js';
 import type { Params } from './params.js';
-import { ORDER_PARAMS, cancelJson, orderRequest, placedJson, restrictionOf } from './trading.js';
+import { ORDER_PARAMS, cancelOrder, orderRef, orderRequest, placeOrder, restrictionOf } from './trading.js';
 
 export const CANCEL_REPLACE_PARAMS = [...ORDER_PARAMS, 'cancelReplaceMode', 'cancelNewClientOrderId', 'cancelOrigClientOrderId', 'cancelOrderId', 'cancelRestrictions', 'orderRateLimitExceededMode'] as const;
 
@@ -30,29 +30,16 @@ export function cancelReplace(ctx: SimContext, p: Params, account: SimAccount): 
   const symbol = symbolOf(ctx, p);
   const mode = p.oneOf('cancelReplaceMode', ['STOP_ON_FAILURE', 'ALLOW_FAILURE'] as const);
   p.oneOf('orderRateLimitExceededMode', ['DO_NOTHING', 'CANCEL_ONLY'] as const, 'DO_NOTHING');
-  const cancelOrderId = p.integer('cancelOrderId', 0, Number.MAX_SAFE_INTEGER);
-  const cancelOrigClientOrderId = p.optional('cancelOrigClientOrderId');
-  if (cancelOrderId === undefined && cancelOrigClientOrderId === undefined) {
-    throw new ExchangeError(-1102, "Param 'cancelOrigClientOrderId' or 'cancelOrderId' must be sent, but both were empty/null!");
-  }
+  const ref = orderRef(p, 'cancelOrderId', 'cancelOrigClientOrderId');
   const cancelId = p.matching('cancelNewClientOrderId', CLIENT_ORDER_ID);
   const restriction = restrictionOf(p, 'cancelRestrictions');
   const { req, respType } = orderRequest(ctx, p, account);
   ctx.engine.plan(req); // filters before anything happens
-  const ref = { ...(cancelOrderId !== undefined ? { orderId: cancelOrderId } : {}), ...(cancelOrigClientOrderId !== undefined ? { origClientOrderId: cancelOrigClientOrderId } : {}) };
-  const canceled = attempt(() => {
-    const { order, events, cancelClientOrderId } = ctx.engine.cancelOrder(account.name, symbol, ref, cancelId, restriction);
-    ctx.publish(events);
-    return cancelJson(order, cancelClientOrderId);
-  });
+  const canceled = attempt(() => cancelOrder(ctx, account, symbol, ref, cancelId, restriction));
   if (!canceled.ok && mode === 'STOP_ON_FAILURE') {
     throw new ExchangeError(-2022, 'Order cancel-replace failed.', 400, { cancelResult: 'FAILURE', newOrderResult: 'NOT_ATTEMPTED', cancelResponse: canceled.answer, newOrderResponse: null });
   }
-  const placed = attempt(() => {
-    const { order, fills, events, preventedMatches } = ctx.engine.placeOrder(req);
-    ctx.publish(events);
-    return placedJson(order, fills, preventedMatches, respType);
-  });
+  const placed = attempt(() => placeOrder(ctx, req, respType));
   const result = { cancelResult: canceled.ok ? 'SUCCESS' : 'FAILURE', newOrderResult: placed.ok ? 'SUCCESS' : 'FAILURE', cancelResponse: canceled.answer, newOrderResponse: placed.answer };
   if (canceled.ok && placed.ok) return result;
   if (!canceled.ok && !placed.ok) throw new ExchangeError(-2022, 'Order cancel-replace failed.', 400, result);

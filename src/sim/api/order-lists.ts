@@ -10,6 +10,7 @@ import { ExchangeError, TRIGGER_TYPES, type OrderListView, type SimOrder, type S
 import type { SimAccount } from './accounts.js';
 import { symbolOf, type SimContext } from './context.js';
 import type { Params } from './params.js';
+import { historyPage, timeRange } from './order-queries.js';
 import { cancelJson, legRequest, placedJson, type LegNames, type RespType } from './trading.js';
 import { listJson } from './wire.js';
 
@@ -75,10 +76,8 @@ export const placeOto = (ctx: SimContext, p: Params, account: SimAccount): unkno
 export const placeOtoco = (ctx: SimContext, p: Params, account: SimAccount): unknown => placeOtoList(ctx, p, account, [PENDING_ABOVE, PENDING_BELOW]);
 
 function listRef(p: Params, clientIdName: string): ListRef {
-  const orderListId = p.integer('orderListId', 0, Number.MAX_SAFE_INTEGER);
-  const listClientOrderId = p.optional(clientIdName);
-  if (orderListId === undefined && listClientOrderId === undefined) throw new ExchangeError(-1102, `Param '${clientIdName}' or 'orderListId' must be sent, but both were empty/null!`);
-  return { ...(orderListId !== undefined ? { orderListId } : {}), ...(listClientOrderId !== undefined ? { listClientOrderId } : {}) };
+  const { id, clientId } = p.idOrClientId('orderListId', clientIdName);
+  return { ...(id !== undefined ? { orderListId: id } : {}), ...(clientId !== undefined ? { listClientOrderId: clientId } : {}) };
 }
 
 export const CANCEL_LIST_PARAMS = ['symbol', 'orderListId', 'listClientOrderId', 'newClientOrderId'] as const;
@@ -104,14 +103,12 @@ export const ALL_LISTS_PARAMS = ['fromId', 'startTime', 'endTime', 'limit'] as c
 /** GET allOrderList: from `fromId` on (oldest first), else the newest first within the time range. */
 export function allLists(ctx: SimContext, p: Params, account: SimAccount): unknown {
   const fromId = p.integer('fromId', 0, Number.MAX_SAFE_INTEGER);
-  const startTime = p.integer('startTime', 0, Number.MAX_SAFE_INTEGER);
-  const endTime = p.integer('endTime', 0, Number.MAX_SAFE_INTEGER);
+  const { startTime, endTime } = timeRange(p);
   if (fromId !== undefined && (startTime !== undefined || endTime !== undefined)) throw new ExchangeError(-1128, 'Combination of optional parameters invalid.');
-  if (startTime !== undefined && endTime !== undefined && endTime - startTime > 86_400_000) throw new ExchangeError(-1127, 'More than 24 hours between startTime and endTime.');
   const limit = p.integer('limit', 1, 1000) ?? 500;
   const lists = ctx.engine.orderLists(account.name).filter((l) => (fromId === undefined || l.orderListId >= fromId) && (startTime === undefined || l.transactionTime >= startTime) && (endTime === undefined || l.transactionTime <= endTime));
-  const page = fromId !== undefined ? lists.slice(0, limit) : lists.slice(Math.max(0, lists.length - limit)).reverse();
-  return page.map((l) => listJson(l));
+  const page = historyPage(lists, fromId !== undefined, limit);
+  return (fromId !== undefined ? page : page.reverse()).map((l) => listJson(l));
 }
 
 export function openLists(ctx: SimContext, _p: Params, account: SimAccount): unknown {

@@ -7,7 +7,7 @@ import { ExchangeError } from '../engine/types.js';
 import type { SimAccount } from './accounts.js';
 import { symbolOf, type SimContext } from './context.js';
 import type { Params } from './params.js';
-import { amount, orderJson } from './wire.js';
+import { amount, orderJson, preventedQuantitiesJson } from './wire.js';
 
 const DAY_MS = 86_400_000;
 const ID_MAX = Number.MAX_SAFE_INTEGER;
@@ -15,11 +15,16 @@ const ID_MAX = Number.MAX_SAFE_INTEGER;
 export const ALL_ORDERS_PARAMS = ['symbol', 'orderId', 'startTime', 'endTime', 'limit'] as const;
 
 /** startTime/endTime no more than 24 hours apart (Binance's -1127). */
-function timeRange(p: Params): { startTime: number | undefined; endTime: number | undefined } {
+export function timeRange(p: Params): { startTime: number | undefined; endTime: number | undefined } {
   const startTime = p.integer('startTime', 0, ID_MAX);
   const endTime = p.integer('endTime', 0, ID_MAX);
   if (startTime !== undefined && endTime !== undefined && endTime - startTime > DAY_MS) throw new ExchangeError(-1127, 'More than 24 hours between startTime and endTime.');
   return { startTime, endTime };
+}
+
+/** A history's page (allOrders, myTrades, allOrderList): from the starting point on, else the latest `limit`; oldest first. */
+export function historyPage<T>(selected: T[], fromStart: boolean, limit: number): T[] {
+  return fromStart ? selected.slice(0, limit) : selected.slice(Math.max(0, selected.length - limit));
 }
 
 /** GET allOrders: orders from `orderId` on, else within the time range, else the latest `limit`, oldest first. */
@@ -31,8 +36,7 @@ export function allOrders(ctx: SimContext, p: Params, account: SimAccount): unkn
   const selected = ctx.engine
     .allOrders(account.name, symbol)
     .filter((o) => (orderId === undefined || o.orderId >= orderId) && (startTime === undefined || o.time >= startTime) && (endTime === undefined || o.time <= endTime));
-  const page = orderId !== undefined || startTime !== undefined ? selected.slice(0, limit) : selected.slice(Math.max(0, selected.length - limit));
-  return page.map(orderJson);
+  return historyPage(selected, orderId !== undefined || startTime !== undefined, limit).map(orderJson);
 }
 
 /** GET rateLimit/order (WS account.rateLimits.orders): the account's unfilled order counts. */
@@ -85,8 +89,7 @@ export function preventedMatches(ctx: SimContext, p: Params, account: SimAccount
     tradeGroupId: -1,
     selfTradePreventionMode: m.selfTradePreventionMode,
     price: amount(m.price),
-    ...(m.takerPreventedQuantity !== undefined ? { takerPreventedQuantity: amount(m.takerPreventedQuantity) } : {}),
-    ...(m.makerPreventedQuantity !== undefined ? { makerPreventedQuantity: amount(m.makerPreventedQuantity) } : {}),
+    ...preventedQuantitiesJson(m),
     transactTime: m.transactTime,
   }));
 }

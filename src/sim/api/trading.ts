@@ -8,6 +8,7 @@ import type { CancelRestriction } from '../engine/engine.js';
 import { ExchangeError, ORDER_TYPES, isTrigger, type NewOrderRequest, type PreventedMatch, type SimFill, type SimOrder, type SimOrderType } from '../engine/types.js';
 import type { SimAccount } from './accounts.js';
 import { symbolOf, type SimContext } from './context.js';
+import { historyPage } from './order-queries.js';
 import type { Params } from './params.js';
 import { amount, fillJson, listJson, orderJson, preventedMatchJson, resultFields } from './wire.js';
 
@@ -108,6 +109,11 @@ export function placedJson(order: SimOrder, fills: SimFill[], preventedMatches: 
 
 export function newOrder(ctx: SimContext, p: Params, account: SimAccount): unknown {
   const { req, respType } = orderRequest(ctx, p, account);
+  return placeOrder(ctx, req, respType);
+}
+
+/** Places an order, publishes what it did, and answers it (POST order, cancelReplace's new order). */
+export function placeOrder(ctx: SimContext, req: NewOrderRequest, respType: RespType): unknown {
   const { order, fills, events, preventedMatches } = ctx.engine.placeOrder(req);
   ctx.publish(events);
   return placedJson(order, fills, preventedMatches, respType);
@@ -130,13 +136,10 @@ export function testOrder(ctx: SimContext, p: Params, account: SimAccount): unkn
   };
 }
 
-export function orderRef(p: Params): { orderId?: number; origClientOrderId?: string } {
-  const orderId = p.integer('orderId', 0, Number.MAX_SAFE_INTEGER);
-  const origClientOrderId = p.optional('origClientOrderId');
-  if (orderId === undefined && origClientOrderId === undefined) {
-    throw new ExchangeError(-1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!");
-  }
-  return { ...(orderId !== undefined ? { orderId } : {}), ...(origClientOrderId !== undefined ? { origClientOrderId } : {}) };
+/** The order a request names, by `orderId` or `origClientOrderId` (cancelReplace: their cancel* forms). */
+export function orderRef(p: Params, idName = 'orderId', clientIdName = 'origClientOrderId'): { orderId?: number; origClientOrderId?: string } {
+  const { id, clientId } = p.idOrClientId(idName, clientIdName);
+  return { ...(id !== undefined ? { orderId: id } : {}), ...(clientId !== undefined ? { origClientOrderId: clientId } : {}) };
 }
 
 export function orderStatus(ctx: SimContext, p: Params, account: SimAccount): unknown {
@@ -163,7 +166,11 @@ export function cancel(ctx: SimContext, p: Params, account: SimAccount): unknown
   const symbol = symbolOf(ctx, p);
   const ref = orderRef(p);
   const cancelId = p.matching('newClientOrderId', CLIENT_ORDER_ID);
-  const restriction = restrictionOf(p, 'cancelRestrictions');
+  return cancelOrder(ctx, account, symbol, ref, cancelId, restrictionOf(p, 'cancelRestrictions'));
+}
+
+/** Cancels an order, publishes what it did, and answers it (DELETE order, cancelReplace's cancel). */
+export function cancelOrder(ctx: SimContext, account: SimAccount, symbol: string, ref: ReturnType<typeof orderRef>, cancelId: string | undefined, restriction: CancelRestriction | undefined): unknown {
   const { order, events, cancelClientOrderId } = ctx.engine.cancelOrder(account.name, symbol, ref, cancelId, restriction);
   ctx.publish(events);
   return cancelJson(order, cancelClientOrderId);
@@ -237,7 +244,7 @@ export function myTrades(ctx: SimContext, p: Params, account: SimAccount): unkno
     .myTrades(account.name, symbol)
     .filter((t) => (orderId === undefined || t.orderId === orderId) && (fromId === undefined || t.id >= fromId) && (startTime === undefined || t.time >= startTime) && (endTime === undefined || t.time <= endTime));
   // Oldest first from fromId or startTime; otherwise the latest `limit`.
-  const page = fromId !== undefined || startTime !== undefined ? selected.slice(0, limit) : selected.slice(Math.max(0, selected.length - limit));
+  const page = historyPage(selected, fromId !== undefined || startTime !== undefined, limit);
   return page.map((t) => ({
     symbol,
     id: t.id,

@@ -68,14 +68,16 @@ export function fillJson(f: SimFill): unknown {
   return { price: amount(f.price), qty: amount(f.qty), commission: amount(f.commission), commissionAsset: f.commissionAsset, tradeId: f.tradeId };
 }
 
-export function preventedMatchJson(m: PreventedMatch): unknown {
+/** A prevented match's quantities: a side's only when that side expired. */
+export function preventedQuantitiesJson(m: Pick<PreventedMatch, 'takerPreventedQuantity' | 'makerPreventedQuantity'>): Record<string, string> {
   return {
-    preventedMatchId: m.preventedMatchId,
-    makerOrderId: m.makerOrderId,
-    price: amount(m.price),
     ...(m.takerPreventedQuantity !== undefined ? { takerPreventedQuantity: amount(m.takerPreventedQuantity) } : {}),
     ...(m.makerPreventedQuantity !== undefined ? { makerPreventedQuantity: amount(m.makerPreventedQuantity) } : {}),
   };
+}
+
+export function preventedMatchJson(m: PreventedMatch): unknown {
+  return { preventedMatchId: m.preventedMatchId, makerOrderId: m.makerOrderId, price: amount(m.price), ...preventedQuantitiesJson(m) };
 }
 
 export function symbolJson(s: SymbolSpec): unknown {

@@ -20,18 +20,19 @@ import { ExchangeError, isTrigger, type ContingencyType, type EngineEvent, type 
 
 export type { ListRef } from './order-list-store.js';
 
-export interface OcoRequest {
+/** What every list request names: whose, on which symbol, under which listClientOrderId. */
+interface ListHeader {
   account: string;
   symbol: string;
   listClientOrderId: string;
+}
+
+export interface OcoRequest extends ListHeader {
   above: NewOrderRequest;
   below: NewOrderRequest;
 }
 
-export interface OtoRequest {
-  account: string;
-  symbol: string;
-  listClientOrderId: string;
+export interface OtoRequest extends ListHeader {
   working: NewOrderRequest;
   /** One pending order (OTO) or an OCO pair [above, below] (OTOCO). */
   pending: NewOrderRequest[];
@@ -41,6 +42,13 @@ const isStopLoss = (o: Pick<SimOrder, 'type'>) => o.type === 'STOP_LOSS' || o.ty
 const ended = (o: SimOrder) => o.status === 'FILLED' || o.status === 'CANCELED' || o.status === 'EXPIRED' || o.status === 'EXPIRED_IN_MATCH' || o.status === 'REJECTED';
 /** The price an OCO leg is placed against the market by: a LIMIT_MAKER's price, a trigger's stop. */
 const reference = (r: NewOrderRequest): Decimal => (r.type === 'LIMIT_MAKER' ? (r.price ?? ZERO) : (r.stopPrice ?? ZERO));
+
+/** A list's order leaves PENDING_NEW: NEW, with its execution report. */
+function goLive(o: SimOrder, out: Outcome): void {
+  o.status = 'NEW';
+  o.updateTime = out.time;
+  out.events.push({ kind: 'execution', order: { ...o }, execution: 'NEW', time: out.time });
+}
 
 /** An OCO pair's structure and prices (Binance's -1165/-1166/-1196/-1197 and -2010 rules). */
 function checkPair(above: NewOrderRequest, below: NewOrderRequest, last: Decimal | undefined): void {
@@ -127,7 +135,7 @@ export class OrderLists {
     }
   }
 
-  private create(req: { account: string; symbol: string; listClientOrderId: string }, contingencyType: ContingencyType, time: number): OrderList {
+  private create(req: ListHeader, contingencyType: ContingencyType, time: number): OrderList {
     return { orderListId: this.records.nextId, contingencyType, listClientOrderId: req.listClientOrderId, symbol: req.symbol, account: req.account, transactionTime: time, listStatusType: 'EXEC_STARTED', listOrderStatus: 'EXECUTING', orders: [], pending: [], pair: [] };
   }
 
@@ -144,11 +152,7 @@ export class OrderLists {
 
   /** A pair's legs go live: reports NEW, the LIMIT_MAKER rests, the triggers wait. */
   private startPair(book: Book, list: OrderList, out: Outcome, fromLastTrade = false): void {
-    for (const o of list.pair) {
-      o.status = 'NEW';
-      o.updateTime = out.time;
-      out.events.push({ kind: 'execution', order: { ...o }, execution: 'NEW', time: out.time });
-    }
+    for (const o of list.pair) goLive(o, out);
     for (const o of list.pair) {
       if (isTrigger(o.type)) this.core.hold(book, o, fromLastTrade);
       else if (o.type === 'LIMIT_MAKER' && this.core.crosses(book, o.side, o.price)) this.core.retire(book, o, out, 'REJECTED', undefined, 'WOULD_MATCH_IMMEDIATELY');
@@ -221,9 +225,7 @@ export class OrderLists {
         continue;
       }
       o.locked = lock;
-      o.status = 'NEW';
-      o.updateTime = out.time;
-      out.events.push({ kind: 'execution', order: { ...o }, execution: 'NEW', time: out.time });
+      goLive(o, out);
       if (isTrigger(o.type)) this.core.hold(book, o, book.lastPrice !== undefined && reaches(o, book.lastPrice));
       else this.core.work(book, o, out);
     }
