@@ -31,6 +31,14 @@ export function restClient(base: string, account: { apiKey: string; hmacSecret?:
 
 export const errorOf = (r: Reply) => [r.status, r.body.code, r.body.msg];
 
+/** A BTCUSDT trade at `price` between two orders of the client's own account (self-trade prevention off): the last price moves there. */
+export async function tradeAt(client: ReturnType<typeof restClient>, price: string): Promise<void> {
+  const order = { symbol: 'BTCUSDT', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.001', price };
+  await client.signed('POST', '/api/v3/order', { ...order, side: 'SELL' });
+  const buy = await client.signed('POST', '/api/v3/order', { ...order, side: 'BUY', selfTradePreventionMode: 'NONE' });
+  if (buy.body.status !== 'FILLED') throw new Error(`no trade at ${price}: ${JSON.stringify(buy.body)}`);
+}
+
 /** A WS API connection: every frame received is kept in `messages`, in order. */
 export class WsApiClient {
   readonly messages: any[] = [];

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { DEMO_ACCOUNT, startSimServer } from '../../src/sim/sim-server.js';
-import { restClient, WsApiClient } from './sim-client.js';
+import { restClient, tradeAt, WsApiClient } from './sim-client.js';
 
 let server: Server;
 let base = '';
@@ -17,8 +17,7 @@ before(async () => {
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const api = restClient(base);
   // A last trade at 60000 and a resting ask at 61000 (for the price-relationship and would-match cases).
-  await api.signed('POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'SELL', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.001', price: '60000' });
-  await api.signed('POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.001', price: '60000', selfTradePreventionMode: 'NONE' });
+  await tradeAt(api, '60000');
   await api.signed('POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'SELL', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.001', price: '61000' });
 });
 after(() => {

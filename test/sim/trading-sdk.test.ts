@@ -12,7 +12,7 @@ import ccxt from 'ccxt';
 import type { SimAccount } from '../../src/sim/api/rest.js';
 import { DEMO_ACCOUNT, startSimServer } from '../../src/sim/sim-server.js';
 import { waitFor } from '../helpers.js';
-import { errorOf, restClient, WsApiClient } from './sim-client.js';
+import { errorOf, restClient, tradeAt, WsApiClient } from './sim-client.js';
 
 const TAKER: SimAccount = { name: 'taker', apiKey: 'taker-key', hmacSecret: 'taker-secret', makerCommission: 10, takerCommission: 10 };
 let server: Server;
@@ -28,8 +28,7 @@ before(async () => {
   api = restClient(base);
   taker = restClient(base, TAKER);
   // A last trade price of 60000 (trigger orders and OCO prices are placed against it).
-  await taker.signed('POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'SELL', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.001', price: '60000' });
-  await taker.signed('POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.001', price: '60000', selfTradePreventionMode: 'NONE' });
+  await tradeAt(taker, '60000');
 });
 after(() => {
   server.closeAllConnections();
@@ -155,8 +154,7 @@ describe('sim trading through the binance SDK and ccxt', { timeout: 60_000 }, ()
     const stop = (await sdk.submitNewOrder({ symbol: 'BTCUSDT', side: 'BUY', type: 'STOP_LOSS_LIMIT', timeInForce: 'GTC', quantity: 0.01, price: 60600, stopPrice: 60500 } as any)) as any;
     const waiting = (await sdk.getOrder({ symbol: 'BTCUSDT', orderId: stop.orderId })) as any;
     assert.deepEqual([waiting.status, waiting.isWorking, waiting.stopPrice, waiting.workingTime], ['NEW', false, '60500.00000000', -1]);
-    await taker.signed('POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'SELL', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.001', price: '60500' });
-    await taker.signed('POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.001', price: '60500', selfTradePreventionMode: 'NONE' });
+    await tradeAt(taker, '60500');
     const working = (await sdk.getOrder({ symbol: 'BTCUSDT', orderId: stop.orderId })) as any;
     assert.deepEqual([working.status, working.isWorking, working.price], ['NEW', true, '60600.00000000']);
     await api.signed('DELETE', '/api/v3/openOrders', { symbol: 'BTCUSDT' });

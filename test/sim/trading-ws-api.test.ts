@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { WebsocketAPIClient } from 'binance';
 import type { SimAccount } from '../../src/sim/api/rest.js';
 import { startSimServer } from '../../src/sim/sim-server.js';
-import { restClient } from './sim-client.js';
+import { restClient, tradeAt } from './sim-client.js';
 
 /** The SDK's account. Its rates are the engine's (0.1%): the engine charges one rate to every account. */
 const TRADER: SimAccount = { name: 'trader', apiKey: 'trader-key', hmacSecret: 'trader-secret', makerCommission: 10, takerCommission: 10 };
@@ -65,9 +65,7 @@ before(async () => {
   const quiet = { trace: () => {}, info: () => {}, error: (...args: unknown[]) => console.error(...args) };
   sdk = new WebsocketAPIClient({ api_key: TRADER.apiKey, api_secret: TRADER.hmacSecret!, wsUrl: base.replace('http', 'ws'), beautify: false, attachEventListeners: false, muteLatencyWarning: true }, quiet);
   taker = restClient(base, TAKER);
-  // A last trade price of 60000, between the taker's two accounts' orders (stop and OCO prices are placed against it).
-  await taker.signed('POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'SELL', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.001', price: '60000' });
-  await taker.signed('POST', '/api/v3/order', { symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.001', price: '60000', selfTradePreventionMode: 'NONE' });
+  await tradeAt(taker, '60000'); // the last price stop and OCO prices are placed against
 });
 after(async () => {
   await sdk.disconnectAll();
