@@ -162,7 +162,7 @@ describe('sim REST API', () => {
       [{ quantity: '0' }, -1013], [{ price: '0' }, -1013], [{ price: '-0' }, -1100], [{ price: '99999999999999999999.99999999' }, -1100], [{ price: '1e3' }, -1100],
       [{ side: 'buy' }, -1100], [{ side: '' }, -1102], [{ side: 'ＢＵＹ' }, -1100], [{ side: big }, -1100],
       [{ symbol: big }, -1121], [{ symbol: '' }, -1102], [{ symbol: 'btcusdt' }, -1121], [{ symbol: 'BTC\u0000USDT' }, -1121],
-      [{ type: 'STOP_LOSS' }, -1100], [{ type: '' }, -1102], [{ timeInForce: 'GTX' }, -1100],
+      [{ type: 'STOP' }, -1100], [{ type: '' }, -1102], [{ timeInForce: 'GTX' }, -1100],
       [{ newClientOrderId: 'ü' }, -1100], [{ newClientOrderId: 'a'.repeat(37) }, -1100], [{ newClientOrderId: big }, -1100],
       [{ newOrderRespType: 'FAST' }, -1100], [{ selfTradePreventionMode: 'DECREMENT' }, -1013], [{ selfTradePreventionMode: 'nope' }, -1100],
       [{ recvWindow: '99999999999999999999' }, -1131], [{ recvWindow: 'NaN' }, -1131], [{ recvWindow: '-1' }, -1131],

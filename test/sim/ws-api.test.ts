@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { WebSocket } from 'ws';
-import { ed25519Signature, hmacSignature, wsApiPayload } from '../../src/sim/api/signing.js';
 import type { SimAccount } from '../../src/sim/api/rest.js';
 import { DEMO_ACCOUNT, startSimServer } from '../../src/sim/sim-server.js';
 import { waitFor } from '../helpers.js';
+import { WsApiClient } from './sim-client.js';
 
 const ed = generateKeyPairSync('ed25519');
 const ED: SimAccount = { name: 'ed', apiKey: 'ed-key', ed25519PublicKey: ed.publicKey, makerCommission: 10, takerCommission: 10 };
@@ -22,40 +21,11 @@ after(() => {
   server.close();
 });
 
-class Client {
-  readonly messages: any[] = [];
-  private nextId = 1;
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (d) => this.messages.push(JSON.parse(d.toString())));
-  }
-  static async open(): Promise<Client> {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws-api/v3`);
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    return new Client(ws);
-  }
-  async raw(text: string, id: unknown): Promise<any> {
-    this.ws.send(text);
-    return waitFor(`a response to ${text.slice(0, 60)}`, () => this.messages.find((m) => m.id === id && 'status' in m));
-  }
-  call(method: string, params?: Record<string, unknown>): Promise<any> {
-    const id = `r${this.nextId++}`;
-    return this.raw(JSON.stringify({ id, method, ...(params ? { params } : {}) }), id);
-  }
-  /** A signed call: HMAC with the demo secret, or Ed25519 with the test key. */
-  signed(method: string, params: Record<string, string | number>, account: SimAccount = DEMO_ACCOUNT): Promise<any> {
-    const all = { ...params, apiKey: account.apiKey, timestamp: Date.now() };
-    const payload = wsApiPayload(all);
-    const signature = account.hmacSecret ? hmacSignature(account.hmacSecret, payload) : ed25519Signature(ed.privateKey, payload);
-    return this.call(method, { ...all, signature });
-  }
-  events(type: string): any[] {
-    return this.messages.filter((m) => m.event?.e === type);
-  }
-}
+const open = () => WsApiClient.open(`http://127.0.0.1:${port}`);
 
 describe('sim WS API', { timeout: 60_000 }, () => {
   it('answers ping and time', async () => {
-    const c = await Client.open();
+    const c = await open();
     const pong = await c.call('ping');
     assert.deepEqual([pong.id, pong.status, pong.result], ['r1', 200, {}]);
     assert.deepEqual(pong.rateLimits.map((l: any) => [l.rateLimitType, l.interval, l.limit]), [['REQUEST_WEIGHT', 'MINUTE', 6000]]);
@@ -66,7 +36,7 @@ describe('sim WS API', { timeout: 60_000 }, () => {
   });
 
   it('streams user data after userDataStream.subscribe.signature, for orders placed over WS or REST', async () => {
-    const c = await Client.open();
+    const c = await open();
     const sub = await c.signed('userDataStream.subscribe.signature', {});
     assert.equal(sub.status, 200, JSON.stringify(sub));
     const subscriptionId = sub.result.subscriptionId;
@@ -92,10 +62,10 @@ describe('sim WS API', { timeout: 60_000 }, () => {
   });
 
   it('session.logon (Ed25519) then userDataStream.subscribe; session-authenticated orders; fills reach both sides', async () => {
-    const maker = await Client.open();
+    const maker = await open();
     assert.equal((await maker.signed('userDataStream.subscribe.signature', {})).status, 200);
-    const c = await Client.open();
-    const logon = await c.signed('session.logon', {}, ED);
+    const c = await open();
+    const logon = await c.signed('session.logon', {}, ED, ed.privateKey);
     assert.equal(logon.status, 200, JSON.stringify(logon));
     assert.equal(logon.result.apiKey, ED.apiKey);
     assert.equal((await c.call('userDataStream.subscribe')).status, 200);
@@ -113,7 +83,7 @@ describe('sim WS API', { timeout: 60_000 }, () => {
   });
 
   it('reports a self-trade prevention with Binance\'s fields', async () => {
-    const c = await Client.open();
+    const c = await open();
     await c.signed('userDataStream.subscribe.signature', {});
     const maker = await c.signed('order.place', { symbol: 'ETHUSDT', side: 'SELL', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.01', price: '3500', newClientOrderId: 'stp-maker' });
     const taker = await c.signed('order.place', { symbol: 'ETHUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'IOC', quantity: '0.01', price: '3500', selfTradePreventionMode: 'EXPIRE_BOTH' });
@@ -129,7 +99,7 @@ describe('sim WS API', { timeout: 60_000 }, () => {
   });
 
   it('applies request weight and -1104 as REST does, and answers any frame without crashing', async () => {
-    const c = await Client.open();
+    const c = await open();
     const before = (await c.call('time')).rateLimits[0].count;
     const info = await c.call('exchangeInfo');
     assert.equal(info.rateLimits[0].count - before, 20, 'exchangeInfo weighs 20');
@@ -160,7 +130,7 @@ describe('sim WS API', { timeout: 60_000 }, () => {
   });
 
   it('answers bad requests with Binance errors and stays up', async () => {
-    const c = await Client.open();
+    const c = await open();
     assert.equal((await c.raw('{not json', null)).error.code, -1135);
     assert.equal((await c.raw(JSON.stringify({ id: 7, method: 'ping', params: [1] }), 7)).error.code, -1135);
     assert.deepEqual((await c.call('no.such.method')).error, { code: -1020, msg: "Unknown method: 'no.such.method'." });

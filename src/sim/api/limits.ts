@@ -48,6 +48,8 @@ class WindowCounter {
   }
 }
 
+const ORDERS_PER_DAY = 160_000;
+
 export interface LimitOptions {
   /** REQUEST_WEIGHT per minute per client address (Binance: 6000). */
   weightLimit?: number;
@@ -61,6 +63,7 @@ export class RateLimits {
   readonly orderLimit: number;
   private readonly weights = new WindowCounter(60_000);
   private readonly orders = new WindowCounter(10_000);
+  private readonly ordersDaily = new WindowCounter(86_400_000);
   private readonly now: () => number;
 
   constructor(opts: LimitOptions = {}) {
@@ -83,16 +86,26 @@ export class RateLimits {
     return this.weights.get(client, this.now());
   }
 
-  /** Counts a new order of `account`; returns the window's count, or throws -1015 past the limit. */
-  countOrder(account: string): number {
+  /** Counts `n` new orders of `account` (an order list counts each order); returns the window's count, or throws -1015 past the limit. */
+  countOrder(account: string, n = 1): number {
     const now = this.now();
-    const count = this.orders.add(account, 1, now);
+    this.ordersDaily.add(account, n, now);
+    const count = this.orders.add(account, n, now);
     if (count > this.orderLimit) throw new RateLimitError(-1015, `Too many new orders; current limit is ${this.orderLimit} orders per TEN_SECONDS.`, this.orders.windowEnd(now));
     return count;
   }
 
   ordersCounted(account: string): number {
     return this.orders.get(account, this.now());
+  }
+
+  /** GET rateLimit/order: the account's order counts per interval (the day's limit is Binance's usual 160000). */
+  orderCounts(account: string): { rateLimitType: 'ORDERS'; interval: string; intervalNum: number; limit: number; count: number }[] {
+    const now = this.now();
+    return [
+      { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: this.orderLimit, count: this.orders.get(account, now) },
+      { rateLimitType: 'ORDERS', interval: 'DAY', intervalNum: 1, limit: ORDERS_PER_DAY, count: this.ordersDaily.get(account, now) },
+    ];
   }
 
   /** exchangeInfo's rateLimits. */

@@ -93,6 +93,14 @@ export class Params {
     return n;
   }
 
+  /** Something named by its id or its client id: at least one sent (Binance's -1102 otherwise). */
+  idOrClientId(idName: string, clientIdName: string): { id: number | undefined; clientId: string | undefined } {
+    const id = this.integer(idName, 0, Number.MAX_SAFE_INTEGER);
+    const clientId = this.optional(clientIdName);
+    if (id === undefined && clientId === undefined) throw new ExchangeError(-1102, `Param '${clientIdName}' or '${idName}' must be sent, but both were empty/null!`);
+    return { id, clientId };
+  }
+
   matching(name: string, re: RegExp): string | undefined {
     const v = this.optional(name);
     if (v !== undefined && !re.test(v)) throw illegal(name, re.source);

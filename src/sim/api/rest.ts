@@ -95,7 +95,7 @@ export class RestApi {
         send(200, this.serve(req, path, query, Buffer.concat(chunks).toString('utf8'), headers));
       } catch (err) {
         if (err instanceof RateLimitError) headers['retry-after'] = String(Math.max(1, Math.ceil((err.retryAt - this.context.now()) / 1000)));
-        if (err instanceof ExchangeError) send(err.httpStatus, { code: err.code, msg: err.message });
+        if (err instanceof ExchangeError) send(err.httpStatus, { code: err.code, msg: err.message, ...(err.data !== undefined ? { data: err.data } : {}) });
         else send(500, UNKNOWN);
       }
     });
@@ -130,7 +130,7 @@ export class RestApi {
       const { payload, signature } = restPayload(query, body);
       checkSigned(account, params, payload, signature, this.context.now());
     }
-    if (route.placesOrder) headers['x-mbx-order-count-10s'] = String(limits.countOrder(account!.name));
+    if (route.placesOrder) headers['x-mbx-order-count-10s'] = String(limits.countOrder(account!.name, route.placesOrder === true ? 1 : route.placesOrder));
     return route.handle(this.context, params, account!);
   }
 }

@@ -8,6 +8,9 @@ import type { SimContext } from './context.js';
 import { aggTrades, avgPrice, depth, depthWeight, exchangeInfo, historicalTrades, klines, trades } from './market-data.js';
 import * as tickers from './tickers.js';
 import type { Params } from './params.js';
+import { CANCEL_REPLACE_PARAMS, cancelReplace } from './cancel-replace.js';
+import * as lists from './order-lists.js';
+import * as queries from './order-queries.js';
 import * as trading from './trading.js';
 
 export interface Route {
@@ -18,8 +21,8 @@ export interface Route {
   signed: boolean;
   /** The parameters the endpoint reads (plus timestamp, recvWindow and signature when signed). */
   params: readonly string[];
-  /** Counts toward the ORDERS limit (X-MBX-ORDER-COUNT-10S). */
-  placesOrder?: boolean;
+  /** Counts toward the ORDERS limit (X-MBX-ORDER-COUNT-10S): true for one order, or how many (an order list's orders). */
+  placesOrder?: boolean | number;
   handle: (ctx: SimContext, p: Params, account: SimAccount) => unknown;
 }
 
@@ -49,11 +52,23 @@ export const REST_ROUTES: readonly Route[] = [
   { method: 'POST', path: '/api/v3/order', weight: 1, signed: true, params: trading.ORDER_PARAMS, placesOrder: true, handle: trading.newOrder },
   { method: 'POST', path: '/api/v3/order/test', weight: trading.testOrderWeight, signed: true, params: [...trading.ORDER_PARAMS, 'computeCommissionRates'], handle: trading.testOrder },
   { method: 'GET', path: '/api/v3/order', weight: 4, signed: true, params: trading.ORDER_REF, handle: trading.orderStatus },
-  { method: 'DELETE', path: '/api/v3/order', weight: 1, signed: true, params: [...trading.ORDER_REF, 'newClientOrderId'], handle: trading.cancel },
+  { method: 'DELETE', path: '/api/v3/order', weight: 1, signed: true, params: trading.CANCEL_PARAMS, handle: trading.cancel },
   { method: 'GET', path: '/api/v3/openOrders', weight: trading.openOrdersWeight, signed: true, params: ['symbol'], handle: trading.openOrders },
   { method: 'DELETE', path: '/api/v3/openOrders', weight: 1, signed: true, params: ['symbol'], handle: trading.cancelAll },
   { method: 'GET', path: '/api/v3/account', weight: 20, signed: true, params: ['omitZeroBalances'], handle: trading.accountInfo },
   { method: 'GET', path: '/api/v3/myTrades', weight: trading.myTradesWeight, signed: true, params: ['symbol', 'orderId', 'startTime', 'endTime', 'fromId', 'limit'], handle: trading.myTrades },
+  { method: 'GET', path: '/api/v3/allOrders', weight: 20, signed: true, params: queries.ALL_ORDERS_PARAMS, handle: queries.allOrders },
+  { method: 'GET', path: '/api/v3/account/commission', weight: 20, signed: true, params: ['symbol'], handle: queries.commission },
+  { method: 'GET', path: '/api/v3/rateLimit/order', weight: 40, signed: true, params: [], handle: queries.orderCount },
+  { method: 'GET', path: '/api/v3/myPreventedMatches', weight: queries.preventedMatchesWeight, signed: true, params: queries.PREVENTED_PARAMS, handle: queries.preventedMatches },
+  { method: 'POST', path: '/api/v3/order/cancelReplace', weight: 1, signed: true, params: CANCEL_REPLACE_PARAMS, placesOrder: true, handle: cancelReplace },
+  { method: 'POST', path: '/api/v3/orderList/oco', weight: 1, signed: true, params: lists.OCO_PARAMS, placesOrder: 2, handle: lists.placeOco },
+  { method: 'POST', path: '/api/v3/orderList/oto', weight: 1, signed: true, params: lists.OTO_PARAMS, placesOrder: 2, handle: lists.placeOto },
+  { method: 'POST', path: '/api/v3/orderList/otoco', weight: 1, signed: true, params: lists.OTOCO_PARAMS, placesOrder: 3, handle: lists.placeOtoco },
+  { method: 'GET', path: '/api/v3/orderList', weight: 4, signed: true, params: lists.LIST_STATUS_PARAMS, handle: lists.listStatus },
+  { method: 'DELETE', path: '/api/v3/orderList', weight: 1, signed: true, params: lists.CANCEL_LIST_PARAMS, handle: lists.cancelList },
+  { method: 'GET', path: '/api/v3/allOrderList', weight: 20, signed: true, params: lists.ALL_LISTS_PARAMS, handle: lists.allLists },
+  { method: 'GET', path: '/api/v3/openOrderList', weight: 6, signed: true, params: [], handle: lists.openLists },
 ];
 
 export const weightOf = (route: { weight: number | ((p: Params) => number) }, p: Params): number => (typeof route.weight === 'number' ? route.weight : route.weight(p));

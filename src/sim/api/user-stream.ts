@@ -1,13 +1,14 @@
 /**
  * User data stream events on the wire (user-data-stream.md): executionReport, with a cancel's own
  * client id in `c` and the order's in `C`, STP's conditional fields (v, A, B, U, Cs, pl, pL, pY) on
- * TRADE_PREVENTION, and the expiry reason `eR`; and outboundAccountPosition.
+ * TRADE_PREVENTION, and the expiry reason `eR`; listStatus for order lists; and outboundAccountPosition.
  */
 import type { EngineEvent } from '../engine/types.js';
 import { amount } from './wire.js';
 
 type Execution = Extract<EngineEvent, { kind: 'execution' }>;
 type Balances = Extract<EngineEvent, { kind: 'balances' }>;
+type ListStatus = Extract<EngineEvent, { kind: 'listStatus' }>;
 
 export function executionReport(ev: Execution): Record<string, unknown> {
   const o = ev.order;
@@ -23,13 +24,13 @@ export function executionReport(ev: Execution): Record<string, unknown> {
     f: o.timeInForce,
     q: amount(o.origQty),
     p: amount(o.price),
-    P: amount(0n),
+    P: amount(o.stopPrice),
     F: amount(0n),
-    g: -1,
+    g: o.orderListId,
     C: ev.execution === 'CANCELED' ? o.clientOrderId : '',
     x: ev.execution,
     X: o.status,
-    r: 'NONE',
+    r: ev.rejectReason ?? 'NONE',
     i: o.orderId,
     l: amount(f?.qty ?? 0n),
     z: amount(o.executedQty),
@@ -46,7 +47,7 @@ export function executionReport(ev: Execution): Record<string, unknown> {
     Z: amount(o.cummulativeQuoteQty),
     Y: amount(f?.quoteQty ?? 0n),
     Q: amount(o.origQuoteOrderQty),
-    ...(o.isWorking ? { W: o.time } : {}),
+    ...(o.isWorking ? { W: o.workingTime ?? o.time } : {}),
     V: o.selfTradePreventionMode,
     ...(o.expiryReason !== undefined && ev.execution === 'EXPIRED' ? { eR: o.expiryReason } : {}),
   };
@@ -54,4 +55,22 @@ export function executionReport(ev: Execution): Record<string, unknown> {
 
 export function accountPosition(ev: Balances): Record<string, unknown> {
   return { e: 'outboundAccountPosition', E: ev.time, u: ev.time, B: [...ev.balances].map(([a, b]) => ({ a, f: amount(b.free), l: amount(b.locked) })) };
+}
+
+/** An order list's listStatus event (after its orders' execution reports). */
+export function listStatus(ev: ListStatus): Record<string, unknown> {
+  const l = ev.list;
+  return {
+    e: 'listStatus',
+    E: ev.time,
+    s: l.symbol,
+    g: l.orderListId,
+    c: l.contingencyType,
+    l: l.listStatusType,
+    L: l.listOrderStatus,
+    r: 'NONE',
+    C: l.listClientOrderId,
+    T: l.transactionTime,
+    O: l.orders.map((o) => ({ s: o.symbol, i: o.orderId, c: o.clientOrderId })),
+  };
 }

@@ -4,7 +4,7 @@
  */
 import { formatFixed, type Decimal } from '../../model/decimal.js';
 import { AVG_PRICE_MINS } from '../engine/avg-price.js';
-import { DEFAULT_STP, STP_MODES, type PreventedMatch, type SimFill, type SimOrder, type SymbolSpec } from '../engine/types.js';
+import { DEFAULT_STP, STP_MODES, TRIGGER_TYPES, isTrigger, type OrderListView, type PreventedMatch, type SimFill, type SimOrder, type SymbolSpec } from '../engine/types.js';
 
 export const amount = (x: Decimal): string => formatFixed(x, 8);
 
@@ -20,26 +20,47 @@ export function resultFields(o: SimOrder): Record<string, unknown> {
     timeInForce: o.timeInForce,
     type: o.type,
     side: o.side,
-    workingTime: o.isWorking ? o.time : -1,
+    ...(isTrigger(o.type) ? { stopPrice: amount(o.stopPrice) } : {}),
+    workingTime: o.isWorking ? (o.workingTime ?? o.time) : -1,
     selfTradePreventionMode: o.selfTradePreventionMode,
     ...(o.preventedMatchId !== undefined ? { preventedMatchId: o.preventedMatchId, preventedQuantity: amount(o.preventedQty) } : {}),
     ...(o.expiryReason !== undefined ? { expiryReason: o.expiryReason } : {}),
   };
 }
 
-/** GET /api/v3/order and openOrders. */
+/** A queried order's fields in the order Binance's docs show them; the conditional ones follow. */
+const QUERY_ORDER_FIELDS = ['symbol', 'orderId', 'orderListId', 'clientOrderId', 'price', 'origQty', 'executedQty', 'cummulativeQuoteQty', 'status', 'timeInForce', 'type', 'side', 'stopPrice', 'icebergQty', 'time', 'updateTime', 'isWorking', 'workingTime', 'origQuoteOrderQty', 'selfTradePreventionMode'];
+
+/** GET /api/v3/order, openOrders and allOrders (order.status, openOrders.status, allOrders). */
 export function orderJson(o: SimOrder): unknown {
-  return {
+  const fields: Record<string, unknown> = {
     symbol: o.symbol,
     orderId: o.orderId,
-    orderListId: -1,
+    orderListId: o.orderListId,
     clientOrderId: o.clientOrderId,
     ...resultFields(o),
-    stopPrice: amount(0n),
+    stopPrice: amount(o.stopPrice),
     icebergQty: amount(0n),
     time: o.time,
     updateTime: o.updateTime,
     isWorking: o.isWorking,
+  };
+  const conditional = Object.entries(fields).filter(([name]) => !QUERY_ORDER_FIELDS.includes(name));
+  return Object.fromEntries([...QUERY_ORDER_FIELDS.map((name) => [name, fields[name]]), ...conditional]);
+}
+
+/** An order list as its answers show it (orderReports when the answer has them). */
+export function listJson(list: OrderListView, orderReports?: unknown[]): unknown {
+  return {
+    orderListId: list.orderListId,
+    contingencyType: list.contingencyType,
+    listStatusType: list.listStatusType,
+    listOrderStatus: list.listOrderStatus,
+    listClientOrderId: list.listClientOrderId,
+    transactionTime: list.transactionTime,
+    symbol: list.symbol,
+    orders: list.orders.map((o) => ({ symbol: o.symbol, orderId: o.orderId, clientOrderId: o.clientOrderId })),
+    ...(orderReports ? { orderReports } : {}),
   };
 }
 
@@ -47,14 +68,16 @@ export function fillJson(f: SimFill): unknown {
   return { price: amount(f.price), qty: amount(f.qty), commission: amount(f.commission), commissionAsset: f.commissionAsset, tradeId: f.tradeId };
 }
 
-export function preventedMatchJson(m: PreventedMatch): unknown {
+/** A prevented match's quantities: a side's only when that side expired. */
+export function preventedQuantitiesJson(m: Pick<PreventedMatch, 'takerPreventedQuantity' | 'makerPreventedQuantity'>): Record<string, string> {
   return {
-    preventedMatchId: m.preventedMatchId,
-    makerOrderId: m.makerOrderId,
-    price: amount(m.price),
     ...(m.takerPreventedQuantity !== undefined ? { takerPreventedQuantity: amount(m.takerPreventedQuantity) } : {}),
     ...(m.makerPreventedQuantity !== undefined ? { makerPreventedQuantity: amount(m.makerPreventedQuantity) } : {}),
   };
+}
+
+export function preventedMatchJson(m: PreventedMatch): unknown {
+  return { preventedMatchId: m.preventedMatchId, makerOrderId: m.makerOrderId, price: amount(m.price), ...preventedQuantitiesJson(m) };
 }
 
 export function symbolJson(s: SymbolSpec): unknown {
@@ -66,10 +89,13 @@ export function symbolJson(s: SymbolSpec): unknown {
     quoteAsset: s.quoteAsset,
     quotePrecision: s.quotePrecision,
     quoteAssetPrecision: s.quotePrecision,
-    orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET'],
+    orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET', ...TRIGGER_TYPES],
     icebergAllowed: false,
-    ocoAllowed: false,
+    ocoAllowed: true,
+    otoAllowed: true,
     quoteOrderQtyMarketAllowed: true,
+    allowTrailingStop: false,
+    cancelReplaceAllowed: true,
     isSpotTradingAllowed: true,
     isMarginTradingAllowed: false,
     filters: [

@@ -20,7 +20,7 @@ import { Params, checkKnownParams } from './params.js';
 import type { RestApi } from './rest.js';
 import { SIGNED_PARAMS, weightOf } from './routes.js';
 import { wsApiPayload } from './signing.js';
-import { accountPosition, executionReport } from './user-stream.js';
+import { accountPosition, executionReport, listStatus } from './user-stream.js';
 
 const REQUEST_ID = /^[a-zA-Z0-9-_]{1,36}$/;
 const I64 = 2 ** 63;
@@ -137,7 +137,7 @@ export class WsApi {
       checkKnownParams(p, [...m.params, ...(m.auth === 'none' || m.auth === 'session' ? [] : ['apiKey', ...SIGNED_PARAMS]), 'returnRateLimits']);
       let account: SimAccount | undefined;
       if (m.auth === 'signed' || m.auth === 'signed-or-session') account = this.signed(session, raw, p, m.auth === 'signed-or-session');
-      if (m.placesOrder) ordersCounted = this.ctx.limits.countOrder(account!.name);
+      if (m.placesOrder) ordersCounted = this.ctx.limits.countOrder(account!.name, m.placesOrder === true ? 1 : m.placesOrder);
       const result = m.run(this.ctx, session, p, account!);
       send({ id, status: 200, result, ...(showLimits ? rateLimits() : {}) });
     } catch (err) {
@@ -146,6 +146,7 @@ export class WsApi {
         return;
       }
       const data = err instanceof RateLimitError ? { data: { serverTime: this.ctx.now(), retryAfter: err.retryAt } } : {};
+      if (err.data !== undefined) Object.assign(data, { data: err.data });
       send({ id, status: err.httpStatus, error: { code: err.code, msg: err.message, ...data }, ...(showLimits ? rateLimits() : {}) });
     }
   }
@@ -170,6 +171,9 @@ export class WsApi {
       } else if (ev.kind === 'balances') {
         account = ev.account;
         event = accountPosition(ev);
+      } else if (ev.kind === 'listStatus') {
+        account = ev.list.account;
+        event = listStatus(ev);
       } else continue;
       for (const s of this.sessions) {
         for (const [subscriptionId, name] of s.subscriptions) if (name === account) s.socket.send(JSON.stringify({ subscriptionId, event }));

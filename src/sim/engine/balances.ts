@@ -12,7 +12,7 @@
  */
 import { ZERO, mul, type Decimal } from '../../model/decimal.js';
 import { remainingOf } from './book.js';
-import { ExchangeError, type Balance, type SimOrder, type SimTrade, type SymbolSpec } from './types.js';
+import { ExchangeError, atMarket, type Balance, type SimOrder, type SimTrade, type SymbolSpec } from './types.js';
 
 /** A fill's quote amount (see the rounding note above). */
 export const fillQuote = (price: Decimal, qty: Decimal): Decimal => mul(price, qty, 'down');
@@ -85,7 +85,7 @@ export class Balances {
     order.cummulativeQuoteQty += fill.quote;
     order.updateTime = fill.time;
     // A limit BUY keeps what its remainder needs at its own price; anything else releases what it pays.
-    const keep = isBuyer && order.type !== 'MARKET' ? buyLock(order.price, remainingOf(order)) : order.locked - pay;
+    const keep = isBuyer && !atMarket(order.type) ? buyLock(order.price, remainingOf(order)) : order.locked - pay;
     const release = order.locked - keep;
     if (release < pay || keep < ZERO) throw new Error(`settlement would overdraw order ${order.orderId}: pays ${pay}, releases ${release}`);
     const payer = this.of(order.account, isBuyer ? spec.quoteAsset : spec.baseAsset);
@@ -94,6 +94,6 @@ export class Balances {
     order.locked = keep;
     this.of(order.account, receivedAsset).free += received - commission;
     this.fees.set(receivedAsset, (this.fees.get(receivedAsset) ?? ZERO) + commission);
-    return { symbol: spec.symbol, id: fill.tradeId, orderId: order.orderId, account: order.account, price: fill.price, qty: fill.qty, quoteQty: fill.quote, commission, commissionAsset: receivedAsset, time: fill.time, isBuyer, isMaker: fill.isMaker };
+    return { symbol: spec.symbol, id: fill.tradeId, orderId: order.orderId, orderListId: order.orderListId, account: order.account, price: fill.price, qty: fill.qty, quoteQty: fill.quote, commission, commissionAsset: receivedAsset, time: fill.time, isBuyer, isMaker: fill.isMaker };
   }
 }

@@ -6,7 +6,7 @@
  */
 import { ZERO, type Decimal } from '../../model/decimal.js';
 import { AvgPrice } from './avg-price.js';
-import type { SimOrder, SimSide, SimTrade, SymbolSpec } from './types.js';
+import type { PreventedMatchRecord, SimOrder, SimSide, SimTrade, SymbolSpec } from './types.js';
 import { Window } from './window.js';
 
 export interface Level {
@@ -38,6 +38,8 @@ export class Book {
   nextTradeId = 1;
   nextPreventedMatchId = 0;
   readonly avgPrice = new AvgPrice();
+  /** The last trade's price (what trigger orders watch); undefined before the first trade. */
+  lastPrice: Decimal | undefined;
   readonly open = new Map<number, SimOrder>();
   /** Open orders and the finished ones still in their account's window. */
   readonly known = new Map<number, SimOrder>();
@@ -46,6 +48,7 @@ export class Book {
   readonly openByClientId = new Map<string, SimOrder>();
   private readonly finished = new Map<string, Window<SimOrder>>();
   private readonly ownTrades = new Map<string, Window<SimTrade>>();
+  private readonly prevented = new Map<string, Window<PreventedMatchRecord>>();
 
   constructor(
     readonly spec: SymbolSpec,
@@ -116,6 +119,13 @@ export class Book {
     this.openByClientId.set(Book.clientKey(order.account, order.clientOrderId), order);
   }
 
+  /** An open order that is not on the book: a trigger order waiting for its stop, an order list's pending leg. */
+  hold(order: SimOrder): void {
+    order.isWorking = false;
+    this.open.set(order.orderId, order);
+    this.openByClientId.set(Book.clientKey(order.account, order.clientOrderId), order);
+  }
+
   /** Takes a resting order off its level (cancel); the caller finishes it. */
   unrest(order: SimOrder): void {
     const levels = this.side(order.side);
@@ -130,6 +140,15 @@ export class Book {
 
   recordTrade(trade: SimTrade): void {
     windowOf(this.ownTrades, trade.account, this.retention.trades).push(trade);
+  }
+
+  recordPrevented(match: PreventedMatchRecord): void {
+    windowOf(this.prevented, match.account, this.retention.trades).push(match);
+  }
+
+  /** The account's prevented matches still in its window, oldest first. */
+  preventedMatches(account: string): PreventedMatchRecord[] {
+    return this.prevented.get(account)?.toArray() ?? [];
   }
 
   trades(account: string): SimTrade[] {

@@ -6,10 +6,19 @@
 import type { Decimal } from '../../model/decimal.js';
 
 export type SimSide = 'BUY' | 'SELL';
-export type SimOrderType = 'LIMIT' | 'MARKET' | 'LIMIT_MAKER';
+export type SimOrderType = 'LIMIT' | 'MARKET' | 'LIMIT_MAKER' | TriggerType;
+/** Orders that wait for the last trade price to reach their stopPrice, then work as a MARKET or LIMIT order. */
+export type TriggerType = 'STOP_LOSS' | 'STOP_LOSS_LIMIT' | 'TAKE_PROFIT' | 'TAKE_PROFIT_LIMIT';
+export const TRIGGER_TYPES: readonly TriggerType[] = ['STOP_LOSS', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT', 'TAKE_PROFIT_LIMIT'];
+export const ORDER_TYPES: readonly SimOrderType[] = ['LIMIT', 'MARKET', 'LIMIT_MAKER', ...TRIGGER_TYPES];
+export const isTrigger = (type: SimOrderType): type is TriggerType => (TRIGGER_TYPES as readonly string[]).includes(type);
+/** Whether an order of this type trades as a MARKET order once it works (STOP_LOSS and TAKE_PROFIT do). */
+export const atMarket = (type: SimOrderType): boolean => type === 'MARKET' || type === 'STOP_LOSS' || type === 'TAKE_PROFIT';
 export type SimTimeInForce = 'GTC' | 'IOC' | 'FOK';
-export type SimOrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'REJECTED' | 'EXPIRED' | 'EXPIRED_IN_MATCH';
+export type SimOrderStatus = 'NEW' | 'PENDING_NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'REJECTED' | 'EXPIRED' | 'EXPIRED_IN_MATCH';
 export type ExecutionType = 'NEW' | 'CANCELED' | 'REJECTED' | 'TRADE' | 'EXPIRED' | 'TRADE_PREVENTION';
+/** Why an order was rejected after it was accepted (executionReport `r`): a pending order that could not lock its funds. */
+export type RejectReason = 'NONE' | 'INSUFFICIENT_BALANCES' | 'WOULD_MATCH_IMMEDIATELY';
 /** Why an order expired (Binance's `expiryReason` / `eR`), for the reasons the sim produces. */
 export type ExpiryReason = 'UNFILLED_IOC_QUANTITY_EXPIRED' | 'UNFILLED_FOK_ORDER_EXPIRED' | 'INSUFFICIENT_LIQUIDITY';
 
@@ -53,6 +62,8 @@ export interface NewOrderRequest {
   /** MARKET only: spend (BUY) or receive (SELL) this much quote. */
   quoteOrderQty?: Decimal;
   price?: Decimal;
+  /** Trigger orders: the last trade price that sets them working. */
+  stopPrice?: Decimal;
   clientOrderId: string;
   /** Default: DEFAULT_STP. */
   selfTradePreventionMode?: StpMode;
@@ -88,6 +99,12 @@ export interface SimOrder {
   updateTime: number;
   /** Whether the order rests on the book. */
   isWorking: boolean;
+  /** When a trigger order started working (its trigger time); undefined otherwise. */
+  workingTime?: number;
+  /** Trigger orders' stop price; 0 for the others. */
+  stopPrice: Decimal;
+  /** The order list it belongs to, or -1. */
+  orderListId: number;
   /** What is still locked for this order (quote for BUY, base for SELL). */
   locked: Decimal;
   selfTradePreventionMode: StpMode;
@@ -125,6 +142,7 @@ export interface SimTrade {
   symbol: string;
   id: number;
   orderId: number;
+  orderListId: number;
   account: string;
   price: Decimal;
   qty: Decimal;
@@ -159,11 +177,44 @@ export interface Balance {
  * account touched).
  */
 export type EngineEvent =
-  | { kind: 'execution'; order: SimOrder; execution: ExecutionType; fill?: SimFill; time: number; cancelClientOrderId?: string; prevention?: Prevention }
+  | { kind: 'execution'; order: SimOrder; execution: ExecutionType; fill?: SimFill; time: number; cancelClientOrderId?: string; prevention?: Prevention; rejectReason?: RejectReason }
+  /** An order list's new state (the listStatus event), after its orders' execution reports. */
+  | { kind: 'listStatus'; list: OrderListView; time: number }
   | { kind: 'balances'; account: string; balances: Map<string, Balance>; time: number }
   | { kind: 'trade'; trade: PublicTrade }
   /** A price level's new total quantity (0: gone), with the book's update id after the change. */
   | { kind: 'book'; symbol: string; side: SimSide; price: Decimal; qty: Decimal; updateId: number };
+
+export type ContingencyType = 'OCO' | 'OTO';
+export type ListStatusType = 'EXEC_STARTED' | 'ALL_DONE';
+export type ListOrderStatus = 'EXECUTING' | 'ALL_DONE';
+
+/** An order list as its answers and listStatus events show it (the orders are copies). */
+export interface OrderListView {
+  orderListId: number;
+  contingencyType: ContingencyType;
+  listStatusType: ListStatusType;
+  listOrderStatus: ListOrderStatus;
+  listClientOrderId: string;
+  transactionTime: number;
+  symbol: string;
+  account: string;
+  orders: SimOrder[];
+}
+
+/** A match self-trade prevention stopped, as GET myPreventedMatches lists it. */
+export interface PreventedMatchRecord {
+  symbol: string;
+  account: string;
+  preventedMatchId: number;
+  takerOrderId: number;
+  makerOrderId: number;
+  selfTradePreventionMode: StpMode;
+  price: Decimal;
+  takerPreventedQuantity?: Decimal;
+  makerPreventedQuantity?: Decimal;
+  transactTime: number;
+}
 
 /** A rejection with Binance's code and message; the REST/WS layer turns it into the error body. */
 export class ExchangeError extends Error {
@@ -172,6 +223,8 @@ export class ExchangeError extends Error {
     readonly code: number,
     message: string,
     readonly httpStatus = 400,
+    /** Extra answer fields Binance sends with some errors (cancelReplace's `data`). */
+    readonly data?: unknown,
   ) {
     super(message);
   }
