@@ -7,6 +7,7 @@ import { ExchangeError } from '../engine/types.js';
 import type { SimAccount } from './accounts.js';
 import { symbolOf, type SimContext } from './context.js';
 import type { Params } from './params.js';
+import { weightRule } from './weight.js';
 import { amount, orderJson, preventedQuantitiesJson } from './wire.js';
 
 const DAY_MS = 86_400_000;
@@ -61,7 +62,7 @@ export function commission(ctx: SimContext, p: Params, account: SimAccount): unk
 export const PREVENTED_PARAMS = ['symbol', 'preventedMatchId', 'orderId', 'fromPreventedMatchId', 'limit'] as const;
 
 /** Weight 2 by preventedMatchId, 20 by orderId (Binance). */
-export const preventedMatchesWeight = (p: Params): number => (p.has('orderId') ? 20 : 2);
+export const preventedMatchesWeight = weightRule('2 by preventedMatchId, 20 by orderId', (p) => (p.has('orderId') ? 20 : 2));
 
 /**
  * GET myPreventedMatches, by Binance's combinations: symbol + preventedMatchId, or symbol + orderId

@@ -10,6 +10,7 @@ import type { SimAccount } from './accounts.js';
 import { symbolOf, type SimContext } from './context.js';
 import { historyPage } from './order-queries.js';
 import type { Params } from './params.js';
+import { weightRule } from './weight.js';
 import { amount, fillJson, listJson, orderJson, preventedMatchJson, resultFields } from './wire.js';
 
 /** Everything POST /api/v3/order reads (order/test adds computeCommissionRates). */
@@ -120,7 +121,7 @@ export function placeOrder(ctx: SimContext, req: NewOrderRequest, respType: Resp
 }
 
 /** order/test weighs 20 with computeCommissionRates, 1 without. */
-export const testOrderWeight = (p: Params): number => (p.optional('computeCommissionRates') === 'true' ? 20 : 1);
+export const testOrderWeight = weightRule('1, 20 with computeCommissionRates', (p) => (p.optional('computeCommissionRates') === 'true' ? 20 : 1));
 
 /** POST /api/v3/order/test: the same checks as an order (parameters, filters), nothing placed. */
 export function testOrder(ctx: SimContext, p: Params, account: SimAccount): unknown {
@@ -146,7 +147,7 @@ export function orderStatus(ctx: SimContext, p: Params, account: SimAccount): un
   return orderJson(ctx.engine.getOrder(account.name, symbolOf(ctx, p), orderRef(p)));
 }
 
-export const openOrdersWeight = (p: Params): number => (p.has('symbol') ? 6 : 80);
+export const openOrdersWeight = weightRule('6 a symbol, 80 for all', (p) => (p.has('symbol') ? 6 : 80));
 
 export function openOrders(ctx: SimContext, p: Params, account: SimAccount): unknown {
   return ctx.engine.openOrders(account.name, p.has('symbol') ? symbolOf(ctx, p) : undefined).map(orderJson);
@@ -231,7 +232,7 @@ export function accountInfo(ctx: SimContext, p: Params, account: SimAccount): un
   };
 }
 
-export const myTradesWeight = (p: Params): number => (p.has('orderId') ? 5 : 20);
+export const myTradesWeight = weightRule('20, 5 with orderId', (p) => (p.has('orderId') ? 5 : 20));
 
 export function myTrades(ctx: SimContext, p: Params, account: SimAccount): unknown {
   const symbol = symbolOf(ctx, p);
