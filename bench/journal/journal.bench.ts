@@ -209,10 +209,12 @@ async function futexFloor(): Promise<{ p50: number; p99: number; p999: number } 
   const reader = spawn(bin, [file, 'reader', String(COUNT), String(COUNT / 10)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: reader.stdout! });
   const out: string[] = [];
-  const done = new Promise<void>((resolve) => lines.on('line', (l) => (out.push(l), out.length === 2 && resolve())));
+  lines.on('line', (l) => out.push(l));
+  const exited = new Promise<void>((resolve) => reader.once('exit', () => resolve()));
   await new Promise<void>((resolve) => lines.once('line', () => resolve()));
   spawnSync(bin, [file, 'writer', String(COUNT)]);
-  await done;
+  await exited;
+  if (out.length < 2) return { why: `the C reader got too few wake-ups (${reader.exitCode === null ? 'killed' : `exit code ${reader.exitCode}`})` };
   const [p50, p99, p999] = out[1]!.split(' ').map(Number) as [number, number, number];
   return { p50, p99, p999 };
 }
