@@ -25,7 +25,8 @@ import { FRAME_HEADER_SIZE, FrameHeader, PAGE_HEADER_SIZE, WakeMode, pageFileNam
 import { journalDir, journalRoot, type Location } from './location.js';
 import { native } from './native.js';
 import { frameProblem, listPageIds, openPage, readBeginTime, type MappedPage } from './page.js';
-import { ControlBlock, WakeTable, wakeFilterProblem, type ReaderSlot, type WakeFilter } from './wake.js';
+import { ControlBlock } from './control.js';
+import { WakeTable, wakeFilterProblem, type ReaderSlot, type WakeFilter } from './wake.js';
 import { makePrivateDir } from './writer.js';
 
 /** The frame under the reader's cursor. One object, reused: copy what you keep. */

@@ -24,7 +24,8 @@ import { acquireWriterLock } from './lock.js';
 import { journalDir, journalRoot, type Location } from './location.js';
 import { createPage, isPreparingFile, listPageIds, mapPreparedPage, openPage, preparePage, scanPage, type MappedPage } from './page.js';
 import { native } from './native.js';
-import { ControlBlock, WakeTable } from './wake.js';
+import { ControlBlock } from './control.js';
+import { WakeTable } from './wake.js';
 
 export interface WriterOptions {
   home: string;

@@ -39,7 +39,7 @@ export class HistoryWriter {
   constructor(
     private readonly home: string,
     private readonly db: HistoryDb,
-    private readonly log: Logger,
+    log: Logger,
   ) {
     this.reader = new JournalReader({ home, log });
     this.progress = db.progress();

@@ -15,7 +15,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { nowNs } from '../journal/clock.js';
-import { Locations, type Location } from '../journal/location.js';
+import { Locations } from '../journal/location.js';
 import type { JournalWriter } from '../journal/writer.js';
 import { openOwnJournal } from '../runtime/own-journal.js';
 import { MsgType, SessionEnd, SessionStart } from '../model/events.js';

@@ -11,7 +11,6 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UserError } from '../util/errors.js';
-import type { Logger } from '../util/log.js';
 
 import { CALLBACKS, type Strategy } from './api.js';
 

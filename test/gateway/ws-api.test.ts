@@ -13,7 +13,7 @@ import { clientTextFrame, WsApiSession } from '../../src/gateway/binance/td/ws-a
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Socket } from 'node:net';
 import { DEMO_ACCOUNT, startSimServer } from '../../src/sim/sim-server.js';
-import { freePort, recordingLogger, waitFor } from '../helpers.js';
+import { recordingLogger, waitFor } from '../helpers.js';
 
 let server: Server;
 let port = 0;

@@ -56,7 +56,6 @@ describe('bad input, across the surface', { timeout: 240_000 }, () => {
     writeFileSync(join(dir, 'notes.txt'), 'hello');
   });
 
-  const secret = () => join(dir, 'secret');
   const rows: Row[] = [
     // The command line.
     { what: 'unknown command', args: ['nonsense'], status: 2, line: /^kfc: unknown command 'nonsense' \(see kfc --help\)$/ },
