@@ -3,7 +3,7 @@
  * per call to load): each app once the previous one is registered and ready (wait_ready, and the
  * master's registry to confirm it). run.sh start and npm start use it.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { waitForProcesses } from '../cli/master-api.js';
 import { UserError } from '../cli/errors.js';
 import type { MasterEndpoint } from '../cli/options.js';
@@ -75,12 +75,20 @@ function describe(pm2: Pm2, name: string): Promise<{ pid: number; status: string
   );
 }
 
+/** The last line of a log file, read from its last 8 KB (PM2's error logs grow without bound). */
 function lastLine(file: string | undefined): string | undefined {
   if (!file) return undefined;
+  let fd: number | undefined;
   try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').at(-1) || undefined;
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    const tail = Buffer.alloc(Math.min(size, 8192));
+    readSync(fd, tail, 0, tail.length, size - tail.length);
+    return tail.toString('utf8').trimEnd().split('\n').at(-1) || undefined;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
