@@ -5,7 +5,7 @@
  *   lock, never before the master accepted this process) -> SessionStart
  *   -> start hook -> event loop runs (frames of the journals the hooks joined, and timers)
  *   -> tell PM2 "ready" -> ... -> stop (SIGINT, SIGTERM, the master's order, an event-loop error)
- *   -> stop hook -> event loop stops -> SessionEnd -> close journal -> deregister -> exit 0
+ *   -> stop hook -> event loop stops -> SessionEnd (if the stop hook finished) -> close journal -> deregister -> exit 0
  *
  * What a process does in between lives in its hooks; this file is the only place that knows the
  * order above.
@@ -202,10 +202,14 @@ export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Pro
   loop.stop();
   await looping;
   reader.close();
-  const end = SessionEnd.empty();
-  end.pid = process.pid;
-  end.end_time = nowNs();
-  journal.write(MsgType.SessionEnd, SessionEnd, end);
+  // SessionEnd marks a clean end. After a stop that failed (work left unanswered) the journal is
+  // what the next start recovers from, as after a crash: without the marker CLEAR_JOURNAL keeps it.
+  if (code === 0) {
+    const end = SessionEnd.empty();
+    end.pid = process.pid;
+    end.end_time = nowNs();
+    journal.write(MsgType.SessionEnd, SessionEnd, end);
+  } else log.warn(`${location.path}: the stop failed, so this session is not marked as ended: the next start recovers from its journal (CLEAR_JOURNAL keeps it)`);
   journal.close();
   await master.close();
   process.off('SIGINT', onSignal);

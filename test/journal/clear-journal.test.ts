@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { Locations } from '../../src/journal/location.js';
 import { JournalReader } from '../../src/journal/reader.js';
 import { MsgType, SessionStart } from '../../src/model/events.js';
+import { runFixture } from '../fixtures/child.js';
 import { kfcProcess, kfcRun, type KfcEnv } from '../fixtures/kfc.js';
 import { freePort, recordingLogger, tmpHome } from '../helpers.js';
 
@@ -66,6 +67,39 @@ describe('CLEAR_JOURNAL', { timeout: 120_000 }, () => {
     assert.deepEqual(sessions(e.KF_HOME), [fresh.proc.pid], 'a clean stop: cleared');
     assert.equal((await kfcRun(['shutdown'], e)).status, 0);
     assert.equal((await fresh.exited).code, 0);
+    assert.equal((await master.exited).code, 0);
+  });
+
+  it('after a stop that failed (its stop hook timed out) the session is not marked ended, and CLEAR_JOURNAL keeps the journal', async (t) => {
+    const e: KfcEnv = { KF_HOME: tmpHome(), KF_MASTER_PORT: String(await freePort()) };
+    const master = kfcProcess(['master'], e);
+    const started = [master];
+    // On a failed assertion, nothing is left running to hold the test runner.
+    t.after(() => started.forEach((c) => c.proc.exitCode === null && c.proc.kill('SIGKILL')));
+    await master.line(/master listening on/);
+    const location = Locations.strategy('hang');
+    const failed = runFixture('stop-hang.ts', ['hang'], { ...e, KF_TEST_STOP_HANG: '1' });
+    started.push(failed);
+    await failed.line(/^ready$/);
+    failed.proc.kill('SIGINT');
+    assert.equal((await failed.exited).code, 1, failed.stderr());
+    assert.match(failed.stderr(), /stop did not finish within 300 ms/);
+    assert.match(failed.stderr(), /the stop failed, so this session is not marked as ended/);
+    const next = runFixture('stop-hang.ts', ['hang'], { ...e, CLEAR_JOURNAL: '1' });
+    started.push(next);
+    await next.line(/^ready$/);
+    assert.deepEqual(sessions(e.KF_HOME, location), [failed.proc.pid, next.proc.pid], 'the failed session is kept');
+    assert.match(next.stderr(), /CLEAR_JOURNAL=1 ignored: the last session of strategy\/default\/hang\/live did not end cleanly/);
+    next.proc.kill('SIGINT');
+    assert.equal((await next.exited).code, 0, next.stderr());
+    // That stop was clean: the next CLEAR_JOURNAL clears.
+    const fresh = runFixture('stop-hang.ts', ['hang'], { ...e, CLEAR_JOURNAL: '1' });
+    started.push(fresh);
+    await fresh.line(/^ready$/);
+    assert.deepEqual(sessions(e.KF_HOME, location), [fresh.proc.pid]);
+    fresh.proc.kill('SIGINT');
+    assert.equal((await fresh.exited).code, 0);
+    assert.equal((await kfcRun(['shutdown'], e)).status, 0);
     assert.equal((await master.exited).code, 0);
   });
 });
