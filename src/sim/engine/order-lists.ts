@@ -1,7 +1,8 @@
 /**
  * Order lists as Binance Spot runs them (rest-api.md, "Order lists"):
  * - OCO: an above and a below order on one side, one of them a stop loss; when either activates (a
- *   trade, or its trigger) the other expires. Both legs share one lock, the larger of their needs:
+ *   trade, even a partial one, or its trigger) the other expires, and the active one works on alone
+ *   until it fills or is canceled. Both legs share one lock, the larger of their needs:
  *   the leg that works on the book holds its own need, the other the difference, and a leg that
  *   triggers takes over what it needs from its sibling before it trades.
  * - OTO and OTOCO: a working LIMIT/LIMIT_MAKER order, and one pending order (or an OCO pair) placed
@@ -175,7 +176,9 @@ export class OrderLists {
       return;
     }
     if (!list.pair.includes(leg)) return;
-    if (ev.execution === 'TRADE' || ended(leg)) this.finish(book, list, out, 'EXPIRED');
+    // A leg that trades (even in part) keeps working on its own; only its sibling expires.
+    if (ev.execution === 'TRADE') this.finish(book, list, out, 'EXPIRED', leg);
+    else if (ended(leg)) this.finish(book, list, out, 'EXPIRED');
   }
 
   /** A trigger leg of a pair is about to work: it takes the lock it needs from its sibling, which expires. */
