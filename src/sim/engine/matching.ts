@@ -5,15 +5,15 @@
  * `settle` runs the contingent rules until nothing changes: order lists react to their legs'
  * executions (order-lists.ts), and trigger orders the trades reached start working (triggers.ts).
  */
-import { ZERO, div, min, type Decimal } from '../../model/decimal.js';
+import { ZERO, div, min, roundToStep, type Decimal } from '../../model/decimal.js';
 import { fillQuote } from './balances.js';
 import { remainingOf, type Book, type Level } from './book.js';
 import { OrderEntry, type EngineOptions } from './order-entry.js';
 import { OrderLists } from './order-lists.js';
 import { preventSelfTrade } from './self-trade.js';
 import { Triggers } from './triggers.js';
-import { atMarket, isTrigger, type Balance, type EngineEvent, type ExpiryReason, type PreventedMatch, type RejectReason, type SimFill, type SimOrder, type SimTrade, type SymbolSpec } from './types.js';
-import { available, type Taker } from './walk.js';
+import { ExchangeError, atMarket, isTrigger, type Balance, type EngineEvent, type ExpiryReason, type PreventedMatch, type RejectReason, type SimFill, type SimOrder, type SimTrade, type SymbolSpec } from './types.js';
+import { available, marketCost, type Taker } from './walk.js';
 
 export type { EngineOptions, OrderPlan } from './order-entry.js';
 
@@ -117,8 +117,33 @@ export class MatchingCore extends OrderEntry {
       next.updateTime = out.time;
       out.events.push({ kind: 'execution', order: { ...next }, execution: 'NEW', time: out.time });
       next.isWorking = false;
-      this.work(book, next, out);
+      if (this.fundAtMarket(book, next)) this.work(book, next, out);
+      else {
+        next.expiryReason = 'REJECTED';
+        this.retire(book, next, out, 'EXPIRED');
+      }
     }
+  }
+
+  /**
+   * A triggered market BUY (STOP_LOSS, TAKE_PROFIT) buys its quantity at market, as a MARKET order
+   * does: its lock (the cost at its stop price, taken on placement) is topped up from the account's
+   * free balance to what the quantity costs on the book now. False when the account cannot pay that:
+   * a MARKET order without the balance to fill completely is refused (market_orders_faq.md), so the
+   * order expires without trading.
+   */
+  private fundAtMarket(book: Book, order: SimOrder): boolean {
+    if (order.side !== 'BUY' || !atMarket(order.type)) return true;
+    const cost = marketCost(book, { side: order.side, account: order.account, stp: order.selfTradePreventionMode }, remainingOf(order));
+    if (cost <= order.locked) return true;
+    try {
+      this.money.lock(order.account, this.payAsset(book, order), cost - order.locked);
+    } catch (err) {
+      if (err instanceof ExchangeError) return false;
+      throw err;
+    }
+    order.locked = cost;
+    return true;
   }
 
   /** Matches `taker` against the opposite side; says why it stopped. */
@@ -131,8 +156,8 @@ export class MatchingCore extends OrderEntry {
       if (limit !== undefined && (taker.side === 'BUY' ? level.price > limit : level.price < limit)) return 'limit';
       let want = remainingOf(taker);
       if (want <= ZERO) return 'filled';
-      // Never trade past what the taker locked (a market BUY's lock is what it may spend).
-      const affordable = taker.side === 'SELL' ? taker.locked : market ? div(taker.locked, level.price, 'down') : want;
+      // Never trade past what the taker locked (a market BUY's lock is what it may spend), in whole steps.
+      const affordable = taker.side === 'SELL' ? taker.locked : market ? roundToStep(div(taker.locked, level.price, 'down'), book.spec.stepSize, 'down') : want;
       want = min(want, affordable);
       if (want <= ZERO) return 'funds';
       const maker = level.orders[0]!;
