@@ -46,6 +46,10 @@ describe('triggered market orders', () => {
     assert.deepEqual([o.status, o.executedQty, o.cummulativeQuoteQty, o.expiryReason], ['FILLED', d('1'), d('62000'), undefined]);
     assert.deepEqual(e.balances('a').get('USDT'), { free: d('38000'), locked: ZERO }, 'paid 62000 out of 100000, nothing left locked');
     assert.deepEqual(e.balances('a').get('BTC'), { free: d('1'), locked: ZERO });
+    // Its account's new balances go out too (outboundAccountPosition), though another account's order triggered it.
+    const pushed = events.find((ev) => ev.kind === 'balances' && ev.account === 'a');
+    assert.ok(pushed && pushed.kind === 'balances', 'a balances event for the triggered order\'s account');
+    assert.deepEqual(pushed.balances.get('USDT'), { free: d('38000'), locked: ZERO });
   });
 
   it('one the account cannot pay for at market expires without trading, balances untouched', () => {

@@ -194,6 +194,7 @@ export class MatchingCore extends OrderEntry {
     taker.status = remainingOf(taker) === ZERO ? 'FILLED' : 'PARTIALLY_FILLED';
     level.qty -= qty;
     out.touched.add(maker.account);
+    out.touched.add(taker.account); // not the operation's own account when a trigger or a list's leg trades
     const takerFill = fillOf(takerTrade);
     out.fills.push(takerFill);
     book.updateId++;
