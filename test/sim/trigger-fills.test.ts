@@ -63,3 +63,47 @@ describe('triggered market orders', () => {
     assert.deepEqual(e.balances('a').get('USDT'), { free: d('61500'), locked: ZERO });
   });
 });
+
+describe('waiting trigger orders', () => {
+  it('a trade visits only the orders it fires, oldest first, however many wait', () => {
+    let t = 1_700_000_000_000;
+    const e = new MatchingEngine([BTCUSDT], { makerRate: ZERO, takerRate: ZERO, now: () => (t += 1) });
+    e.deposit('a', 'BTC', d('100'));
+    e.deposit('a', 'USDT', d('100000000'));
+    e.deposit('b', 'BTC', d('100'));
+    e.deposit('b', 'USDT', d('100000000'));
+    e.placeOrder({ account: 'b', symbol: S, side: 'SELL', type: 'LIMIT', timeInForce: 'GTC', quantity: d('0.001'), price: d('60000'), clientOrderId: 'm1' });
+    e.placeOrder({ account: 'b', symbol: S, side: 'BUY', type: 'MARKET', quantity: d('0.001'), clientOrderId: 'm2' });
+    const far = 2000;
+    for (let i = 0; i < far; i++) {
+      // Far from the market on both sides: no trade below reaches them.
+      e.placeOrder({ account: 'a', symbol: S, side: 'SELL', type: 'STOP_LOSS', quantity: d('0.001'), stopPrice: d(String(40000 + i)), clientOrderId: `lo${i}` });
+      e.placeOrder({ account: 'a', symbol: S, side: 'BUY', type: 'STOP_LOSS', quantity: d('0.001'), stopPrice: d(String(80000 + i)), clientOrderId: `hi${i}` });
+    }
+    const near = [59000, 59500, 59000, 59800, 59100].map((stop, i) => e.placeOrder({ account: 'a', symbol: S, side: 'SELL', type: 'STOP_LOSS', quantity: d('0.001'), stopPrice: d(String(stop)), clientOrderId: `near${i}` }).order.orderId);
+    assert.equal(e.triggers.size, 2 * far + near.length);
+    e.placeOrder({ account: 'b', symbol: S, side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: d('1'), price: d('59000'), clientOrderId: 'bid' });
+    const before = e.triggers.visited;
+    const r = e.placeOrder({ account: 'b', symbol: S, side: 'SELL', type: 'MARKET', quantity: d('0.001'), clientOrderId: 'hit', selfTradePreventionMode: 'NONE' });
+    const fired = r.events.flatMap((ev) => (ev.kind === 'execution' && ev.execution === 'NEW' && ev.order.isWorking ? [ev.order.orderId] : []));
+    assert.deepEqual(fired, [...near].sort((x, y) => x - y), 'the near ones fired, oldest first');
+    const trades = r.events.filter((ev) => ev.kind === 'trade').length;
+    const visited = e.triggers.visited - before;
+    // Each fired order once, plus at most the first non-firing order of each direction per trade.
+    assert.ok(visited <= near.length + 2 * trades, `visited ${visited} waiting orders for ${near.length} fired over ${trades} trades`);
+    assert.equal(e.triggers.size, 2 * far);
+  });
+
+  it('a canceled or expired trigger order stops waiting at once, without a trade', () => {
+    const e = market('100000');
+    const stop = e.placeOrder({ account: 'a', symbol: S, side: 'BUY', type: 'STOP_LOSS', quantity: d('1'), stopPrice: d('61000'), clientOrderId: 'st' });
+    assert.equal(e.triggers.size, 1);
+    e.cancelOrder('a', S, { orderId: stop.order.orderId });
+    assert.equal(e.triggers.size, 0, 'dropped on cancel');
+    e.deposit('a', 'BTC', d('1'));
+    const oco = e.placeOco({ account: 'a', symbol: S, listClientOrderId: 'L', above: { account: 'a', symbol: S, side: 'SELL', type: 'LIMIT_MAKER', quantity: d('1'), price: d('61000'), clientOrderId: 'up' }, below: { account: 'a', symbol: S, side: 'SELL', type: 'STOP_LOSS', quantity: d('1'), stopPrice: d('59000'), clientOrderId: 'down' } });
+    assert.equal(e.triggers.size, 1);
+    e.cancelOrderList('a', S, { orderListId: oco.list.orderListId });
+    assert.equal(e.triggers.size, 0, 'dropped when its list is canceled');
+  });
+});

@@ -29,9 +29,11 @@ export interface Outcome {
   time: number;
   /** How many of `events` the order lists have seen (settle). */
   reacted: number;
+  /** How many of `events` the trigger orders have scanned for trades (settle). */
+  scanned: number;
 }
 
-export const outcomeOf = (account: string, time: number, events: EngineEvent[] = []): Outcome => ({ fills: [], events, preventedMatches: [], touched: new Set([account]), time, reacted: 0 });
+export const outcomeOf = (account: string, time: number, events: EngineEvent[] = []): Outcome => ({ fills: [], events, preventedMatches: [], touched: new Set([account]), time, reacted: 0, scanned: 0 });
 
 export class MatchingCore extends OrderEntry {
   readonly triggers = new Triggers();
@@ -85,7 +87,7 @@ export class MatchingCore extends OrderEntry {
       book.unrest(order);
       book.updateId++;
       out.events.push({ kind: 'book', symbol: book.spec.symbol, side: order.side, price: order.price, qty: book.levelQty(order.side, order.price), updateId: book.updateId });
-    }
+    } else if (isTrigger(order.type) && order.status === 'NEW') this.triggers.drop(order);
     order.status = status;
     order.updateTime = time;
     this.money.release(book.spec, order);
@@ -108,7 +110,7 @@ export class MatchingCore extends OrderEntry {
         const ev = out.events[out.reacted++]!;
         if (ev.kind === 'execution' && ev.order.orderListId >= 0) this.lists.react(book, ev, out);
       }
-      const next = this.triggers.next(book, out.events);
+      const next = this.triggers.next(book, out);
       if (!next) return;
       this.lists.activating(book, next, out);
       if (next.status !== 'NEW') continue; // its list expired it
