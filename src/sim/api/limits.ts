@@ -86,6 +86,20 @@ export class RateLimits {
     return this.weights.get(client, this.now());
   }
 
+  /**
+   * Counts the orders of a request that places `placesOrder` (true: one; a number: an order list's
+   * orders). Returns the window's count and, past the limit, the -1015: thrown, unless the request
+   * answers it itself (`overOrderLimit`, cancelReplace's CANCEL_ONLY).
+   */
+  countRequest(account: string, request: { placesOrder?: boolean | number; overOrderLimit?: true }): { count: number; refused?: RateLimitError } {
+    try {
+      return { count: this.countOrder(account, request.placesOrder === true ? 1 : Number(request.placesOrder)) };
+    } catch (err) {
+      if (!(err instanceof RateLimitError) || !request.overOrderLimit) throw err;
+      return { count: this.ordersCounted(account), refused: err };
+    }
+  }
+
   /** Counts `n` new orders of `account` (an order list counts each order); returns the window's count, or throws -1015 past the limit. */
   countOrder(account: string, n = 1): number {
     const now = this.now();

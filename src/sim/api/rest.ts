@@ -130,7 +130,12 @@ export class RestApi {
       const { payload, signature } = restPayload(query, body);
       checkSigned(account, params, payload, signature, this.context.now());
     }
-    if (route.placesOrder) headers['x-mbx-order-count-10s'] = String(limits.countOrder(account!.name, route.placesOrder === true ? 1 : route.placesOrder));
-    return route.handle(this.context, params, account!);
+    let refused: RateLimitError | undefined;
+    if (route.placesOrder) {
+      const counted = limits.countRequest(account!.name, route);
+      headers['x-mbx-order-count-10s'] = String(counted.count);
+      refused = counted.refused;
+    }
+    return route.handle(this.context, params, account!, refused);
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { SimAccount } from './accounts.js';
 import type { SimContext } from './context.js';
+import type { RateLimitError } from './limits.js';
 import { aggTrades, avgPrice, depth, depthWeight, exchangeInfo, historicalTrades, klines, trades } from './market-data.js';
 import * as tickers from './tickers.js';
 import type { Params } from './params.js';
@@ -23,7 +24,9 @@ export interface Route {
   params: readonly string[];
   /** Counts toward the ORDERS limit (X-MBX-ORDER-COUNT-10S): true for one order, or how many (an order list's orders). */
   placesOrder?: boolean | number;
-  handle: (ctx: SimContext, p: Params, account: SimAccount) => unknown;
+  /** The handler answers past the ORDERS limit itself (given the -1015): cancelReplace's CANCEL_ONLY still cancels. */
+  overOrderLimit?: true;
+  handle: (ctx: SimContext, p: Params, account: SimAccount, overOrderLimit?: RateLimitError) => unknown;
 }
 
 export const SIGNED_PARAMS = ['timestamp', 'recvWindow', 'signature'] as const;
@@ -61,7 +64,7 @@ export const REST_ROUTES: readonly Route[] = [
   { method: 'GET', path: '/api/v3/account/commission', weight: 20, signed: true, params: ['symbol'], handle: queries.commission },
   { method: 'GET', path: '/api/v3/rateLimit/order', weight: 40, signed: true, params: [], handle: queries.orderCount },
   { method: 'GET', path: '/api/v3/myPreventedMatches', weight: queries.preventedMatchesWeight, signed: true, params: queries.PREVENTED_PARAMS, handle: queries.preventedMatches },
-  { method: 'POST', path: '/api/v3/order/cancelReplace', weight: 1, signed: true, params: CANCEL_REPLACE_PARAMS, placesOrder: true, handle: cancelReplace },
+  { method: 'POST', path: '/api/v3/order/cancelReplace', weight: 1, signed: true, params: CANCEL_REPLACE_PARAMS, placesOrder: true, overOrderLimit: true, handle: cancelReplace },
   { method: 'POST', path: '/api/v3/orderList/oco', weight: 1, signed: true, params: lists.OCO_PARAMS, placesOrder: 2, handle: lists.placeOco },
   { method: 'POST', path: '/api/v3/orderList/oto', weight: 1, signed: true, params: lists.OTO_PARAMS, placesOrder: 2, handle: lists.placeOto },
   { method: 'POST', path: '/api/v3/orderList/otoco', weight: 1, signed: true, params: lists.OTOCO_PARAMS, placesOrder: 3, handle: lists.placeOtoco },

@@ -7,6 +7,7 @@
 import { ExchangeError } from '../engine/types.js';
 import type { SimAccount } from './accounts.js';
 import type { SimContext } from './context.js';
+import type { RateLimitError } from './limits.js';
 import { aggTrades, avgPrice, depth, depthWeight, exchangeInfo, historicalTrades, klines, trades } from './market-data.js';
 import { EXCHANGE_INFO_PARAMS, KLINE_PARAMS, TICKER_PARAMS } from './routes.js';
 import * as tickers from './tickers.js';
@@ -38,7 +39,9 @@ export interface WsMethod {
   auth: 'none' | 'signed' | 'signed-or-session' | 'session';
   /** Counts toward the ORDERS limit: true for one order, or how many (an order list's orders). */
   placesOrder?: boolean | number;
-  run: (ctx: SimContext, session: WsSession, p: Params, account: SimAccount) => unknown;
+  /** The method answers past the ORDERS limit itself (given the -1015), as routes.ts says. */
+  overOrderLimit?: true;
+  run: (ctx: SimContext, session: WsSession, p: Params, account: SimAccount, overOrderLimit?: RateLimitError) => unknown;
 }
 
 const MAX_ACTIVE_SUBSCRIPTIONS = 1000;
@@ -140,7 +143,7 @@ export const WS_METHODS: Readonly<Record<string, WsMethod>> = {
   'openOrders.cancelAll': { weight: 1, params: ['symbol'], auth: 'signed-or-session', run: (ctx, _s, p, a) => trading.cancelAll(ctx, p, a) },
   'account.status': { weight: 20, params: ['omitZeroBalances'], auth: 'signed-or-session', run: (ctx, _s, p, a) => trading.accountInfo(ctx, p, a) },
   myTrades: { weight: trading.myTradesWeight, params: ['symbol', 'orderId', 'startTime', 'endTime', 'fromId', 'limit'], auth: 'signed-or-session', run: (ctx, _s, p, a) => trading.myTrades(ctx, p, a) },
-  'order.cancelReplace': { weight: 1, params: CANCEL_REPLACE_PARAMS, auth: 'signed-or-session', placesOrder: true, run: (ctx, _s, p, a) => cancelReplace(ctx, p, a) },
+  'order.cancelReplace': { weight: 1, params: CANCEL_REPLACE_PARAMS, auth: 'signed-or-session', placesOrder: true, overOrderLimit: true, run: (ctx, _s, p, a, over) => cancelReplace(ctx, p, a, over) },
   allOrders: { weight: 20, params: queries.ALL_ORDERS_PARAMS, auth: 'signed-or-session', run: (ctx, _s, p, a) => queries.allOrders(ctx, p, a) },
   'account.commission': { weight: 20, params: ['symbol'], auth: 'signed-or-session', run: (ctx, _s, p, a) => queries.commission(ctx, p, a) },
   'account.rateLimits.orders': { weight: 40, params: [], auth: 'signed-or-session', run: (ctx, _s, p, a) => queries.orderCount(ctx, p, a) },
