@@ -35,6 +35,13 @@ class WindowCounter {
     return count;
   }
 
+  /** Takes back `n` counted in the current window (none if the window turned since), never below 0. */
+  subtract(key: string, n: number, now: number): number {
+    const count = Math.max(0, this.get(key, now) - n);
+    if (Math.floor(now / this.windowMs) === this.window && this.counts.has(key)) this.counts.set(key, count);
+    return count;
+  }
+
   get(key: string, now: number): number {
     return Math.floor(now / this.windowMs) === this.window ? (this.counts.get(key) ?? 0) : 0;
   }
@@ -80,6 +87,11 @@ export class RateLimits {
       throw new RateLimitError(-1003, `Too much request weight used; current limit is ${this.weightLimit} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.`, this.weights.windowEnd(now));
     }
     return used;
+  }
+
+  /** Gives back `weight` a request spent (an order operation that succeeded weighs 0); returns the minute's total. */
+  refund(client: string, weight: number): number {
+    return this.weights.subtract(client, weight, this.now());
   }
 
   weightUsed(client: string): number {

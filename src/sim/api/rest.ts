@@ -136,6 +136,8 @@ export class RestApi {
       headers['x-mbx-order-count-10s'] = String(counted.count);
       refused = counted.refused;
     }
-    return route.handle(this.context, params, account!, refused);
+    const result = route.handle(this.context, params, account!, refused);
+    if (route.freeOnSuccess) headers['x-mbx-used-weight-1m'] = String(limits.refund(client, weightOf(route, params)));
+    return result;
   }
 }

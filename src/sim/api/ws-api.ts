@@ -144,6 +144,7 @@ export class WsApi {
         refused = counted.refused;
       }
       const result = m.run(this.ctx, session, p, account!, refused);
+      if (m.freeOnSuccess) this.ctx.limits.refund(session.client, weightOf(m, p));
       send({ id, status: 200, result, ...(showLimits ? rateLimits() : {}) });
     } catch (err) {
       if (!(err instanceof ExchangeError)) {
