@@ -32,6 +32,15 @@ export function restClient(base: string, account: { apiKey: string; hmacSecret?:
 
 export const errorOf = (r: Reply) => [r.status, r.body.code, r.body.msg];
 
+export const TEN_SECONDS = 10_000;
+export const DAY = 86_400_000;
+/**
+ * Whether two of the sim's times fall in one window of `windowMs` (the ORDERS counters restart at
+ * each window's start, the 10 s one every 10 s, the day one at UTC midnight): a count compared
+ * across a boundary is not the test's to predict.
+ */
+export const sameWindow = (windowMs: number, a: number, b: number): boolean => Math.floor(a / windowMs) === Math.floor(b / windowMs);
+
 /** A BTCUSDT trade at `price` between two orders of the client's own account (self-trade prevention off): the last price moves there. */
 export async function tradeAt(client: ReturnType<typeof restClient>, price: string): Promise<void> {
   const order = { symbol: 'BTCUSDT', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.001', price };
