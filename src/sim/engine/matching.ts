@@ -6,7 +6,7 @@
  * executions (order-lists.ts), and trigger orders the trades reached start working (triggers.ts).
  */
 import { ZERO, div, min, roundToStep, type Decimal } from '../../model/decimal.js';
-import { fillQuote } from './balances.js';
+import { fillQuote, payAssetOf } from './balances.js';
 import { remainingOf, type Book, type Level } from './book.js';
 import { OrderEntry, type EngineOptions } from './order-entry.js';
 import { OrderLists } from './order-lists.js';
@@ -139,7 +139,7 @@ export class MatchingCore extends OrderEntry {
     const cost = marketCost(book, { side: order.side, account: order.account, stp: order.selfTradePreventionMode }, remainingOf(order));
     if (cost <= order.locked) return true;
     try {
-      this.money.lock(order.account, this.payAsset(book, order), cost - order.locked);
+      this.money.lock(order.account, payAssetOf(book.spec, order), cost - order.locked);
     } catch (err) {
       if (err instanceof ExchangeError) return false;
       throw err;

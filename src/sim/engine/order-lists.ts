@@ -13,7 +13,9 @@
  * the queries are order-list-store.ts.
  */
 import { ZERO, max, type Decimal } from '../../model/decimal.js';
+import { payAssetOf } from './balances.js';
 import type { Book } from './book.js';
+import { clientKey } from './client-ids.js';
 import type { MatchingCore, Outcome } from './matching.js';
 import { OrderListStore, viewOf, type ListRef, type OrderList } from './order-list-store.js';
 import { checkNotTriggered, reaches } from './triggers.js';
@@ -131,7 +133,7 @@ export class OrderLists {
     if (this.records.isOpen(account, listClientOrderId)) throw new ExchangeError(-2010, 'Duplicate order sent.');
     const ids = new Set<string>();
     for (const r of legs) {
-      if (ids.has(r.clientOrderId) || book.openByClientId.has(`${account}\u0000${r.clientOrderId}`)) throw new ExchangeError(-2010, 'Duplicate order sent.');
+      if (ids.has(r.clientOrderId) || book.openByClientId.has(clientKey(account, r.clientOrderId))) throw new ExchangeError(-2010, 'Duplicate order sent.');
       ids.add(r.clientOrderId);
     }
   }
@@ -146,7 +148,7 @@ export class OrderLists {
    */
   private lockPair(book: Book, account: string, legs: Pick<SimOrder, 'type' | 'side'>[], needs: Decimal[]): Decimal[] {
     const total = needs.reduce((a, b) => max(a, b), ZERO);
-    this.core.money.lock(account, this.core.payAsset(book, legs[0]!), total);
+    this.core.money.lock(account, payAssetOf(book.spec, legs[0]!), total);
     const primary = Math.max(0, legs.findIndex((o) => !isTrigger(o.type)));
     return needs.map((need, i) => (i === primary ? need : total - needs[primary]!));
   }
@@ -221,7 +223,7 @@ export class OrderLists {
       }
       const lock = this.core.lockOf(book, o, o.origQty);
       try {
-        this.core.money.lock(o.account, this.core.payAsset(book, o), lock);
+        this.core.money.lock(o.account, payAssetOf(book.spec, o), lock);
       } catch (err) {
         if (!(err instanceof ExchangeError)) throw err;
         this.core.retire(book, o, out, 'REJECTED');
