@@ -224,6 +224,7 @@ export function buildProgram(): Command {
     .action(async (opts: { host: string; port?: number; seed?: number; rate?: number; config?: string; account?: string[] }, cmd: Command) => {
       const g = globals(cmd);
       const log = createLogger({ name: 'sim', level: g.level });
+      setLogger(log); // the synthetic market reports a failed round here
       const { host } = opts;
       const simPortEnv = process.env.KF_SIM_PORT || undefined;
       const port = opts.port ?? (simPortEnv === undefined ? 8500 : parseNumber(simPortEnv, { what: 'KF_SIM_PORT', ...PORT }));

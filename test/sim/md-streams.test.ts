@@ -14,14 +14,20 @@ import { WebSocket } from 'ws';
 import { ed25519Signature, wsApiPayload } from '../../src/sim/api/signing.js';
 import { startSimServer } from '../../src/sim/sim-server.js';
 import { waitFor } from '../helpers.js';
-import { restClient } from './sim-client.js';
+import { DAY, restClient } from './sim-client.js';
 
 const ed = generateKeyPairSync('ed25519');
 const ED_ACCOUNT = { name: 'ed', apiKey: 'ed-key-0001', ed25519PublicKey: ed.publicKey, makerCommission: 10, takerCommission: 10 };
 let server: Server;
 let port = 0;
+/**
+ * The sim's clock: real time, moved back to just after this UTC day's start, so no midnight falls
+ * inside the test (the trading-day ticker restarts at midnight). Signed requests use it too.
+ */
+const shift = Math.floor(Date.now() / DAY) * DAY + 1000 - Date.now();
+const simNow = () => Date.now() + shift;
 before(async () => {
-  ({ server } = await startSimServer({ host: '127.0.0.1', port: 0, market: false, accounts: [ED_ACCOUNT] }));
+  ({ server } = await startSimServer({ host: '127.0.0.1', port: 0, market: false, accounts: [ED_ACCOUNT], now: simNow }));
   port = (server.address() as { port: number }).port;
 });
 after(() => {
@@ -29,7 +35,7 @@ after(() => {
   server.close();
 });
 
-const http = () => restClient(`http://127.0.0.1:${port}`);
+const http = () => restClient(`http://127.0.0.1:${port}`, undefined, simNow);
 const limit = (side: string, quantity: string, price: string) =>
   http().signed('POST', '/api/v3/order', { symbol: 'BTCUSDT', side, type: 'LIMIT', timeInForce: 'GTC', quantity, price, selfTradePreventionMode: 'NONE' });
 
@@ -117,7 +123,7 @@ describe('sim streams and WS API methods of issue 14', { timeout: 60_000 }, () =
       return waitFor(id, () => messages.find((m) => m.id === id));
     };
     const signed = (params: Record<string, string | number>) => {
-      const all = { apiKey: ED_ACCOUNT.apiKey, timestamp: Date.now(), ...params };
+      const all = { apiKey: ED_ACCOUNT.apiKey, timestamp: simNow(), ...params };
       return { ...all, signature: ed25519Signature(ed.privateKey, wsApiPayload(all)) };
     };
     const fresh = (await ask('s0', 'session.status')).result;

@@ -15,7 +15,8 @@ export interface Reply {
   headers: Headers;
 }
 
-export function restClient(base: string, account: { apiKey: string; hmacSecret?: string } = DEMO_ACCOUNT) {
+/** `now` stamps the signed requests: a test that sets the sim's clock passes the same one. */
+export function restClient(base: string, account: { apiKey: string; hmacSecret?: string } = DEMO_ACCOUNT, now: () => number = Date.now) {
   const call = async (method: string, path: string, query = ''): Promise<Reply> => {
     const res = await fetch(`${base}${path}${query ? `?${query}` : ''}`, { method, headers: { 'X-MBX-APIKEY': account.apiKey } });
     return { status: res.status, body: await res.json(), headers: res.headers };
@@ -23,13 +24,22 @@ export function restClient(base: string, account: { apiKey: string; hmacSecret?:
   return {
     get: (path: string, params: Record<string, string> = {}) => call('GET', path, new URLSearchParams(params).toString()),
     signed: (method: string, path: string, params: Record<string, string> = {}) => {
-      const query = new URLSearchParams({ ...params, timestamp: String(Date.now()) }).toString();
+      const query = new URLSearchParams({ ...params, timestamp: String(now()) }).toString();
       return call(method, path, `${query}&signature=${hmacSignature(account.hmacSecret!, query)}`);
     },
   };
 }
 
 export const errorOf = (r: Reply) => [r.status, r.body.code, r.body.msg];
+
+export const TEN_SECONDS = 10_000;
+export const DAY = 86_400_000;
+/**
+ * Whether two of the sim's times fall in one window of `windowMs` (the ORDERS counters restart at
+ * each window's start, the 10 s one every 10 s, the day one at UTC midnight): a count compared
+ * across a boundary is not the test's to predict.
+ */
+export const sameWindow = (windowMs: number, a: number, b: number): boolean => Math.floor(a / windowMs) === Math.floor(b / windowMs);
 
 /** A BTCUSDT trade at `price` between two orders of the client's own account (self-trade prevention off): the last price moves there. */
 export async function tradeAt(client: ReturnType<typeof restClient>, price: string): Promise<void> {
@@ -43,14 +53,17 @@ export async function tradeAt(client: ReturnType<typeof restClient>, price: stri
 export class WsApiClient {
   readonly messages: any[] = [];
   private nextId = 1;
-  private constructor(readonly ws: WebSocket) {
+  private constructor(
+    readonly ws: WebSocket,
+    private readonly now: () => number,
+  ) {
     ws.on('message', (d) => this.messages.push(JSON.parse(d.toString())));
   }
-  /** Connects to the WS API of the sim at `base` (its http://host:port). */
-  static async open(base: string): Promise<WsApiClient> {
+  /** Connects to the WS API of the sim at `base` (its http://host:port); `now` stamps signed requests (the sim's clock, if the test sets it). */
+  static async open(base: string, now: () => number = Date.now): Promise<WsApiClient> {
     const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/ws-api/v3`);
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    return new WsApiClient(ws);
+    return new WsApiClient(ws, now);
   }
   /** Sends `text` as it is and waits for the answer carrying `id`. */
   async raw(text: string, id: unknown): Promise<any> {
@@ -63,7 +76,7 @@ export class WsApiClient {
   }
   /** A signed call: HMAC with the account's secret, or Ed25519 with `ed25519Key` for an Ed25519 account. */
   signed(method: string, params: Record<string, string | number>, account: SimAccount = DEMO_ACCOUNT, ed25519Key?: KeyObject): Promise<any> {
-    const all = { ...params, apiKey: account.apiKey, timestamp: Date.now() };
+    const all = { ...params, apiKey: account.apiKey, timestamp: this.now() };
     const payload = wsApiPayload(all);
     const signature = account.hmacSecret ? hmacSignature(account.hmacSecret, payload) : ed25519Signature(ed25519Key!, payload);
     return this.call(method, { ...all, signature });

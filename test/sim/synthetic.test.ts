@@ -42,3 +42,28 @@ describe('synthetic market', () => {
     assert.deepEqual(['BTC', 'ETH', 'USDT'].map((a) => engine.totalOf(a)), totals);
   });
 });
+
+describe('synthetic market failures', () => {
+  it('a round that throws is logged in one line and the market goes on, its quotes still tracked', () => {
+    let t = 1_700_000_000_000;
+    const engine = new MatchingEngine(DEFAULT_SYMBOLS, { makerRate: 1n, takerRate: 2n, now: () => (t += 7) });
+    const lines: string[] = [];
+    const market = new SyntheticMarket({ engine, seed: 5, startPrices: START_PRICES, takerProbability: 0, onEvents: () => {}, log: { error: (msg) => lines.push(msg) } });
+    market.step();
+    // The engine fails once, in the middle of BTCUSDT's requote (its fourth order).
+    const place = engine.placeOrder.bind(engine);
+    let calls = 0;
+    engine.placeOrder = (req) => {
+      if (req.symbol === 'BTCUSDT' && ++calls === 4) throw new Error('injected failure');
+      return place(req);
+    };
+    assert.doesNotThrow(() => market.step());
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, /BTCUSDT.*injected failure/);
+    assert.ok(!lines[0]!.includes('\n'), 'one line');
+    assert.equal(engine.depth('ETHUSDT', 20).bids.length, 5, 'the other symbol still re-quoted in that round');
+    market.step();
+    const depth = engine.depth('BTCUSDT', 20);
+    assert.deepEqual([depth.bids.length, depth.asks.length], [5, 5], 'the next round re-quotes, and the quotes placed before the failure were canceled');
+  });
+});

@@ -69,6 +69,8 @@ const CASES: [string, string, string, string, Record<string, string>, number, st
   ['OCO limit maker that would take', 'POST', '/api/v3/orderList/oco', 'orderList.place.oco', { symbol: 'BTCUSDT', side: 'BUY', quantity: '0.01', aboveType: 'STOP_LOSS', aboveStopPrice: '62000', belowType: 'LIMIT_MAKER', belowPrice: '61500' }, -2010, 'The relationship of the prices for the orders is not correct.'],
   ['OTO working MARKET', 'POST', '/api/v3/orderList/oto', 'orderList.place.oto', { ...OTO, workingType: 'MARKET' }, -1100, "Illegal characters found in parameter 'workingType'"],
   ['OTO without pendingQuantity', 'POST', '/api/v3/orderList/oto', 'orderList.place.oto', without(OTO, 'pendingQuantity'), -1102, "Mandatory parameter 'pendingQuantity'"],
+  ['OTO working stop price (the working order is LIMIT or LIMIT_MAKER)', 'POST', '/api/v3/orderList/oto', 'orderList.place.oto', { ...OTO, workingStopPrice: '59000' }, -1104, 'Not all sent parameters were read'],
+  ['OTOCO working stop price', 'POST', '/api/v3/orderList/otoco', 'orderList.place.otoco', { ...OTOCO, workingStopPrice: '59000' }, -1104, 'Not all sent parameters were read'],
   ['OTO working without timeInForce', 'POST', '/api/v3/orderList/oto', 'orderList.place.oto', without(OTO, 'workingTimeInForce'), -1102, "Mandatory parameter 'workingTimeInForce'"],
   ['OTO working below NOTIONAL', 'POST', '/api/v3/orderList/oto', 'orderList.place.oto', { ...OTO, workingQuantity: '0.00001' }, -1013, 'Filter failure: NOTIONAL'],
   ['OTO working LIMIT_MAKER that would take', 'POST', '/api/v3/orderList/oto', 'orderList.place.oto', { ...without(OTO, 'workingTimeInForce'), workingType: 'LIMIT_MAKER', workingPrice: '61000' }, -2010, 'Order would immediately match and take.'],
@@ -103,12 +105,15 @@ describe('bad input to the new trading endpoints and methods', { timeout: 60_000
 
   it('the WS API answers the same codes for each method', async () => {
     const c = await WsApiClient.open(base);
-    for (const [what, , , method, params, code, msg] of CASES) {
-      const answer = await c.signed(method, Object.fromEntries(Object.entries(params).filter(([, v]) => v !== '')));
-      assert.ok(answer.status >= 400 && answer.status < 500, `${what}: status ${answer.status}`);
-      assert.equal(answer.error.code, code, `${what}: ${JSON.stringify(answer.error)}`);
-      assert.ok(answer.error.msg.startsWith(msg), `${what}: ${answer.error.msg}`);
+    try {
+      for (const [what, , , method, params, code, msg] of CASES) {
+        const answer = await c.signed(method, Object.fromEntries(Object.entries(params).filter(([, v]) => v !== '')));
+        assert.ok(answer.status >= 400 && answer.status < 500, `${what}: status ${answer.status}`);
+        assert.equal(answer.error.code, code, `${what}: ${JSON.stringify(answer.error)}`);
+        assert.ok(answer.error.msg.startsWith(msg), `${what}: ${answer.error.msg}`);
+      }
+    } finally {
+      c.close(); // a failed case must not leave the connection (and the test process) open
     }
-    c.close();
   });
 });

@@ -12,7 +12,7 @@ import ccxt from 'ccxt';
 import type { SimAccount } from '../../src/sim/api/rest.js';
 import { DEMO_ACCOUNT, startSimServer } from '../../src/sim/sim-server.js';
 import { waitFor } from '../helpers.js';
-import { errorOf, restClient, tradeAt, WsApiClient } from './sim-client.js';
+import { DAY, errorOf, restClient, sameWindow, TEN_SECONDS, tradeAt, WsApiClient } from './sim-client.js';
 
 const TAKER: SimAccount = { name: 'taker', apiKey: 'taker-key', hmacSecret: 'taker-secret', makerCommission: 10, takerCommission: 10 };
 let server: Server;
@@ -52,12 +52,18 @@ const limit = (side: 'BUY' | 'SELL', quantity: number, price: number, extra: obj
 
 describe('sim trading through the binance SDK and ccxt', { timeout: 60_000 }, () => {
   it('allOrders lists the orders just placed; rateLimit/order counts them; account/commission', async () => {
+    const t0 = (await api.get('/api/v3/time')).body.serverTime as number;
     const before = (await sdk.getOrderRateLimit()) as any[];
     assert.deepEqual(before.map((l) => [l.rateLimitType, l.interval, l.intervalNum, l.limit]), [['ORDERS', 'SECOND', 10, 100], ['ORDERS', 'DAY', 1, 160000]]);
     const a = await limit('BUY', 0.01, 50000, { newClientOrderId: 'all-1' });
     const b = await limit('BUY', 0.02, 49000, { newClientOrderId: 'all-2' });
     const after = (await sdk.getOrderRateLimit()) as any[];
-    assert.deepEqual(after.map((l, i) => l.count - before[i].count), [2, 2], 'both orders counted in both intervals');
+    const t1 = (await api.get('/api/v3/time')).body.serverTime as number;
+    // Both orders counted in both intervals; a window that turned in between restarted its count from 0.
+    [TEN_SECONDS, DAY].forEach((windowMs, i) => {
+      if (sameWindow(windowMs, t0, t1)) assert.equal(after[i].count - before[i].count, 2, `both orders counted in ${after[i].interval}`);
+      else assert.ok(after[i].count >= 0 && after[i].count <= 2, `${after[i].interval}: at most the 2 orders after the window turned`);
+    });
     const all = (await sdk.getAllOrders({ symbol: 'BTCUSDT' })) as any[];
     const mine = all.filter((o) => o.orderId >= a.orderId);
     assert.deepEqual(mine.map((o) => [o.orderId, o.clientOrderId, o.status, o.origQty, o.price, o.orderListId]), [

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { WebsocketAPIClient } from 'binance';
 import type { SimAccount } from '../../src/sim/api/rest.js';
 import { startSimServer } from '../../src/sim/sim-server.js';
-import { restClient, tradeAt } from './sim-client.js';
+import { DAY, TEN_SECONDS, restClient, sameWindow, tradeAt } from './sim-client.js';
 
 /** The SDK's account. Its rates are the engine's (0.1%): the engine charges one rate to every account. */
 const TRADER: SimAccount = { name: 'trader', apiKey: 'trader-key', hmacSecret: 'trader-secret', makerCommission: 10, takerCommission: 10 };
@@ -75,13 +75,19 @@ after(async () => {
 
 describe('sim WS API trading methods through the binance SDK', { timeout: 60_000 }, () => {
   it('allOrders lists the orders just placed; account.rateLimits.orders counts them; account.commission', async () => {
+    const t0 = (await taker.get('/api/v3/time')).body.serverTime as number;
     const before = (await sdk.getSpotOrderRateLimits(signed({}))).result as any[];
     for (const l of before) assertFields(l, RATE_LIMIT_FIELDS, 'account.rateLimits.orders');
     assert.deepEqual(before.map((l) => [l.rateLimitType, l.interval, l.intervalNum, l.limit, l.count]), [['ORDERS', 'SECOND', 10, 100, 0], ['ORDERS', 'DAY', 1, 160000, 0]], 'nothing placed by this account yet');
     const a = await limit('BUY', '0.01', '50000', { newClientOrderId: 'wa-1' });
     const b = await limit('BUY', '0.02', '49000', { newClientOrderId: 'wa-2' });
     const counted = (await sdk.getSpotOrderRateLimits(signed({}))).result as any[];
-    assert.deepEqual(counted.map((l) => l.count), [2, 2], 'both orders counted in both intervals');
+    const t1 = (await taker.get('/api/v3/time')).body.serverTime as number;
+    // Both orders counted in both intervals; a window that turned in between restarted its count from 0.
+    [TEN_SECONDS, DAY].forEach((windowMs, i) => {
+      if (sameWindow(windowMs, t0, t1)) assert.equal(counted[i].count, 2, `both orders counted in ${counted[i].interval}`);
+      else assert.ok(counted[i].count <= 2, `${counted[i].interval}: at most the 2 orders after the window turned`);
+    });
 
     const all = await allOrders();
     for (const o of all) assertFields(o, QUERY_ORDER_FIELDS, 'allOrders');
@@ -142,11 +148,15 @@ describe('sim WS API trading methods through the binance SDK', { timeout: 60_000
     const [btcBefore, usdtBefore] = [await balance('BTC'), await balance('USDT')];
     assert.deepEqual([btcBefore.free, btcBefore.locked, usdtBefore.free, usdtBefore.locked], ['1.00000000', '0.00000000', '100000.00000000', '0.00000000'], 'the deposits, nothing traded yet');
     const dayCount = async () => ((await sdk.getSpotOrderRateLimits(signed({}))).result as any[]).find((l) => l.interval === 'DAY').count;
+    const t0 = (await taker.get('/api/v3/time')).body.serverTime as number;
     const countBefore = await dayCount();
     const placed = await sdk.placeSpotOCOOrderList(signed({ symbol: 'BTCUSDT', side: 'SELL' as const, quantity: '0.1', aboveType: 'LIMIT_MAKER' as const, abovePrice: '61000', belowType: 'STOP_LOSS_LIMIT' as const, belowStopPrice: '59000', belowPrice: '58900', belowTimeInForce: 'GTC', listClientOrderId: 'woco-1' }));
     const oco = placed.result as any;
     assertList(oco, 2, 'orderList.place.oco');
-    assert.equal((await dayCount()) - countBefore, 2, 'an OCO counts as two orders');
+    const countAfter = await dayCount();
+    // A UTC midnight in between restarts the day's count from 0.
+    if (sameWindow(DAY, t0, (await taker.get('/api/v3/time')).body.serverTime)) assert.equal(countAfter - countBefore, 2, 'an OCO counts as two orders');
+    else assert.ok(countAfter <= 2, 'at most the OCO\'s two orders after midnight');
     assert.ok((placed.rateLimits as any[]).some((l) => l.rateLimitType === 'ORDERS' && l.count >= 2), `the answer carries the order count: ${JSON.stringify(placed.rateLimits)}`);
     assert.deepEqual([oco.contingencyType, oco.listStatusType, oco.listOrderStatus, oco.listClientOrderId, oco.symbol], ['OCO', 'EXEC_STARTED', 'EXECUTING', 'woco-1', 'BTCUSDT']);
     const [below, above] = oco.orderReports;

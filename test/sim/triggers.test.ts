@@ -5,16 +5,19 @@
  * - every order that started working was reached by a trade of that operation after its placement
  *   (a BUY stop loss / SELL take profit at or above its stop, the others at or below), and every
  *   order still waiting was reached by none;
- * - an OCO has at most one leg that traded or triggered, and once one did, the other is ended;
+ * - an OCO has at most one leg that traded or triggered, and once one did, the other is ended
+ *   while the active one works on (it never expires with its sibling);
+ * - every fill is a whole number of LOT_SIZE steps, and a triggered market order stops short
+ *   (INSUFFICIENT_LIQUIDITY) only when no other account's order is left on the other side;
  * - no balance is negative, each asset is conserved (free + locked + fees = deposits, exactly),
  *   and each account's locked amount is what its open orders hold.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatDecimal as f, parseDecimal as d, ZERO, type Decimal } from '../../src/model/decimal.js';
+import { formatDecimal as f, parseDecimal as d, roundToStep, ZERO, type Decimal } from '../../src/model/decimal.js';
 import { MatchingEngine } from '../../src/sim/engine/engine.js';
 import { reaches } from '../../src/sim/engine/triggers.js';
-import { ExchangeError, isTrigger, type EngineEvent, type NewOrderRequest, type SimOrder, type TriggerType } from '../../src/sim/engine/types.js';
+import { ExchangeError, atMarket, isTrigger, type EngineEvent, type NewOrderRequest, type SimOrder, type TriggerType } from '../../src/sim/engine/types.js';
 import { prng } from '../../src/sim/market/synthetic.js';
 import { BTCUSDT } from './specs.js';
 
@@ -61,7 +64,15 @@ function run(seed: number): { triggered: number; waiting: number; ocoDone: numbe
         assert.ok(trades.some((tr) => tr.id > since && tr.at < at && reaches(o, tr.price)), `${what}: order ${o.orderId} ${o.side} ${o.type} stop ${f(o.stopPrice)} triggered without a trade reaching it`);
         counts.triggered++;
       }
-      if (ev.kind === 'execution' && ev.execution === 'TRADE' && ev.fill) assert.ok(ev.fill.qty > ZERO);
+      if (ev.kind === 'execution' && ev.execution === 'TRADE' && ev.fill) {
+        assert.ok(ev.fill.qty > ZERO);
+        assert.equal(roundToStep(ev.fill.qty, BTCUSDT.stepSize, 'down'), ev.fill.qty, `${what}: order ${o.orderId} filled ${f(ev.fill.qty)}, off the LOT_SIZE step`);
+      }
+      if (ev.execution === 'EXPIRED' && isTrigger(o.type) && atMarket(o.type) && o.expiryReason === 'INSUFFICIENT_LIQUIDITY') {
+        // A triggered market order stops short only when the other side has nothing left it may trade with.
+        const others = ACCOUNTS.filter((a) => a !== o.account).flatMap((a) => e.openOrders(a)).filter((x) => x.isWorking && x.side !== o.side);
+        assert.equal(others.length, 0, `${what}: triggered ${o.side} ${o.type} ${o.orderId} expired for liquidity with ${others.length} orders to trade with`);
+      }
     });
     if (trades.length > 0) lastTradeId = Math.max(...trades.map((tr) => tr.id));
     // Orders still waiting: no trade after their placement reached them.
@@ -78,7 +89,12 @@ function run(seed: number): { triggered: number; waiting: number; ocoDone: numbe
     for (const [id, legs] of lists) {
       const active = legs.filter((o) => o.executedQty > ZERO || (isTrigger(o.type) && (o.workingTime !== undefined)));
       assert.ok(active.length <= 1, `${what}: OCO ${id} has ${active.length} active legs`);
-      if (active.length === 1) for (const o of legs) if (o !== active[0]) assert.ok(!['NEW', 'PARTIALLY_FILLED'].includes(o.status), `${what}: OCO ${id} leg ${o.orderId} is ${o.status} after its sibling activated`);
+      if (active.length === 1) {
+        for (const o of legs) if (o !== active[0]) assert.ok(!['NEW', 'PARTIALLY_FILLED'].includes(o.status), `${what}: OCO ${id} leg ${o.orderId} is ${o.status} after its sibling activated`);
+        // The active leg works on: it ends by filling, a cancel, or its own expiry (with its reason), never its sibling's.
+        const a = active[0]!;
+        assert.ok(!(a.status === 'EXPIRED' && a.expiryReason === undefined), `${what}: OCO ${id} active leg ${a.orderId} ${a.type} expired with its sibling (executed ${f(a.executedQty)})`);
+      }
     }
     // Money.
     for (const asset of ASSETS) assert.equal(e.totalOf(asset), deposits.get(asset), `${what}: ${asset} conserved`);

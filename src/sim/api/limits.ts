@@ -35,6 +35,13 @@ class WindowCounter {
     return count;
   }
 
+  /** Takes back `n` counted in the current window (none if the window turned since), never below 0. */
+  subtract(key: string, n: number, now: number): number {
+    const count = Math.max(0, this.get(key, now) - n);
+    if (Math.floor(now / this.windowMs) === this.window && this.counts.has(key)) this.counts.set(key, count);
+    return count;
+  }
+
   get(key: string, now: number): number {
     return Math.floor(now / this.windowMs) === this.window ? (this.counts.get(key) ?? 0) : 0;
   }
@@ -82,8 +89,27 @@ export class RateLimits {
     return used;
   }
 
+  /** Gives back `weight` a request spent (an order operation that succeeded weighs 0); returns the minute's total. */
+  refund(client: string, weight: number): number {
+    return this.weights.subtract(client, weight, this.now());
+  }
+
   weightUsed(client: string): number {
     return this.weights.get(client, this.now());
+  }
+
+  /**
+   * Counts the orders of a request that places `placesOrder` (true: one; a number: an order list's
+   * orders). Returns the window's count and, past the limit, the -1015: thrown, unless the request
+   * answers it itself (`overOrderLimit`, cancelReplace's CANCEL_ONLY).
+   */
+  countRequest(account: string, request: { placesOrder?: boolean | number; overOrderLimit?: true }): { count: number; refused?: RateLimitError } {
+    try {
+      return { count: this.countOrder(account, request.placesOrder === true ? 1 : Number(request.placesOrder)) };
+    } catch (err) {
+      if (!(err instanceof RateLimitError) || !request.overOrderLimit) throw err;
+      return { count: this.ordersCounted(account), refused: err };
+    }
   }
 
   /** Counts `n` new orders of `account` (an order list counts each order); returns the window's count, or throws -1015 past the limit. */

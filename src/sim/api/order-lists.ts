@@ -33,8 +33,10 @@ const PENDING_ABOVE = legNames('pendingAbove', { side: 'pendingSide', quantity: 
 const PENDING_BELOW = legNames('pendingBelow', { side: 'pendingSide', quantity: 'pendingQuantity' });
 
 export const OCO_PARAMS = [...new Set([...COMMON, ...paramsOf(ABOVE), ...paramsOf(BELOW)])];
-export const OTO_PARAMS = [...new Set([...COMMON, ...paramsOf(WORKING), ...paramsOf(PENDING)])];
-export const OTOCO_PARAMS = [...new Set([...COMMON, ...paramsOf(WORKING), ...paramsOf(PENDING_ABOVE), ...paramsOf(PENDING_BELOW)])];
+/** The working order is LIMIT or LIMIT_MAKER: Binance lists no workingStopPrice. */
+const WORKING_PARAMS = paramsOf(WORKING).filter((n) => n !== WORKING.stopPrice);
+export const OTO_PARAMS = [...new Set([...COMMON, ...WORKING_PARAMS, ...paramsOf(PENDING)])];
+export const OTOCO_PARAMS = [...new Set([...COMMON, ...WORKING_PARAMS, ...paramsOf(PENDING_ABOVE), ...paramsOf(PENDING_BELOW)])];
 
 function listClientOrderId(p: Params): string {
   return p.matching('listClientOrderId', CLIENT_ORDER_ID) ?? generateClientOrderId();

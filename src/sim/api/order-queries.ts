@@ -8,7 +8,7 @@ import type { SimAccount } from './accounts.js';
 import { symbolOf, type SimContext } from './context.js';
 import type { Params } from './params.js';
 import { weightRule } from './weight.js';
-import { amount, orderJson, preventedQuantitiesJson } from './wire.js';
+import { amount, commissionRate, orderJson, preventedQuantitiesJson } from './wire.js';
 
 const DAY_MS = 86_400_000;
 const ID_MAX = Number.MAX_SAFE_INTEGER;
@@ -48,11 +48,10 @@ export function orderCount(ctx: SimContext, _p: Params, account: SimAccount): un
 /** GET account/commission: the account's rates on `symbol` (no special, tax or BNB discount in the sim). */
 export function commission(ctx: SimContext, p: Params, account: SimAccount): unknown {
   const symbol = symbolOf(ctx, p);
-  const rate = (bp: number) => amount(BigInt(bp) * 10_000n);
   const zero = amount(0n);
   return {
     symbol,
-    standardCommission: { maker: rate(account.makerCommission), taker: rate(account.takerCommission), buyer: zero, seller: zero },
+    standardCommission: { maker: commissionRate(account.makerCommission), taker: commissionRate(account.takerCommission), buyer: zero, seller: zero },
     specialCommission: { maker: zero, taker: zero, buyer: zero, seller: zero },
     taxCommission: { maker: zero, taker: zero, buyer: zero, seller: zero },
     discount: { enabledForAccount: false, enabledForSymbol: false, discountAsset: 'BNB', discount: zero },

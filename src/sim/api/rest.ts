@@ -130,7 +130,14 @@ export class RestApi {
       const { payload, signature } = restPayload(query, body);
       checkSigned(account, params, payload, signature, this.context.now());
     }
-    if (route.placesOrder) headers['x-mbx-order-count-10s'] = String(limits.countOrder(account!.name, route.placesOrder === true ? 1 : route.placesOrder));
-    return route.handle(this.context, params, account!);
+    let refused: RateLimitError | undefined;
+    if (route.placesOrder) {
+      const counted = limits.countRequest(account!.name, route);
+      headers['x-mbx-order-count-10s'] = String(counted.count);
+      refused = counted.refused;
+    }
+    const result = route.handle(this.context, params, account!, refused);
+    if (route.freeOnSuccess) headers['x-mbx-used-weight-1m'] = String(limits.refund(client, weightOf(route, params)));
+    return result;
   }
 }

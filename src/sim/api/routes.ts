@@ -5,6 +5,7 @@
  */
 import type { SimAccount } from './accounts.js';
 import type { SimContext } from './context.js';
+import type { RateLimitError } from './limits.js';
 import { aggTrades, avgPrice, depth, depthWeight, exchangeInfo, historicalTrades, klines, trades } from './market-data.js';
 import * as tickers from './tickers.js';
 import type { Params } from './params.js';
@@ -21,9 +22,13 @@ export interface Route {
   signed: boolean;
   /** The parameters the endpoint reads (plus timestamp, recvWindow and signature when signed). */
   params: readonly string[];
+  /** Weighs 0 when it succeeds (order operations, Binance since 2026-04-02); `weight` is charged when it fails. */
+  freeOnSuccess?: true;
   /** Counts toward the ORDERS limit (X-MBX-ORDER-COUNT-10S): true for one order, or how many (an order list's orders). */
   placesOrder?: boolean | number;
-  handle: (ctx: SimContext, p: Params, account: SimAccount) => unknown;
+  /** The handler answers past the ORDERS limit itself (given the -1015): cancelReplace's CANCEL_ONLY still cancels. */
+  overOrderLimit?: true;
+  handle: (ctx: SimContext, p: Params, account: SimAccount, overOrderLimit?: RateLimitError) => unknown;
 }
 
 export const SIGNED_PARAMS = ['timestamp', 'recvWindow', 'signature'] as const;
@@ -49,24 +54,24 @@ export const REST_ROUTES: readonly Route[] = [
   { method: 'GET', path: '/api/v3/ticker/tradingDay', weight: tickers.windowTickerWeight, signed: false, params: [...TICKER_PARAMS, 'timeZone', 'type'], handle: tickers.tickerTradingDay },
   { method: 'GET', path: '/api/v3/uiKlines', weight: 2, signed: false, params: KLINE_PARAMS, handle: klines },
   { method: 'GET', path: '/api/v3/historicalTrades', weight: 25, signed: false, params: ['symbol', 'limit', 'fromId'], handle: historicalTrades },
-  { method: 'POST', path: '/api/v3/order', weight: 1, signed: true, params: trading.ORDER_PARAMS, placesOrder: true, handle: trading.newOrder },
+  { method: 'POST', path: '/api/v3/order', weight: 1, freeOnSuccess: true, signed: true, params: trading.ORDER_PARAMS, placesOrder: true, handle: trading.newOrder },
   { method: 'POST', path: '/api/v3/order/test', weight: trading.testOrderWeight, signed: true, params: [...trading.ORDER_PARAMS, 'computeCommissionRates'], handle: trading.testOrder },
   { method: 'GET', path: '/api/v3/order', weight: 4, signed: true, params: trading.ORDER_REF, handle: trading.orderStatus },
-  { method: 'DELETE', path: '/api/v3/order', weight: 1, signed: true, params: trading.CANCEL_PARAMS, handle: trading.cancel },
+  { method: 'DELETE', path: '/api/v3/order', weight: 1, freeOnSuccess: true, signed: true, params: trading.CANCEL_PARAMS, handle: trading.cancel },
   { method: 'GET', path: '/api/v3/openOrders', weight: trading.openOrdersWeight, signed: true, params: ['symbol'], handle: trading.openOrders },
-  { method: 'DELETE', path: '/api/v3/openOrders', weight: 1, signed: true, params: ['symbol'], handle: trading.cancelAll },
+  { method: 'DELETE', path: '/api/v3/openOrders', weight: 1, freeOnSuccess: true, signed: true, params: ['symbol'], handle: trading.cancelAll },
   { method: 'GET', path: '/api/v3/account', weight: 20, signed: true, params: ['omitZeroBalances'], handle: trading.accountInfo },
   { method: 'GET', path: '/api/v3/myTrades', weight: trading.myTradesWeight, signed: true, params: ['symbol', 'orderId', 'startTime', 'endTime', 'fromId', 'limit'], handle: trading.myTrades },
   { method: 'GET', path: '/api/v3/allOrders', weight: 20, signed: true, params: queries.ALL_ORDERS_PARAMS, handle: queries.allOrders },
   { method: 'GET', path: '/api/v3/account/commission', weight: 20, signed: true, params: ['symbol'], handle: queries.commission },
   { method: 'GET', path: '/api/v3/rateLimit/order', weight: 40, signed: true, params: [], handle: queries.orderCount },
   { method: 'GET', path: '/api/v3/myPreventedMatches', weight: queries.preventedMatchesWeight, signed: true, params: queries.PREVENTED_PARAMS, handle: queries.preventedMatches },
-  { method: 'POST', path: '/api/v3/order/cancelReplace', weight: 1, signed: true, params: CANCEL_REPLACE_PARAMS, placesOrder: true, handle: cancelReplace },
-  { method: 'POST', path: '/api/v3/orderList/oco', weight: 1, signed: true, params: lists.OCO_PARAMS, placesOrder: 2, handle: lists.placeOco },
-  { method: 'POST', path: '/api/v3/orderList/oto', weight: 1, signed: true, params: lists.OTO_PARAMS, placesOrder: 2, handle: lists.placeOto },
-  { method: 'POST', path: '/api/v3/orderList/otoco', weight: 1, signed: true, params: lists.OTOCO_PARAMS, placesOrder: 3, handle: lists.placeOtoco },
+  { method: 'POST', path: '/api/v3/order/cancelReplace', weight: 1, freeOnSuccess: true, signed: true, params: CANCEL_REPLACE_PARAMS, placesOrder: true, overOrderLimit: true, handle: cancelReplace },
+  { method: 'POST', path: '/api/v3/orderList/oco', weight: 1, freeOnSuccess: true, signed: true, params: lists.OCO_PARAMS, placesOrder: 2, handle: lists.placeOco },
+  { method: 'POST', path: '/api/v3/orderList/oto', weight: 1, freeOnSuccess: true, signed: true, params: lists.OTO_PARAMS, placesOrder: 2, handle: lists.placeOto },
+  { method: 'POST', path: '/api/v3/orderList/otoco', weight: 1, freeOnSuccess: true, signed: true, params: lists.OTOCO_PARAMS, placesOrder: 3, handle: lists.placeOtoco },
   { method: 'GET', path: '/api/v3/orderList', weight: 4, signed: true, params: lists.LIST_STATUS_PARAMS, handle: lists.listStatus },
-  { method: 'DELETE', path: '/api/v3/orderList', weight: 1, signed: true, params: lists.CANCEL_LIST_PARAMS, handle: lists.cancelList },
+  { method: 'DELETE', path: '/api/v3/orderList', weight: 1, freeOnSuccess: true, signed: true, params: lists.CANCEL_LIST_PARAMS, handle: lists.cancelList },
   { method: 'GET', path: '/api/v3/allOrderList', weight: 20, signed: true, params: lists.ALL_LISTS_PARAMS, handle: lists.allLists },
   { method: 'GET', path: '/api/v3/openOrderList', weight: 6, signed: true, params: [], handle: lists.openLists },
 ];

@@ -36,11 +36,11 @@ export function surfaceSection(surface: Surface = SERVED): string {
   const served = new Set(surface.routes.map((r) => `${r.method} ${r.path}`));
   const lines = [BEGIN, '', '| REST endpoint | Weight | Security | Parameters |', '|---|---|---|---|'];
   for (const r of surface.routes) {
-    lines.push(`| ${code(`${r.method} ${r.path}`)} | ${cell(weightText(r.weight))} | ${r.signed ? 'SIGNED' : 'NONE'} | ${list(r.signed ? [...r.params, ...SIGNED_PARAMS] : r.params)} |`);
+    lines.push(`| ${code(`${r.method} ${r.path}`)} | ${cell(weightText(r.weight, r.freeOnSuccess))} | ${r.signed ? 'SIGNED' : 'NONE'} | ${list(r.signed ? [...r.params, ...SIGNED_PARAMS] : r.params)} |`);
   }
   const restLeft = BINANCE_REST.filter((e) => !served.has(e));
   lines.push('', '| WS API method | Weight | Security | Parameters |', '|---|---|---|---|');
-  for (const [name, m] of Object.entries(surface.methods)) lines.push(`| ${code(name)} | ${cell(weightText(m.weight))} | ${WS_SECURITY[m.auth]} | ${list(m.params)} |`);
+  for (const [name, m] of Object.entries(surface.methods)) lines.push(`| ${code(name)} | ${cell(weightText(m.weight, m.freeOnSuccess))} | ${WS_SECURITY[m.auth]} | ${list(m.params)} |`);
   const wsLeft = BINANCE_WS_METHODS.filter((m) => !Object.hasOwn(surface.methods, m));
   lines.push('', '| Market stream | Carries |', '|---|---|');
   for (const s of surface.streams) lines.push(`| ${code(s.form)} | ${cell(s.about)} |`);

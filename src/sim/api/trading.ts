@@ -11,7 +11,7 @@ import { symbolOf, type SimContext } from './context.js';
 import { historyPage } from './order-queries.js';
 import type { Params } from './params.js';
 import { weightRule } from './weight.js';
-import { amount, fillJson, listJson, orderJson, preventedMatchJson, resultFields } from './wire.js';
+import { amount, commissionRate, fillJson, listJson, orderJson, preventedMatchJson, resultFields } from './wire.js';
 
 /** Everything POST /api/v3/order reads (order/test adds computeCommissionRates). */
 export const ORDER_PARAMS = ['symbol', 'side', 'type', 'timeInForce', 'quantity', 'quoteOrderQty', 'price', 'stopPrice', 'newClientOrderId', 'newOrderRespType', 'selfTradePreventionMode'] as const;
@@ -128,9 +128,8 @@ export function testOrder(ctx: SimContext, p: Params, account: SimAccount): unkn
   const compute = p.oneOf('computeCommissionRates', ['true', 'false'] as const, 'false') === 'true';
   ctx.engine.testOrder(orderRequest(ctx, p, account).req);
   if (!compute) return {};
-  const rate = (bp: number) => amount(BigInt(bp) * 10_000n);
   return {
-    standardCommissionForOrder: { maker: rate(account.makerCommission), taker: rate(account.takerCommission) },
+    standardCommissionForOrder: { maker: commissionRate(account.makerCommission), taker: commissionRate(account.takerCommission) },
     specialCommissionForOrder: { maker: amount(0n), taker: amount(0n) },
     taxCommissionForOrder: { maker: amount(0n), taker: amount(0n) },
     discount: { enabledForAccount: false, enabledForSymbol: false, discountAsset: 'BNB', discount: amount(0n) },
@@ -211,13 +210,12 @@ export function accountInfo(ctx: SimContext, p: Params, account: SimAccount): un
   const balances = [...ctx.engine.balances(account.name)]
     .filter(([, b]) => !omitZero || b.free !== 0n || b.locked !== 0n)
     .map(([asset, b]) => ({ asset, free: amount(b.free), locked: amount(b.locked) }));
-  const rate = (bp: number) => amount(BigInt(bp) * 10_000n);
   return {
     makerCommission: account.makerCommission,
     takerCommission: account.takerCommission,
     buyerCommission: 0,
     sellerCommission: 0,
-    commissionRates: { maker: rate(account.makerCommission), taker: rate(account.takerCommission), buyer: amount(0n), seller: amount(0n) },
+    commissionRates: { maker: commissionRate(account.makerCommission), taker: commissionRate(account.takerCommission), buyer: amount(0n), seller: amount(0n) },
     canTrade: true,
     canWithdraw: true,
     canDeposit: true,

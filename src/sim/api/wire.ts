@@ -8,6 +8,9 @@ import { DEFAULT_STP, STP_MODES, TRIGGER_TYPES, isTrigger, type OrderListView, t
 
 export const amount = (x: Decimal): string => formatFixed(x, 8);
 
+/** A commission in basis points (an account's makerCommission 10) as Binance writes the rate: "0.00100000". */
+export const commissionRate = (basisPoints: number): string => amount(BigInt(basisPoints) * 10_000n);
+
 /** The fields every order response shares (RESULT, cancel, query), with the conditional ones. */
 export function resultFields(o: SimOrder): Record<string, unknown> {
   return {

@@ -137,8 +137,14 @@ export class WsApi {
       checkKnownParams(p, [...m.params, ...(m.auth === 'none' || m.auth === 'session' ? [] : ['apiKey', ...SIGNED_PARAMS]), 'returnRateLimits']);
       let account: SimAccount | undefined;
       if (m.auth === 'signed' || m.auth === 'signed-or-session') account = this.signed(session, raw, p, m.auth === 'signed-or-session');
-      if (m.placesOrder) ordersCounted = this.ctx.limits.countOrder(account!.name, m.placesOrder === true ? 1 : m.placesOrder);
-      const result = m.run(this.ctx, session, p, account!);
+      let refused: RateLimitError | undefined;
+      if (m.placesOrder) {
+        const counted = this.ctx.limits.countRequest(account!.name, m);
+        ordersCounted = counted.count;
+        refused = counted.refused;
+      }
+      const result = m.run(this.ctx, session, p, account!, refused);
+      if (m.freeOnSuccess) this.ctx.limits.refund(session.client, weightOf(m, p));
       send({ id, status: 200, result, ...(showLimits ? rateLimits() : {}) });
     } catch (err) {
       if (!(err instanceof ExchangeError)) {

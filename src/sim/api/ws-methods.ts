@@ -7,6 +7,7 @@
 import { ExchangeError } from '../engine/types.js';
 import type { SimAccount } from './accounts.js';
 import type { SimContext } from './context.js';
+import type { RateLimitError } from './limits.js';
 import { aggTrades, avgPrice, depth, depthWeight, exchangeInfo, historicalTrades, klines, trades } from './market-data.js';
 import { EXCHANGE_INFO_PARAMS, KLINE_PARAMS, TICKER_PARAMS } from './routes.js';
 import * as tickers from './tickers.js';
@@ -36,9 +37,13 @@ export interface WsMethod {
   params: readonly string[];
   /** none; signed (apiKey + signature); signed-or-session (or a logged-on session); session (logged on). */
   auth: 'none' | 'signed' | 'signed-or-session' | 'session';
+  /** Weighs 0 when it succeeds, as routes.ts says. */
+  freeOnSuccess?: true;
   /** Counts toward the ORDERS limit: true for one order, or how many (an order list's orders). */
   placesOrder?: boolean | number;
-  run: (ctx: SimContext, session: WsSession, p: Params, account: SimAccount) => unknown;
+  /** The method answers past the ORDERS limit itself (given the -1015), as routes.ts says. */
+  overOrderLimit?: true;
+  run: (ctx: SimContext, session: WsSession, p: Params, account: SimAccount, overOrderLimit?: RateLimitError) => unknown;
 }
 
 const MAX_ACTIVE_SUBSCRIPTIONS = 1000;
@@ -132,24 +137,24 @@ export const WS_METHODS: Readonly<Record<string, WsMethod>> = {
     },
   },
   'session.subscriptions': { weight: 2, params: [], auth: 'none', run: (_ctx, session) => [...session.subscriptions.keys()].map((subscriptionId) => ({ subscriptionId })) },
-  'order.place': { weight: 1, params: trading.ORDER_PARAMS, auth: 'signed-or-session', placesOrder: true, run: (ctx, _s, p, a) => trading.newOrder(ctx, p, a) },
+  'order.place': { weight: 1, freeOnSuccess: true, params: trading.ORDER_PARAMS, auth: 'signed-or-session', placesOrder: true, run: (ctx, _s, p, a) => trading.newOrder(ctx, p, a) },
   'order.test': { weight: trading.testOrderWeight, params: [...trading.ORDER_PARAMS, 'computeCommissionRates'], auth: 'signed-or-session', run: (ctx, _s, p, a) => trading.testOrder(ctx, p, a) },
-  'order.cancel': { weight: 1, params: trading.CANCEL_PARAMS, auth: 'signed-or-session', run: (ctx, _s, p, a) => trading.cancel(ctx, p, a) },
+  'order.cancel': { weight: 1, freeOnSuccess: true, params: trading.CANCEL_PARAMS, auth: 'signed-or-session', run: (ctx, _s, p, a) => trading.cancel(ctx, p, a) },
   'order.status': { weight: 4, params: trading.ORDER_REF, auth: 'signed-or-session', run: (ctx, _s, p, a) => trading.orderStatus(ctx, p, a) },
   'openOrders.status': { weight: trading.openOrdersWeight, params: ['symbol'], auth: 'signed-or-session', run: (ctx, _s, p, a) => trading.openOrders(ctx, p, a) },
-  'openOrders.cancelAll': { weight: 1, params: ['symbol'], auth: 'signed-or-session', run: (ctx, _s, p, a) => trading.cancelAll(ctx, p, a) },
+  'openOrders.cancelAll': { weight: 1, freeOnSuccess: true, params: ['symbol'], auth: 'signed-or-session', run: (ctx, _s, p, a) => trading.cancelAll(ctx, p, a) },
   'account.status': { weight: 20, params: ['omitZeroBalances'], auth: 'signed-or-session', run: (ctx, _s, p, a) => trading.accountInfo(ctx, p, a) },
   myTrades: { weight: trading.myTradesWeight, params: ['symbol', 'orderId', 'startTime', 'endTime', 'fromId', 'limit'], auth: 'signed-or-session', run: (ctx, _s, p, a) => trading.myTrades(ctx, p, a) },
-  'order.cancelReplace': { weight: 1, params: CANCEL_REPLACE_PARAMS, auth: 'signed-or-session', placesOrder: true, run: (ctx, _s, p, a) => cancelReplace(ctx, p, a) },
+  'order.cancelReplace': { weight: 1, freeOnSuccess: true, params: CANCEL_REPLACE_PARAMS, auth: 'signed-or-session', placesOrder: true, overOrderLimit: true, run: (ctx, _s, p, a, over) => cancelReplace(ctx, p, a, over) },
   allOrders: { weight: 20, params: queries.ALL_ORDERS_PARAMS, auth: 'signed-or-session', run: (ctx, _s, p, a) => queries.allOrders(ctx, p, a) },
   'account.commission': { weight: 20, params: ['symbol'], auth: 'signed-or-session', run: (ctx, _s, p, a) => queries.commission(ctx, p, a) },
   'account.rateLimits.orders': { weight: 40, params: [], auth: 'signed-or-session', run: (ctx, _s, p, a) => queries.orderCount(ctx, p, a) },
   myPreventedMatches: { weight: queries.preventedMatchesWeight, params: queries.PREVENTED_PARAMS, auth: 'signed-or-session', run: (ctx, _s, p, a) => queries.preventedMatches(ctx, p, a) },
-  'orderList.place.oco': { weight: 1, params: lists.OCO_PARAMS, auth: 'signed-or-session', placesOrder: 2, run: (ctx, _s, p, a) => lists.placeOco(ctx, p, a) },
-  'orderList.place.oto': { weight: 1, params: lists.OTO_PARAMS, auth: 'signed-or-session', placesOrder: 2, run: (ctx, _s, p, a) => lists.placeOto(ctx, p, a) },
-  'orderList.place.otoco': { weight: 1, params: lists.OTOCO_PARAMS, auth: 'signed-or-session', placesOrder: 3, run: (ctx, _s, p, a) => lists.placeOtoco(ctx, p, a) },
+  'orderList.place.oco': { weight: 1, freeOnSuccess: true, params: lists.OCO_PARAMS, auth: 'signed-or-session', placesOrder: 2, run: (ctx, _s, p, a) => lists.placeOco(ctx, p, a) },
+  'orderList.place.oto': { weight: 1, freeOnSuccess: true, params: lists.OTO_PARAMS, auth: 'signed-or-session', placesOrder: 2, run: (ctx, _s, p, a) => lists.placeOto(ctx, p, a) },
+  'orderList.place.otoco': { weight: 1, freeOnSuccess: true, params: lists.OTOCO_PARAMS, auth: 'signed-or-session', placesOrder: 3, run: (ctx, _s, p, a) => lists.placeOtoco(ctx, p, a) },
   'orderList.status': { weight: 4, params: lists.LIST_STATUS_PARAMS, auth: 'signed-or-session', run: (ctx, _s, p, a) => lists.listStatus(ctx, p, a) },
-  'orderList.cancel': { weight: 1, params: lists.CANCEL_LIST_PARAMS, auth: 'signed-or-session', run: (ctx, _s, p, a) => lists.cancelList(ctx, p, a) },
+  'orderList.cancel': { weight: 1, freeOnSuccess: true, params: lists.CANCEL_LIST_PARAMS, auth: 'signed-or-session', run: (ctx, _s, p, a) => lists.cancelList(ctx, p, a) },
   'openOrderLists.status': { weight: 6, params: [], auth: 'signed-or-session', run: (ctx, _s, p, a) => lists.openLists(ctx, p, a) },
   allOrderLists: { weight: 20, params: lists.ALL_LISTS_PARAMS, auth: 'signed-or-session', run: (ctx, _s, p, a) => lists.allLists(ctx, p, a) },
 };

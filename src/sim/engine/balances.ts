@@ -20,7 +20,8 @@ export const fillQuote = (price: Decimal, qty: Decimal): Decimal => mul(price, q
 /** What a limit BUY must keep locked for `qty` still to trade at `price`. */
 export const buyLock = (price: Decimal, qty: Decimal): Decimal => mul(price, qty, 'up');
 
-export const payAssetOf = (spec: SymbolSpec, order: SimOrder): string => (order.side === 'BUY' ? spec.quoteAsset : spec.baseAsset);
+/** The asset an order pays with (and locks): the quote for a BUY, the base for a SELL. */
+export const payAssetOf = (spec: SymbolSpec, order: Pick<SimOrder, 'side'>): string => (order.side === 'BUY' ? spec.quoteAsset : spec.baseAsset);
 
 export class Balances {
   private readonly accounts = new Map<string, Map<string, Balance>>();

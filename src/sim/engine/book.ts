@@ -6,6 +6,7 @@
  */
 import { ZERO, type Decimal } from '../../model/decimal.js';
 import { AvgPrice } from './avg-price.js';
+import { clientKey } from './client-ids.js';
 import type { PreventedMatchRecord, SimOrder, SimSide, SimTrade, SymbolSpec } from './types.js';
 import { Window } from './window.js';
 
@@ -79,26 +80,22 @@ export class Book {
     return found ? levels[index]!.qty : ZERO;
   }
 
-  static clientKey(account: string, clientOrderId: string): string {
-    return `${account}\u0000${clientOrderId}`;
-  }
-
   /** A new order: known from now on (by id and client id). */
   admit(order: SimOrder): void {
     this.known.set(order.orderId, order);
-    this.byClientId.set(Book.clientKey(order.account, order.clientOrderId), order);
+    this.byClientId.set(clientKey(order.account, order.clientOrderId), order);
   }
 
   /** An order that will not trade again: no longer open, kept in its account's window of finished orders. */
   finish(order: SimOrder): void {
     order.isWorking = false;
     this.open.delete(order.orderId);
-    const key = Book.clientKey(order.account, order.clientOrderId);
+    const key = clientKey(order.account, order.clientOrderId);
     if (this.openByClientId.get(key) === order) this.openByClientId.delete(key);
     const evicted = windowOf(this.finished, order.account, this.retention.finishedOrders).push(order);
     if (evicted) {
       this.known.delete(evicted.orderId);
-      const evictedKey = Book.clientKey(evicted.account, evicted.clientOrderId);
+      const evictedKey = clientKey(evicted.account, evicted.clientOrderId);
       if (this.byClientId.get(evictedKey) === evicted) this.byClientId.delete(evictedKey);
     }
   }
@@ -116,14 +113,14 @@ export class Book {
     }
     order.isWorking = true;
     this.open.set(order.orderId, order);
-    this.openByClientId.set(Book.clientKey(order.account, order.clientOrderId), order);
+    this.openByClientId.set(clientKey(order.account, order.clientOrderId), order);
   }
 
   /** An open order that is not on the book: a trigger order waiting for its stop, an order list's pending leg. */
   hold(order: SimOrder): void {
     order.isWorking = false;
     this.open.set(order.orderId, order);
-    this.openByClientId.set(Book.clientKey(order.account, order.clientOrderId), order);
+    this.openByClientId.set(clientKey(order.account, order.clientOrderId), order);
   }
 
   /** Takes a resting order off its level (cancel); the caller finishes it. */

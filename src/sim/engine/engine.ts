@@ -9,7 +9,7 @@
  */
 import type { Decimal } from '../../model/decimal.js';
 import { Book, type Level } from './book.js';
-import { generateClientOrderId } from './client-ids.js';
+import { clientKey, generateClientOrderId } from './client-ids.js';
 import { MatchingCore, outcomeOf, type Outcome } from './matching.js';
 import type { ListRef, OcoRequest, OtoRequest } from './order-lists.js';
 import { checkNotTriggered } from './triggers.js';
@@ -105,7 +105,7 @@ export class MatchingEngine extends MatchingCore {
     const plan = this.plan(req);
     const { book } = plan;
     const time = this.now();
-    if (book.openByClientId.has(Book.clientKey(req.account, req.clientOrderId))) throw new ExchangeError(-2010, 'Duplicate order sent.');
+    if (book.openByClientId.has(clientKey(req.account, req.clientOrderId))) throw new ExchangeError(-2010, 'Duplicate order sent.');
     if (req.type === 'LIMIT_MAKER' && this.crosses(book, req.side, plan.price)) throw new ExchangeError(-2010, 'Order would immediately match and take.');
     if (isTrigger(req.type)) checkNotTriggered(book, { type: req.type, side: req.side, stopPrice: plan.stopPrice });
     const order = this.admit(req, plan, time, 'NEW');
@@ -231,7 +231,7 @@ export class MatchingEngine extends MatchingCore {
       const o = (openOnly ? book.open : book.known).get(ref.orderId);
       return o && o.account === account && (ref.origClientOrderId === undefined || o.clientOrderId === ref.origClientOrderId) ? o : undefined;
     }
-    const key = Book.clientKey(account, ref.origClientOrderId ?? '');
+    const key = clientKey(account, ref.origClientOrderId ?? '');
     return (openOnly ? book.openByClientId : book.byClientId).get(key); // the latest with that id
   }
 }

@@ -5,15 +5,15 @@
  * `settle` runs the contingent rules until nothing changes: order lists react to their legs'
  * executions (order-lists.ts), and trigger orders the trades reached start working (triggers.ts).
  */
-import { ZERO, div, min, type Decimal } from '../../model/decimal.js';
-import { fillQuote } from './balances.js';
+import { ZERO, div, min, roundToStep, type Decimal } from '../../model/decimal.js';
+import { fillQuote, payAssetOf } from './balances.js';
 import { remainingOf, type Book, type Level } from './book.js';
 import { OrderEntry, type EngineOptions } from './order-entry.js';
 import { OrderLists } from './order-lists.js';
 import { preventSelfTrade } from './self-trade.js';
 import { Triggers } from './triggers.js';
-import { atMarket, isTrigger, type Balance, type EngineEvent, type ExpiryReason, type PreventedMatch, type RejectReason, type SimFill, type SimOrder, type SimTrade, type SymbolSpec } from './types.js';
-import { available, type Taker } from './walk.js';
+import { ExchangeError, atMarket, isTrigger, type Balance, type EngineEvent, type ExpiryReason, type PreventedMatch, type RejectReason, type SimFill, type SimOrder, type SimTrade, type SymbolSpec } from './types.js';
+import { available, marketCost, type Taker } from './walk.js';
 
 export type { EngineOptions, OrderPlan } from './order-entry.js';
 
@@ -29,9 +29,11 @@ export interface Outcome {
   time: number;
   /** How many of `events` the order lists have seen (settle). */
   reacted: number;
+  /** How many of `events` the trigger orders have scanned for trades (settle). */
+  scanned: number;
 }
 
-export const outcomeOf = (account: string, time: number, events: EngineEvent[] = []): Outcome => ({ fills: [], events, preventedMatches: [], touched: new Set([account]), time, reacted: 0 });
+export const outcomeOf = (account: string, time: number, events: EngineEvent[] = []): Outcome => ({ fills: [], events, preventedMatches: [], touched: new Set([account]), time, reacted: 0, scanned: 0 });
 
 export class MatchingCore extends OrderEntry {
   readonly triggers = new Triggers();
@@ -85,7 +87,7 @@ export class MatchingCore extends OrderEntry {
       book.unrest(order);
       book.updateId++;
       out.events.push({ kind: 'book', symbol: book.spec.symbol, side: order.side, price: order.price, qty: book.levelQty(order.side, order.price), updateId: book.updateId });
-    }
+    } else if (isTrigger(order.type) && order.status === 'NEW') this.triggers.drop(order);
     order.status = status;
     order.updateTime = time;
     this.money.release(book.spec, order);
@@ -108,7 +110,7 @@ export class MatchingCore extends OrderEntry {
         const ev = out.events[out.reacted++]!;
         if (ev.kind === 'execution' && ev.order.orderListId >= 0) this.lists.react(book, ev, out);
       }
-      const next = this.triggers.next(book, out.events);
+      const next = this.triggers.next(book, out);
       if (!next) return;
       this.lists.activating(book, next, out);
       if (next.status !== 'NEW') continue; // its list expired it
@@ -117,8 +119,33 @@ export class MatchingCore extends OrderEntry {
       next.updateTime = out.time;
       out.events.push({ kind: 'execution', order: { ...next }, execution: 'NEW', time: out.time });
       next.isWorking = false;
-      this.work(book, next, out);
+      if (this.fundAtMarket(book, next)) this.work(book, next, out);
+      else {
+        next.expiryReason = 'REJECTED';
+        this.retire(book, next, out, 'EXPIRED');
+      }
     }
+  }
+
+  /**
+   * A triggered market BUY (STOP_LOSS, TAKE_PROFIT) buys its quantity at market, as a MARKET order
+   * does: its lock (the cost at its stop price, taken on placement) is topped up from the account's
+   * free balance to what the quantity costs on the book now. False when the account cannot pay that:
+   * a MARKET order without the balance to fill completely is refused (market_orders_faq.md), so the
+   * order expires without trading.
+   */
+  private fundAtMarket(book: Book, order: SimOrder): boolean {
+    if (order.side !== 'BUY' || !atMarket(order.type)) return true;
+    const cost = marketCost(book, { side: order.side, account: order.account, stp: order.selfTradePreventionMode }, remainingOf(order));
+    if (cost <= order.locked) return true;
+    try {
+      this.money.lock(order.account, payAssetOf(book.spec, order), cost - order.locked);
+    } catch (err) {
+      if (err instanceof ExchangeError) return false;
+      throw err;
+    }
+    order.locked = cost;
+    return true;
   }
 
   /** Matches `taker` against the opposite side; says why it stopped. */
@@ -131,8 +158,8 @@ export class MatchingCore extends OrderEntry {
       if (limit !== undefined && (taker.side === 'BUY' ? level.price > limit : level.price < limit)) return 'limit';
       let want = remainingOf(taker);
       if (want <= ZERO) return 'filled';
-      // Never trade past what the taker locked (a market BUY's lock is what it may spend).
-      const affordable = taker.side === 'SELL' ? taker.locked : market ? div(taker.locked, level.price, 'down') : want;
+      // Never trade past what the taker locked (a market BUY's lock is what it may spend), in whole steps.
+      const affordable = taker.side === 'SELL' ? taker.locked : market ? roundToStep(div(taker.locked, level.price, 'down'), book.spec.stepSize, 'down') : want;
       want = min(want, affordable);
       if (want <= ZERO) return 'funds';
       const maker = level.orders[0]!;
@@ -169,6 +196,7 @@ export class MatchingCore extends OrderEntry {
     taker.status = remainingOf(taker) === ZERO ? 'FILLED' : 'PARTIALLY_FILLED';
     level.qty -= qty;
     out.touched.add(maker.account);
+    out.touched.add(taker.account); // not the operation's own account when a trigger or a list's leg trades
     const takerFill = fillOf(takerTrade);
     out.fills.push(takerFill);
     book.updateId++;

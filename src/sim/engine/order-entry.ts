@@ -4,7 +4,7 @@
  * client id, nothing matched yet). matching.ts builds the matching core on this.
  */
 import { ZERO, min, mul, roundToStep, type Decimal } from '../../model/decimal.js';
-import { Balances, buyLock } from './balances.js';
+import { Balances, buyLock, payAssetOf } from './balances.js';
 import { Book, DEFAULT_RETENTION, type Retention } from './book.js';
 import { checkNotional, checkPrice, checkQuantity, limitNotional } from './filters.js';
 import { DEFAULT_STP, ExchangeError, STP_MODES, atMarket, isTrigger, type NewOrderRequest, type SimOrder, type SimOrderStatus, type StpMode, type SymbolSpec } from './types.js';
@@ -118,15 +118,11 @@ export class OrderEntry {
     };
     if (status !== 'PENDING_NEW') {
       const lock = this.lockOf(book, order, qty, market && plan.byQuote ? req.quoteOrderQty! : undefined);
-      this.money.lock(req.account, this.payAsset(book, order), lock);
+      this.money.lock(req.account, payAssetOf(book.spec, order), lock);
       order.locked = lock;
     }
     book.admit(order);
     return order;
-  }
-
-  payAsset(book: Book, order: Pick<SimOrder, 'side'>): string {
-    return order.side === 'BUY' ? book.spec.quoteAsset : book.spec.baseAsset;
   }
 
   /** The base quantity of a quoteOrderQty order, within LOT_SIZE, or Binance's refusal. */

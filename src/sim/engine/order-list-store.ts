@@ -4,6 +4,7 @@
  * with the queries (GET orderList, allOrderList, openOrderList) and the view answers show.
  * order-lists.ts runs the lists' rules on these records.
  */
+import { clientKey } from './client-ids.js';
 import { ExchangeError, type ContingencyType, type ListOrderStatus, type ListStatusType, type OrderListView, type SimOrder } from './types.js';
 import { Window } from './window.js';
 
@@ -28,7 +29,6 @@ export interface OrderList {
 
 export type ListRef = { orderListId?: number; listClientOrderId?: string };
 
-const key = (account: string, listClientOrderId: string) => `${account}\u0000${listClientOrderId}`;
 
 export class OrderListStore {
   /** The id the next registered list gets. */
@@ -44,25 +44,25 @@ export class OrderListStore {
   register(list: OrderList): void {
     this.nextId++;
     this.lists.set(list.orderListId, list);
-    this.byClientId.set(key(list.account, list.listClientOrderId), list);
-    this.openByClientId.set(key(list.account, list.listClientOrderId), list);
+    this.byClientId.set(clientKey(list.account, list.listClientOrderId), list);
+    this.openByClientId.set(clientKey(list.account, list.listClientOrderId), list);
   }
 
   /** Whether the account has an open list with this listClientOrderId (a new one would be a duplicate). */
   isOpen(account: string, listClientOrderId: string): boolean {
-    return this.openByClientId.has(key(account, listClientOrderId));
+    return this.openByClientId.has(clientKey(account, listClientOrderId));
   }
 
   /** A list that finished: no longer open, into its account's window (which may forget the oldest). */
   close(list: OrderList): void {
-    const k = key(list.account, list.listClientOrderId);
+    const k = clientKey(list.account, list.listClientOrderId);
     if (this.openByClientId.get(k) === list) this.openByClientId.delete(k);
     let window = this.finished.get(list.account);
     if (!window) this.finished.set(list.account, (window = new Window(this.retention)));
     const evicted = window.push(list);
     if (evicted) {
       this.lists.delete(evicted.orderListId);
-      const ek = key(evicted.account, evicted.listClientOrderId);
+      const ek = clientKey(evicted.account, evicted.listClientOrderId);
       if (this.byClientId.get(ek) === evicted) this.byClientId.delete(ek);
     }
   }
@@ -76,7 +76,7 @@ export class OrderListStore {
       const list = this.lists.get(ref.orderListId);
       return list && list.account === account && (ref.listClientOrderId === undefined || list.listClientOrderId === ref.listClientOrderId) ? list : undefined;
     }
-    return this.byClientId.get(key(account, ref.listClientOrderId ?? ''));
+    return this.byClientId.get(clientKey(account, ref.listClientOrderId ?? ''));
   }
 
   get(account: string, ref: ListRef): OrderListView {

@@ -1,7 +1,8 @@
 /**
  * Order lists as Binance Spot runs them (rest-api.md, "Order lists"):
  * - OCO: an above and a below order on one side, one of them a stop loss; when either activates (a
- *   trade, or its trigger) the other expires. Both legs share one lock, the larger of their needs:
+ *   trade, even a partial one, or its trigger) the other expires, and the active one works on alone
+ *   until it fills or is canceled. Both legs share one lock, the larger of their needs:
  *   the leg that works on the book holds its own need, the other the difference, and a leg that
  *   triggers takes over what it needs from its sibling before it trades.
  * - OTO and OTOCO: a working LIMIT/LIMIT_MAKER order, and one pending order (or an OCO pair) placed
@@ -12,7 +13,9 @@
  * the queries are order-list-store.ts.
  */
 import { ZERO, max, type Decimal } from '../../model/decimal.js';
+import { payAssetOf } from './balances.js';
 import type { Book } from './book.js';
+import { clientKey } from './client-ids.js';
 import type { MatchingCore, Outcome } from './matching.js';
 import { OrderListStore, viewOf, type ListRef, type OrderList } from './order-list-store.js';
 import { checkNotTriggered, reaches } from './triggers.js';
@@ -130,7 +133,7 @@ export class OrderLists {
     if (this.records.isOpen(account, listClientOrderId)) throw new ExchangeError(-2010, 'Duplicate order sent.');
     const ids = new Set<string>();
     for (const r of legs) {
-      if (ids.has(r.clientOrderId) || book.openByClientId.has(`${account}\u0000${r.clientOrderId}`)) throw new ExchangeError(-2010, 'Duplicate order sent.');
+      if (ids.has(r.clientOrderId) || book.openByClientId.has(clientKey(account, r.clientOrderId))) throw new ExchangeError(-2010, 'Duplicate order sent.');
       ids.add(r.clientOrderId);
     }
   }
@@ -145,7 +148,7 @@ export class OrderLists {
    */
   private lockPair(book: Book, account: string, legs: Pick<SimOrder, 'type' | 'side'>[], needs: Decimal[]): Decimal[] {
     const total = needs.reduce((a, b) => max(a, b), ZERO);
-    this.core.money.lock(account, this.core.payAsset(book, legs[0]!), total);
+    this.core.money.lock(account, payAssetOf(book.spec, legs[0]!), total);
     const primary = Math.max(0, legs.findIndex((o) => !isTrigger(o.type)));
     return needs.map((need, i) => (i === primary ? need : total - needs[primary]!));
   }
@@ -175,7 +178,9 @@ export class OrderLists {
       return;
     }
     if (!list.pair.includes(leg)) return;
-    if (ev.execution === 'TRADE' || ended(leg)) this.finish(book, list, out, 'EXPIRED');
+    // A leg that trades (even in part) keeps working on its own; only its sibling expires.
+    if (ev.execution === 'TRADE') this.finish(book, list, out, 'EXPIRED', leg);
+    else if (ended(leg)) this.finish(book, list, out, 'EXPIRED');
   }
 
   /** A trigger leg of a pair is about to work: it takes the lock it needs from its sibling, which expires. */
@@ -218,7 +223,7 @@ export class OrderLists {
       }
       const lock = this.core.lockOf(book, o, o.origQty);
       try {
-        this.core.money.lock(o.account, this.core.payAsset(book, o), lock);
+        this.core.money.lock(o.account, payAssetOf(book.spec, o), lock);
       } catch (err) {
         if (!(err instanceof ExchangeError)) throw err;
         this.core.retire(book, o, out, 'REJECTED');

@@ -5,16 +5,22 @@
  * trade is at or below it. An order only sees the trades after its own placement; the oldest order
  * triggers first. Funds were locked on placement (matching.ts); once triggered the order works as a
  * MARKET (STOP_LOSS, TAKE_PROFIT) or a LIMIT order at its price and time in force.
+ *
+ * The waiting orders are indexed per symbol and direction by stop price (those waiting for a rise,
+ * lowest stop first; those waiting for a fall, highest first), so a trade looks only at the orders
+ * it reaches, plus one that it does not: thousands of waiting stops cost a trade nothing.
  */
 import type { Decimal } from '../../model/decimal.js';
 import type { Book } from './book.js';
+import { SortedList } from './sorted-list.js';
 import { ExchangeError, type EngineEvent, type SimOrder } from './types.js';
+
+/** Whether the order waits for a rise (a BUY stop loss, a SELL take profit) rather than a fall. */
+const waitsForRise = (order: Pick<SimOrder, 'type' | 'side'>): boolean => (order.type === 'STOP_LOSS' || order.type === 'STOP_LOSS_LIMIT') === (order.side === 'BUY');
 
 /** Whether a trade at `price` reaches the order's stop price. */
 export function reaches(order: Pick<SimOrder, 'type' | 'side' | 'stopPrice'>, price: Decimal): boolean {
-  const stopLoss = order.type === 'STOP_LOSS' || order.type === 'STOP_LOSS_LIMIT';
-  const upward = stopLoss === (order.side === 'BUY'); // BUY stop loss and SELL take profit wait for a rise
-  return upward ? price >= order.stopPrice : price <= order.stopPrice;
+  return waitsForRise(order) ? price >= order.stopPrice : price <= order.stopPrice;
 }
 
 /** Binance refuses a trigger order its stop price would set working at once (against the last trade). */
@@ -22,58 +28,90 @@ export function checkNotTriggered(book: Book, order: Pick<SimOrder, 'type' | 'si
   if (book.lastPrice !== undefined && reaches(order, book.lastPrice)) throw new ExchangeError(-2010, 'Order would trigger immediately.');
 }
 
-export class Triggers {
-  /** symbol -> waiting orders, with the first trade id each may react to. */
-  private readonly waiting = new Map<string, Map<SimOrder, number>>();
+/** A waiting order and the first trade id it may react to. */
+interface Waiting {
+  order: SimOrder;
+  since: number;
+}
 
-  /**
-   * Starts watching `order` (admitted, NEW, not working) from the book's next trade on, or from its
-   * last one (an order list's pending leg placed by that trade).
-   */
-  hold(book: Book, order: SimOrder, fromLastTrade = false): void {
-    let orders = this.waiting.get(book.spec.symbol);
-    if (!orders) this.waiting.set(book.spec.symbol, (orders = new Map()));
-    orders.set(order, fromLastTrade ? book.nextTradeId - 1 : book.nextTradeId);
+const compareBig = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+/** Nearest stop first (lowest for a rise, highest for a fall), then the oldest. */
+const byStopUp = (a: Waiting, b: Waiting): number => compareBig(a.order.stopPrice, b.order.stopPrice) || a.order.orderId - b.order.orderId;
+const byStopDown = (a: Waiting, b: Waiting): number => compareBig(b.order.stopPrice, a.order.stopPrice) || a.order.orderId - b.order.orderId;
+
+/** One symbol's waiting orders, and those a trade reached that have yet to work (newest first: the oldest pops off the end). */
+class SymbolTriggers {
+  readonly rise = new SortedList<Waiting>(byStopUp);
+  readonly fall = new SortedList<Waiting>(byStopDown);
+  readonly due = new SortedList<SimOrder>((a, b) => b.orderId - a.orderId);
+}
+
+export class Triggers {
+  private readonly symbols = new Map<string, SymbolTriggers>();
+  /** How many waiting orders trades have looked at, in all (a measure of work, for tests). */
+  visited = 0;
+
+  private of(symbol: string): SymbolTriggers {
+    let s = this.symbols.get(symbol);
+    if (!s) this.symbols.set(symbol, (s = new SymbolTriggers()));
+    return s;
   }
 
   /**
-   * The oldest waiting order of the book that one of `events`' trades reached, taken off the
-   * waiting list; orders that stopped waiting (canceled, expired by their list) are dropped.
+   * Starts watching `order` (admitted, NEW, not working) from the book's next trade on, or from its
+   * last one (an order list's pending leg placed by that trade): then, if that trade reached it, it
+   * is due at once.
    */
-  next(book: Book, events: readonly EngineEvent[]): SimOrder | undefined {
-    const orders = this.waiting.get(book.spec.symbol);
-    if (!orders || orders.size === 0) return undefined;
-    let low: Decimal | undefined;
-    let high: Decimal | undefined;
-    const trades: { id: number; price: Decimal }[] = [];
-    for (const ev of events) {
+  hold(book: Book, order: SimOrder, fromLastTrade = false): void {
+    const s = this.of(book.spec.symbol);
+    if (fromLastTrade && book.lastPrice !== undefined && reaches(order, book.lastPrice)) s.due.insert(order);
+    else (waitsForRise(order) ? s.rise : s.fall).insert({ order, since: book.nextTradeId });
+  }
+
+  /** Stops watching an order that ended while waiting (canceled, expired by its list, rejected). */
+  drop(order: SimOrder): void {
+    const s = this.symbols.get(order.symbol);
+    if (!s) return;
+    if (!(waitsForRise(order) ? s.rise : s.fall).remove({ order, since: 0 })) s.due.remove(order);
+  }
+
+  /**
+   * The oldest waiting order of the book that a trade of the operation reached, taken off the
+   * waiting list. The operation's trades are read once each (`out.scanned` is the cursor).
+   */
+  next(book: Book, out: { events: readonly EngineEvent[]; scanned: number }): SimOrder | undefined {
+    const s = this.symbols.get(book.spec.symbol);
+    if (!s) {
+      out.scanned = out.events.length;
+      return undefined;
+    }
+    for (; out.scanned < out.events.length; out.scanned++) {
+      const ev = out.events[out.scanned]!;
       if (ev.kind !== 'trade' || ev.trade.symbol !== book.spec.symbol) continue;
-      trades.push({ id: ev.trade.tradeId, price: ev.trade.price });
+      this.reach(s, s.rise, ev.trade.tradeId, ev.trade.price);
+      this.reach(s, s.fall, ev.trade.tradeId, ev.trade.price);
     }
-    if (trades.length === 0) return undefined;
-    let due: SimOrder | undefined;
-    for (const [order, since] of orders) {
-      if (order.status !== 'NEW' || book.open.get(order.orderId) !== order) {
-        orders.delete(order);
-        continue;
-      }
-      if (due && order.orderId > due.orderId) continue;
-      low = high = undefined;
-      for (const t of trades) {
-        if (t.id < since) continue;
-        if (low === undefined || t.price < low) low = t.price;
-        if (high === undefined || t.price > high) high = t.price;
-      }
-      if (low !== undefined && (reaches(order, low) || reaches(order, high!))) due = order;
+    for (let o = s.due.pop(); o; o = s.due.pop()) if (o.status === 'NEW' && book.open.get(o.orderId) === o) return o;
+    return undefined;
+  }
+
+  /** Moves the orders of one direction a trade reached to the due ones (not those placed after it). */
+  private reach(s: SymbolTriggers, waiting: SortedList<Waiting>, tradeId: number, price: Decimal): void {
+    const kept: Waiting[] = [];
+    let n = 0;
+    for (let w = waiting.at(0); w; w = waiting.at(++n)) {
+      this.visited++;
+      if (!reaches(w.order, price)) break;
+      if (w.since > tradeId) kept.push(w);
+      else s.due.insert(w.order);
     }
-    if (due) orders.delete(due);
-    return due;
+    if (n > 0) waiting.replaceFirst(n, kept);
   }
 
   /** How many orders wait (memory tests). */
   get size(): number {
     let n = 0;
-    for (const m of this.waiting.values()) n += m.size;
+    for (const s of this.symbols.values()) n += s.rise.length + s.fall.length + s.due.length;
     return n;
   }
 }

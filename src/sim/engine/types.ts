@@ -20,7 +20,7 @@ export type ExecutionType = 'NEW' | 'CANCELED' | 'REJECTED' | 'TRADE' | 'EXPIRED
 /** Why an order was rejected after it was accepted (executionReport `r`): a pending order that could not lock its funds. */
 export type RejectReason = 'NONE' | 'INSUFFICIENT_BALANCES' | 'WOULD_MATCH_IMMEDIATELY';
 /** Why an order expired (Binance's `expiryReason` / `eR`), for the reasons the sim produces. */
-export type ExpiryReason = 'UNFILLED_IOC_QUANTITY_EXPIRED' | 'UNFILLED_FOK_ORDER_EXPIRED' | 'INSUFFICIENT_LIQUIDITY';
+export type ExpiryReason = 'UNFILLED_IOC_QUANTITY_EXPIRED' | 'UNFILLED_FOK_ORDER_EXPIRED' | 'INSUFFICIENT_LIQUIDITY' | 'REJECTED';
 
 /**
  * Self-trade prevention (faqs/stp_faq.md): what happens when an order would trade with an order of

@@ -8,6 +8,7 @@
 import { fromInteger, mul, parseDecimal, roundToStep, type Decimal } from '../../model/decimal.js';
 import type { MatchingEngine } from '../engine/engine.js';
 import { ExchangeError, type EngineEvent } from '../engine/types.js';
+import { getLogger, type Logger } from '../../util/log.js';
 
 export interface SyntheticMarketOptions {
   engine: MatchingEngine;
@@ -23,6 +24,8 @@ export interface SyntheticMarketOptions {
   /** Chance per round that the taker trades (default 0.3). */
   takerProbability?: number;
   onEvents: (events: EngineEvent[]) => void;
+  /** Where a failed round is reported (default: the process's logger). */
+  log?: Pick<Logger, 'error'>;
 }
 
 export const MARKET_MAKER = 'sim-market-maker';
@@ -84,16 +87,28 @@ export class SyntheticMarket {
     this.round++;
     for (const [symbol, mid] of this.mids) {
       const events: EngineEvent[] = [];
-      const spec = this.opts.engine.spec(symbol);
-      // Random walk in relative steps (an approximately normal move from three uniforms).
-      const shock = (this.random() + this.random() + this.random() - 1.5) * 2 * (this.opts.volatility ?? 0.0005);
-      const moved = roundToStep(mid + mul(mid, parseDecimal(shock.toFixed(8), 'half-even'), 'half-even'), spec.tickSize, 'half-even');
-      const next = moved > spec.tickSize * 10n ? moved : mid;
-      this.mids.set(symbol, next);
-      this.requote(symbol, next, events);
-      if (this.random() < (this.opts.takerProbability ?? 0.3)) this.take(symbol, events);
+      // A round runs in a timer: anything it throws would end the process. Report it, publish what
+      // did happen, and go on with the next symbol and round.
+      try {
+        this.move(symbol, mid, events);
+      } catch (err) {
+        const log = this.opts.log ?? getLogger();
+        log.error(`synthetic market: round ${this.round} of ${symbol} failed (${String((err as Error)?.message ?? err).split('\n')[0]}); the market goes on`);
+      }
       this.opts.onEvents(events);
     }
+  }
+
+  /** One symbol's round: the mid walks, the maker re-quotes, the taker may trade. */
+  private move(symbol: string, mid: Decimal, events: EngineEvent[]): void {
+    const spec = this.opts.engine.spec(symbol);
+    // Random walk in relative steps (an approximately normal move from three uniforms).
+    const shock = (this.random() + this.random() + this.random() - 1.5) * 2 * (this.opts.volatility ?? 0.0005);
+    const moved = roundToStep(mid + mul(mid, parseDecimal(shock.toFixed(8), 'half-even'), 'half-even'), spec.tickSize, 'half-even');
+    const next = moved > spec.tickSize * 10n ? moved : mid;
+    this.mids.set(symbol, next);
+    this.requote(symbol, next, events);
+    if (this.random() < (this.opts.takerProbability ?? 0.3)) this.take(symbol, events);
   }
 
   private size(symbol: string): Decimal {
@@ -114,6 +129,7 @@ export class SyntheticMarket {
       }
     }
     const ids: number[] = [];
+    this.quotes.set(symbol, ids); // filled as quotes go out: a round that fails half way still cancels them next time
     const levels = this.opts.levels ?? 5;
     const step = roundToStep(mul(mid, parseDecimal('0.0002'), 'up'), spec.tickSize, 'up') || spec.tickSize;
     for (let i = 1; i <= levels; i++) {
@@ -125,7 +141,6 @@ export class SyntheticMarket {
         if (r.order.isWorking) ids.push(r.order.orderId);
       }
     }
-    this.quotes.set(symbol, ids);
   }
 
   private take(symbol: string, events: EngineEvent[]): void {
