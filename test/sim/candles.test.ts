@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { startSimServer } from '../../src/sim/sim-server.js';
 import { waitFor } from '../helpers.js';
-import { errorOf, restClient } from './sim-client.js';
+import { errorOf, restClient, connectWs } from './sim-client.js';
 
 let server: Server;
 let port = 0;
@@ -24,14 +24,7 @@ after(() => {
   server.close();
 });
 
-async function connect(path: string): Promise<{ ws: WebSocket; messages: any[]; closed: Promise<number> }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`);
-  const messages: any[] = [];
-  ws.on('message', (d) => messages.push(JSON.parse(d.toString())));
-  const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  return { ws, messages, closed };
-}
+const connect = (path: string) => connectWs(port, path);
 
 const order = (p: Record<string, string>) => api.signed('POST', '/api/v3/order', { symbol: 'BTCUSDT', selfTradePreventionMode: 'NONE', ...p });
 

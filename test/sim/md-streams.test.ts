@@ -10,11 +10,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { WebsocketAPIClient, WebsocketClient } from 'binance';
-import { WebSocket } from 'ws';
 import { ed25519Signature, wsApiPayload } from '../../src/sim/api/signing.js';
 import { startSimServer } from '../../src/sim/sim-server.js';
 import { waitFor } from '../helpers.js';
-import { DAY, restClient } from './sim-client.js';
+import { DAY, restClient, connectWs } from './sim-client.js';
 
 const ed = generateKeyPairSync('ed25519');
 const ED_ACCOUNT = { name: 'ed', apiKey: 'ed-key-0001', ed25519PublicKey: ed.publicKey, makerCommission: 10, takerCommission: 10 };
@@ -39,14 +38,7 @@ const http = () => restClient(`http://127.0.0.1:${port}`, undefined, simNow);
 const limit = (side: string, quantity: string, price: string) =>
   http().signed('POST', '/api/v3/order', { symbol: 'BTCUSDT', side, type: 'LIMIT', timeInForce: 'GTC', quantity, price, selfTradePreventionMode: 'NONE' });
 
-/** A raw WebSocket that keeps every message. */
-async function connect(path: string): Promise<{ ws: WebSocket; messages: any[] }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`);
-  const messages: any[] = [];
-  ws.on('message', (data) => messages.push(JSON.parse(data.toString())));
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  return { ws, messages };
-}
+const connect = (path: string) => connectWs(port, path);
 
 describe('sim streams and WS API methods of issue 14', { timeout: 60_000 }, () => {
   it('depth@1000ms, depth5@1000ms, miniTicker, !miniTicker@arr, ticker_1h and avgPrice follow the trades', async () => {

@@ -8,22 +8,11 @@ import { describe, it } from 'node:test';
 import { parseDecimal as d, ZERO } from '../../src/model/decimal.js';
 import { MatchingEngine } from '../../src/sim/engine/engine.js';
 import type { NewOrderRequest } from '../../src/sim/engine/types.js';
-import { BTCUSDT } from './specs.js';
+import { engineTradedAt60000 } from './specs.js';
 
 const S = 'BTCUSDT';
 
-function market(): MatchingEngine {
-  let t = 1_700_000_000_000;
-  const e = new MatchingEngine([BTCUSDT], { makerRate: ZERO, takerRate: ZERO, now: () => (t += 10) });
-  for (const a of ['a', 'b']) {
-    e.deposit(a, 'BTC', d('10'));
-    e.deposit(a, 'USDT', d('1000000'));
-  }
-  // The last price: 60000.
-  e.placeOrder({ account: 'b', symbol: S, side: 'SELL', type: 'LIMIT', timeInForce: 'GTC', quantity: d('0.01'), price: d('60000'), clientOrderId: 'm1' });
-  e.placeOrder({ account: 'b', symbol: S, side: 'BUY', type: 'MARKET', quantity: d('0.01'), clientOrderId: 'm2' });
-  return e;
-}
+const market = (): MatchingEngine => engineTradedAt60000({ a: { BTC: '10', USDT: '1000000' }, b: { BTC: '10', USDT: '1000000' } }, 'b', 'b');
 
 const leg = (x: Partial<NewOrderRequest> & Pick<NewOrderRequest, 'type' | 'side' | 'clientOrderId'>): NewOrderRequest => ({ account: 'a', symbol: S, quantity: d('1'), ...x });
 

@@ -89,3 +89,13 @@ export class WsApiClient {
     this.ws.close();
   }
 }
+
+/** A raw WebSocket to the sim on `port` that keeps every message (parsed), and tells when it closes. */
+export async function connectWs(port: number, path: string): Promise<{ ws: WebSocket; messages: any[]; closed: Promise<number> }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`);
+  const messages: any[] = [];
+  ws.on('message', (data) => messages.push(JSON.parse(data.toString())));
+  const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  return { ws, messages, closed };
+}

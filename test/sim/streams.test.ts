@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { WebSocket } from 'ws';
 import { hmacSignature } from '../../src/sim/api/signing.js';
 import { DEMO_ACCOUNT, startSimServer } from '../../src/sim/sim-server.js';
 import { waitFor } from '../helpers.js';
+import { connectWs } from './sim-client.js';
 
 let server: Server;
 let port = 0;
@@ -44,14 +44,7 @@ function pacer(perSecond = 3): () => Promise<void> {
   };
 }
 
-/** A WebSocket client that keeps every message. */
-async function connect(path: string): Promise<{ ws: WebSocket; messages: any[] }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`);
-  const messages: any[] = [];
-  ws.on('message', (data) => messages.push(JSON.parse(data.toString())));
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  return { ws, messages };
-}
+const connect = (path: string) => connectWs(port, path);
 
 describe('sim market streams', { timeout: 60_000 }, () => {
   it('rebuilds a local order book from a snapshot and @depth@100ms diffs, equal to GET /depth', async () => {

@@ -9,23 +9,13 @@ import { describe, it } from 'node:test';
 import { parseDecimal as d, ZERO } from '../../src/model/decimal.js';
 import { MatchingEngine } from '../../src/sim/engine/engine.js';
 import type { EngineEvent } from '../../src/sim/engine/types.js';
-import { BTCUSDT } from './specs.js';
+import { BTCUSDT, engineTradedAt60000 } from './specs.js';
 
 const S = 'BTCUSDT';
 
-function market(aUsdt: string): MatchingEngine {
-  let t = 1_700_000_000_000;
-  const e = new MatchingEngine([BTCUSDT], { makerRate: ZERO, takerRate: ZERO, now: () => (t += 10) });
-  e.deposit('a', 'USDT', d(aUsdt));
-  for (const x of ['b', 'c']) {
-    e.deposit(x, 'BTC', d('10'));
-    e.deposit(x, 'USDT', d('1000000'));
-  }
-  // The last price: 60000.
-  e.placeOrder({ account: 'b', symbol: S, side: 'SELL', type: 'LIMIT', timeInForce: 'GTC', quantity: d('0.01'), price: d('60000'), clientOrderId: 'm1' });
-  e.placeOrder({ account: 'c', symbol: S, side: 'BUY', type: 'MARKET', quantity: d('0.01'), clientOrderId: 'm2' });
-  return e;
-}
+/** a holds `aUsdt`; b and c trade the last price, 60000. */
+const market = (aUsdt: string): MatchingEngine =>
+  engineTradedAt60000({ a: { USDT: aUsdt }, b: { BTC: '10', USDT: '1000000' }, c: { BTC: '10', USDT: '1000000' } }, 'b', 'c');
 
 /** b offers 0.01 at 61500 and 5 at 62000; c buys the 0.01: a trade at 61500, past a's stop at 61000. */
 function liftTo61500(e: MatchingEngine): EngineEvent[] {
