@@ -7,7 +7,7 @@
 import { ZERO, type Decimal } from '../../model/decimal.js';
 import { AvgPrice } from './avg-price.js';
 import type { SimOrder, SimSide, SimTrade, SymbolSpec } from './types.js';
-import { Window } from './window.js';
+import { Window } from '../../util/window.js';
 
 export interface Level {
   price: Decimal;
