@@ -5,6 +5,7 @@
  */
 import { ZERO, stepPrecision, type Decimal } from '../model/decimal.js';
 import { isFinalStatus } from '../model/enums.js';
+import { kept } from '../util/retention.js';
 import { Window } from '../util/window.js';
 import type { AssetEvent, DepthEvent, InstrumentEvent, OrderEvent, PositionEvent, QuoteEvent } from '../model/events.js';
 import type { Balance, BookView, InstrumentView, PositionView } from './api.js';
@@ -37,16 +38,21 @@ const key = (source: string, account: string) => `${source}/${account}`;
 
 /**
  * Final orders a strategy remembers, so that a late report cannot reopen one (beyond that they are
- * forgotten: a strategy trading all day must not keep every order it ever sent).
+ * forgotten: a strategy trading all day must not keep every order it ever sent); scaled by
+ * KF_RETENTION_SCALE (util/retention.ts).
  */
 export const FINAL_ORDERS_KEPT = 2_000;
 
 export class AccountsView {
   private readonly books = new Map<string, BookView>();
-  /** Every open order of this strategy and its last FINAL_ORDERS_KEPT final ones: the latest report, by id. */
+  /** Every open order of this strategy and its last `finalsKept` final ones: the latest report, by id. */
   readonly orders = new Map<bigint, OrderEvent>();
   /** The ids of the final orders kept, oldest first. */
-  private readonly finals = new Window<bigint>(FINAL_ORDERS_KEPT);
+  private readonly finals: Window<bigint>;
+
+  constructor(finalsKept = kept(FINAL_ORDERS_KEPT)) {
+    this.finals = new Window<bigint>(finalsKept);
+  }
 
   book(source: string, account: string): BookView {
     let b = this.books.get(key(source, account));

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { OrderStatus } from '../../src/model/enums.js';
 import { Order, type OrderEvent } from '../../src/model/events.js';
 import { AccountsView, FINAL_ORDERS_KEPT } from '../../src/strategy/views.js';
+import { kept, retentionScale } from '../../src/util/retention.js';
 
 function report(id: number, status: OrderStatus): OrderEvent {
   const o = Order.empty();
@@ -51,5 +52,12 @@ describe('a strategy\'s orders in memory', () => {
     for (let i = 0; i < 10; i++) view.onOrder(report(FINAL_ORDERS_KEPT, i % 2 ? OrderStatus.Filled : OrderStatus.Cancelled));
     assert.equal(view.orders.size, FINAL_ORDERS_KEPT);
     assert.equal(view.orders.get(1n)?.status, OrderStatus.Filled, 'no other final order was pushed out by the repeats');
+  });
+
+  it('keeps the window KF_RETENTION_SCALE asks for (the soak keeps a tenth)', () => {
+    const view = new AccountsView(kept(FINAL_ORDERS_KEPT, retentionScale('0.1')));
+    for (let id = 1; id <= FINAL_ORDERS_KEPT; id++) trade(view, id);
+    assert.equal(view.orders.size, FINAL_ORDERS_KEPT / 10);
+    assert.ok(view.orders.has(BigInt(FINAL_ORDERS_KEPT)) && !view.orders.has(BigInt(FINAL_ORDERS_KEPT - FINAL_ORDERS_KEPT / 10)));
   });
 });
