@@ -8,8 +8,8 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 
 export interface ChartPoint {
   minute: number;
-  /** Anonymous RSS per process after a full GC. */
-  anonMb: Record<string, number>;
+  /** What each process retains after a full GC: anonymous RSS less V8's free heap. */
+  retainedMb: Record<string, number>;
   /** V8's used heap per process after a full GC. */
   heapMb: Record<string, number>;
   t2oP50: number;
@@ -46,7 +46,7 @@ export async function renderChart(points: ChartPoint[]): Promise<Buffer> {
     padding: 16,
     resolve: { scale: { color: 'independent' } },
     vconcat: [
-      lineChart('Anonymous RSS per process after a full GC (MB; journal pages excluded)', perProcess((p) => p.anonMb), 'mb', 'MB', 'process'),
+      lineChart('Retained per process after a full GC (MB: anonymous RSS less V8\'s free heap)', perProcess((p) => p.retainedMb), 'mb', 'MB', 'process'),
       lineChart('V8 heap used per process after a full GC (MB)', perProcess((p) => p.heapMb), 'mb', 'MB', 'process'),
       lineChart('Order latency (us)', latency, 'us', 'us', 'series'),
     ],

@@ -8,13 +8,21 @@
  *   ledger hop      the strategy's OrderInput -> the ledger's routed OrderInput (a journal hop
  *                   plus the pre-trade checks)
  *
- * Memory is judged on what each process retains: its V8 used heap and its anonymous RSS (its own
- * memory, not the journals' mapped file pages, which are the kernel's page cache), both read right
- * after a full GC that soak-gc.cjs, preloaded in the stack's processes only, runs on SIGUSR2. Not
- * on RSS as it stands: V8 collects its old space lazily, and a process that allocates little (the
- * master) lets garbage pile up for many minutes, so its heap and RSS climb steadily with nothing
- * leaking (heap snapshots minutes apart showed the master retaining the same objects, only PM2's
- * own event-loop histogram filling to its 1028 samples). The RSS as it stands is in the table too.
+ * Memory is judged on what each process retains, measured right after a full GC that soak-gc.cjs,
+ * preloaded in the stack's processes only, runs on SIGUSR2:
+ *
+ *   heap            V8's used heap: the objects the process holds
+ *   retained        its anonymous RSS (its own memory, not the journals' mapped file pages, which
+ *                   are the kernel's page cache) less the free part of V8's heap: the objects and
+ *                   all native memory (buffers, malloc, code), without the spare pages V8 keeps
+ *
+ * Not on RSS as it stands: V8 collects its old space lazily, and a process that allocates little
+ * (the master) lets garbage pile up for many minutes, so its heap and RSS climb steadily with
+ * nothing leaking (heap snapshots minutes apart showed the master retaining the same objects, only
+ * PM2's own event-loop histogram filling to its 1028 samples). Nor on anonymous RSS after the GC
+ * whole: V8 sizes its young generation to the allocation rate and keeps the pages (the ledger's
+ * went up 7 MB at once a few minutes in: 30 more V8 pages of 256 KB, its used heap unmoved),
+ * which a full GC does not give back. Both are in the table too.
  *
  * The windows of finished orders (the TD's and the strategy's last 2000, the ledger's last ten
  * minutes: util/retention.ts) fill for about nine minutes at the demo's ~240 orders a minute, so a
@@ -52,10 +60,12 @@ interface Sample {
   rssMb: Record<string, number>;
   /** Anonymous memory: the process's own (RSS less the journals' mapped file pages, which are page cache). */
   anonMb: Record<string, number>;
-  /** Anonymous memory right after a full GC (what the process retains, not garbage V8 has yet to collect). */
+  /** Anonymous memory right after a full GC (no garbage V8 has yet to collect). */
   anonGcMb: Record<string, number>;
   /** V8's used heap right after a full GC. */
   heapGcMb: Record<string, number>;
+  /** The free part of V8's heap then (physical less used): spare pages, chiefly the young generation. */
+  v8FreeMb: Record<string, number>;
   t2o: number[];
   hop: number[];
   /** The machine's 1-minute load average (other work on the machine moves the latencies). */
@@ -64,6 +74,9 @@ interface Sample {
 
 const pct = (xs: number[], p: number) => (xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!);
 const us = (ns: bigint) => Number(ns) / 1000;
+const MIB = 1024 * 1024;
+/** What a process retains after a full GC: its anonymous RSS less V8's free heap pages. */
+const retainedMb = (s: Sample, app: string) => s.anonGcMb[app]! - s.v8FreeMb[app]!;
 
 /** A /proc/<pid>/status field in MB (VmRSS, RssAnon). */
 function statusMb(pid: number, field: string): number {
@@ -86,25 +99,26 @@ function catchesSigusr2(pid: number): boolean {
 }
 
 /**
- * The memory `pid` retains: its used heap and anonymous RSS right after a full GC, which
- * soak-gc.cjs (preloaded in every process of the stack) runs on SIGUSR2. NaN when the process
- * cannot be asked or does not answer within 10 s.
+ * `pid`'s memory right after a full GC, which soak-gc.cjs (preloaded in every process of the
+ * stack) runs on SIGUSR2: V8's used heap, the free part of its heap, and the anonymous RSS. NaN
+ * when the process cannot be asked or does not answer within 10 s.
  */
-async function collected(pid: number, dir: string): Promise<{ heapMb: number; anonMb: number }> {
+async function collected(pid: number, dir: string): Promise<{ heapMb: number; v8FreeMb: number; anonMb: number }> {
   const file = join(dir, `${pid}.json`);
   rmSync(file, { force: true });
-  if (pid <= 0 || !catchesSigusr2(pid)) return { heapMb: NaN, anonMb: NaN };
+  const none = { heapMb: NaN, v8FreeMb: NaN, anonMb: NaN };
+  if (pid <= 0 || !catchesSigusr2(pid)) return none;
   process.kill(pid, 'SIGUSR2');
   for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) {
-    let answer: { usedHeap: number };
+    let answer: { usedHeap: number; physicalHeap: number };
     try {
-      answer = JSON.parse(readFileSync(file, 'utf8')) as { usedHeap: number };
+      answer = JSON.parse(readFileSync(file, 'utf8')) as { usedHeap: number; physicalHeap: number };
     } catch {
       continue;
     }
-    return { heapMb: answer.usedHeap / 1024 / 1024, anonMb: statusMb(pid, 'RssAnon') };
+    return { heapMb: answer.usedHeap / MIB, v8FreeMb: (answer.physicalHeap - answer.usedHeap) / MIB, anonMb: statusMb(pid, 'RssAnon') };
   }
-  return { heapMb: NaN, anonMb: NaN };
+  return none;
 }
 
 /** Follows the strategy's, the ledger's and the TD's journals, pairing each order's frames. */
@@ -185,7 +199,7 @@ async function main(): Promise<number> {
     for (let minute = 1; minute <= minutes; minute++) {
       await new Promise((r) => setTimeout(r, 60_000));
       const pm2 = await stack.pm2List();
-      const s: Sample = { minute, rssMb: {}, anonMb: {}, anonGcMb: {}, heapGcMb: {}, ...latencies.take(), load: loadavg()[0]! };
+      const s: Sample = { minute, rssMb: {}, anonMb: {}, anonGcMb: {}, heapGcMb: {}, v8FreeMb: {}, ...latencies.take(), load: loadavg()[0]! };
       for (const { app } of APPS) {
         const pid = pm2.get(app)?.pid ?? 0;
         s.rssMb[app] = statusMb(pid, 'VmRSS');
@@ -193,9 +207,10 @@ async function main(): Promise<number> {
         const after = await collected(pid, gcDir);
         s.anonGcMb[app] = after.anonMb;
         s.heapGcMb[app] = after.heapMb;
+        s.v8FreeMb[app] = after.v8FreeMb;
       }
       samples.push(s);
-      say(`  minute ${String(minute).padStart(3)}: ${APPS.map(({ app }) => `${app} ${s.rssMb[app]!.toFixed(1)} MB (anon ${s.anonMb[app]!.toFixed(1)}, after GC ${s.anonGcMb[app]!.toFixed(1)}, heap ${s.heapGcMb[app]!.toFixed(1)})`).join(', ')}; tick-to-order p50 ${pct(s.t2o, 50).toFixed(0)} p99 ${pct(s.t2o, 99).toFixed(0)} us (${s.t2o.length} orders); ledger hop p99 ${pct(s.hop, 99).toFixed(0)} us`);
+      say(`  minute ${String(minute).padStart(3)}: ${APPS.map(({ app }) => `${app} ${s.rssMb[app]!.toFixed(1)} MB (anon ${s.anonMb[app]!.toFixed(1)}; after GC: anon ${s.anonGcMb[app]!.toFixed(1)}, V8 free ${s.v8FreeMb[app]!.toFixed(1)}, retained ${retainedMb(s, app).toFixed(1)}, heap ${s.heapGcMb[app]!.toFixed(1)})`).join(', ')}; tick-to-order p50 ${pct(s.t2o, 50).toFixed(0)} p99 ${pct(s.t2o, 99).toFixed(0)} us (${s.t2o.length} orders); ledger hop p99 ${pct(s.hop, 99).toFixed(0)} us`);
     }
     latencies.close();
   } finally {
@@ -211,7 +226,7 @@ async function main(): Promise<number> {
   const last = samples.at(-1)!;
   const problems: string[] = [];
   for (const { app } of APPS) {
-    for (const [what, of] of [['V8 heap after a full GC', (x: Sample) => x.heapGcMb[app]!], ['anonymous RSS after a full GC', (x: Sample) => x.anonGcMb[app]!]] as const) {
+    for (const [what, of] of [['V8 used heap after a full GC', (x: Sample) => x.heapGcMb[app]!], ['retained memory (anonymous RSS less V8\'s free heap, after a full GC)', (x: Sample) => retainedMb(x, app)]] as const) {
       const growth = of(last) / of(warm) - 1;
       if (!(growth <= 0.1)) problems.push(`${app} memory grew ${(growth * 100).toFixed(1)}% (${what} ${of(warm).toFixed(1)} -> ${of(last).toFixed(1)} MB)`);
     }
@@ -224,16 +239,22 @@ async function main(): Promise<number> {
   }
   failed = problems.length > 1 ? `${problems[0]} (and ${problems.length - 1} more: ${problems.slice(1).join('; ')})` : problems[0];
 
-  // The table and the chart.
-  const header = ['minute', ...APPS.map((a) => `${a.app} RSS MB`), ...APPS.map((a) => `${a.app} anon MB`), ...APPS.map((a) => `${a.app} anon after GC MB`), ...APPS.map((a) => `${a.app} heap after GC MB`), 't2o p50 us', 't2o p99 us', 'hop p50 us', 'hop p99 us', 'orders', 'load'];
-  const mb = (x: Record<string, number>) => APPS.map((a) => x[a.app]!.toFixed(1));
-  const rows = samples.map((s) => [s.minute, ...mb(s.rssMb), ...mb(s.anonMb), ...mb(s.anonGcMb), ...mb(s.heapGcMb), pct(s.t2o, 50).toFixed(0), pct(s.t2o, 99).toFixed(0), pct(s.hop, 50).toFixed(0), pct(s.hop, 99).toFixed(0), s.t2o.length, s.load.toFixed(2)].map(String));
-  const table = [header, ...rows].map((r) => `| ${r.join(' | ')} |`);
-  table.splice(1, 0, `|${header.map(() => '---').join('|')}|`);
+  // The tables and the chart: what is judged, with the latencies; then memory as it stands.
+  const mb = (of: (s: Sample, app: string) => number) => (s: Sample) => APPS.map((a) => of(s, a.app).toFixed(1));
+  const markdown = (header: string[], rows: (string | number)[][]) => [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+  const judged = markdown(
+    ['minute', ...APPS.map((a) => `${a.app} retained MB`), ...APPS.map((a) => `${a.app} heap MB`), 't2o p50 us', 't2o p99 us', 'hop p50 us', 'hop p99 us', 'orders', 'load'],
+    samples.map((s) => [s.minute, ...mb(retainedMb)(s), ...mb((x, app) => x.heapGcMb[app]!)(s), pct(s.t2o, 50).toFixed(0), pct(s.t2o, 99).toFixed(0), pct(s.hop, 50).toFixed(0), pct(s.hop, 99).toFixed(0), s.t2o.length, s.load.toFixed(2)]),
+  );
+  const raw = markdown(
+    ['minute', ...APPS.map((a) => `${a.app} RSS MB`), ...APPS.map((a) => `${a.app} anon MB`), ...APPS.map((a) => `${a.app} anon after GC MB`), ...APPS.map((a) => `${a.app} V8 free MB`)],
+    samples.map((s) => [s.minute, ...mb((x, app) => x.rssMb[app]!)(s), ...mb((x, app) => x.anonMb[app]!)(s), ...mb((x, app) => x.anonGcMb[app]!)(s), ...mb((x, app) => x.v8FreeMb[app]!)(s)]),
+  );
+  const table = [...judged, '', 'Memory as it stands (RSS, anonymous RSS), and after the full GC (anonymous RSS, the free part of V8\'s heap):', '', ...raw];
   mkdirSync(out, { recursive: true });
-  const verdict = failed ? `FAILED: ${failed}` : `passed: every process's heap and anonymous RSS after a full GC within 10% of minute ${warm.minute}, latency p99 within 2x`;
+  const verdict = failed ? `FAILED: ${failed}` : `passed: every process's heap and retained memory after a full GC within 10% of minute ${warm.minute}, latency p99 within 2x`;
   writeFileSync(join(out, 'soak.md'), `# Soak run: ${minutes} min, market at ${rate} rounds/s, windows of finished orders at ${retention} of their size (${new Date().toISOString()})\n\n${verdict}\n\n![memory and latency](soak.png)\n\n${table.join('\n')}\n`);
-  writeFileSync(join(out, 'soak.png'), await renderChart(samples.map((s) => ({ minute: s.minute, anonMb: s.anonGcMb, heapMb: s.heapGcMb, t2oP50: pct(s.t2o, 50), t2oP99: pct(s.t2o, 99), hopP99: pct(s.hop, 99) }))));
+  writeFileSync(join(out, 'soak.png'), await renderChart(samples.map((s) => ({ minute: s.minute, retainedMb: Object.fromEntries(APPS.map((a) => [a.app, retainedMb(s, a.app)])), heapMb: s.heapGcMb, t2oP50: pct(s.t2o, 50), t2oP99: pct(s.t2o, 99), hopP99: pct(s.hop, 99) }))));
   say('');
   say(table.join('\n'));
   say('');
