@@ -22,7 +22,8 @@
  * PM2's own event-loop histogram filling to its 1028 samples). Nor on anonymous RSS after the GC
  * whole: V8 sizes its young generation to the allocation rate and keeps the pages (the ledger's
  * went up 7 MB at once a few minutes in: 30 more V8 pages of 256 KB, its used heap unmoved),
- * which a full GC does not give back. Both are in the table too.
+ * which a full GC does not give back. Both are in the second table. (The forced GC pauses each
+ * process for a few milliseconds once a minute; an order caught in one counts in the latencies.)
  *
  * The windows of finished orders (the TD's and the strategy's last 2000, the ledger's last ten
  * minutes: util/retention.ts) fill for about nine minutes at the demo's ~240 orders a minute, so a
