@@ -121,22 +121,6 @@ export class ChaosStack {
     );
   }
 
-  /** V8's used heap of each app (MiB), as PM2's in-process probe reports it. */
-  pm2Heaps(): Promise<Map<string, number>> {
-    return new Promise((resolve, reject) =>
-      this.pm2.list((err, list) => {
-        if (err) return reject(err);
-        const heaps = new Map<string, number>();
-        for (const p of list) {
-          const monitor = (p.pm2_env as { axm_monitor?: Record<string, { value?: unknown }> } | undefined)?.axm_monitor;
-          const used = Number(monitor?.['Used Heap Size']?.value);
-          if (p.name && Number.isFinite(used)) heaps.set(p.name, used);
-        }
-        resolve(heaps);
-      }),
-    );
-  }
-
   /** Reads what the MD published since the last call: whether the book of SYMBOL is live, and since when. */
   pollDepth(): void {
     this.md.housekeep();

@@ -8,7 +8,10 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 
 export interface ChartPoint {
   minute: number;
-  rssMb: Record<string, number>;
+  /** What each process retains after a full GC: anonymous RSS less V8's free heap. */
+  retainedMb: Record<string, number>;
+  /** V8's used heap per process after a full GC. */
+  heapMb: Record<string, number>;
   t2oP50: number;
   t2oP99: number;
   hopP99: number;
@@ -31,7 +34,7 @@ function lineChart(title: string, values: object[], y: string, yTitle: string, s
 }
 
 export async function renderChart(points: ChartPoint[]): Promise<Buffer> {
-  const memory = points.flatMap((p) => Object.entries(p.rssMb).map(([process, mb]) => ({ minute: p.minute, process, mb })));
+  const perProcess = (of: (p: ChartPoint) => Record<string, number>) => points.flatMap((p) => Object.entries(of(p)).map(([process, mb]) => ({ minute: p.minute, process, mb }))).filter((x) => Number.isFinite(x.mb));
   const latency = points.flatMap((p) => [
     { minute: p.minute, series: 'tick to order p50', us: p.t2oP50 },
     { minute: p.minute, series: 'tick to order p99', us: p.t2oP99 },
@@ -42,7 +45,11 @@ export async function renderChart(points: ChartPoint[]): Promise<Buffer> {
     background: 'white',
     padding: 16,
     resolve: { scale: { color: 'independent' } },
-    vconcat: [lineChart('Anonymous RSS per process (MB; journal pages excluded)', memory, 'mb', 'MB', 'process'), lineChart('Order latency (us)', latency, 'us', 'us', 'series')],
+    vconcat: [
+      lineChart('Retained per process after a full GC (MB: anonymous RSS less V8\'s free heap)', perProcess((p) => p.retainedMb), 'mb', 'MB', 'process'),
+      lineChart('V8 heap used per process after a full GC (MB)', perProcess((p) => p.heapMb), 'mb', 'MB', 'process'),
+      lineChart('Order latency (us)', latency, 'us', 'us', 'series'),
+    ],
   };
   const view = new View(parse(compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();

@@ -20,6 +20,7 @@ import { Ledger } from './ledger.js';
 import { Outbox } from './outbox.js';
 import { RiskSettingsFile } from './settings.js';
 import { StateFile, ledgerState } from './state-file.js';
+import { kept } from '../util/retention.js';
 
 /** The part of a process's journal the ledger reads: gateways' public part, strategies' part to the ledger. */
 export function ledgerReadPart(location: Location, ledgerUid: number): number | undefined {
@@ -51,6 +52,8 @@ export function ledgerHooks(): ServiceHooks {
     wakeFor: { except: [MsgType.Depth, MsgType.Transaction, MsgType.Bar, MsgType.Ticker] },
     start(ctx) {
       const { home, log } = ctx;
+      // Final orders are kept ten minutes for late fills (scaled by KF_RETENTION_SCALE), then forgotten (the history has them all).
+      const keepFinalNs = BigInt(kept(600)) * 1_000_000_000n;
       const settings = new RiskSettingsFile(home, (m) => log.error(m), (m) => log.info(m));
       settings.refresh();
       // (CLEAR_JOURNAL, if set, already emptied every part of this location's journal at start.)
@@ -96,8 +99,7 @@ export function ledgerHooks(): ServiceHooks {
       ctx.loop.addInterval(1_000_000_000n, () => {
         if (settings.refresh()) stateFile!.changed();
       });
-      // Final orders are kept ten minutes for late fills, then forgotten (the history has them all).
-      ctx.loop.addInterval(60_000_000_000n, (now) => ledger!.books.prune(now - 600_000_000_000n));
+      ctx.loop.addInterval(60_000_000_000n, (now) => ledger!.books.prune(now - keepFinalNs));
     },
 
     // The history writer finishes its last batch while the shutdown goes on; the ledger exits after it.

@@ -5,6 +5,8 @@
  */
 import { ZERO, stepPrecision, type Decimal } from '../model/decimal.js';
 import { isFinalStatus } from '../model/enums.js';
+import { kept } from '../util/retention.js';
+import { Window } from '../util/window.js';
 import type { AssetEvent, DepthEvent, InstrumentEvent, OrderEvent, PositionEvent, QuoteEvent } from '../model/events.js';
 import type { Balance, BookView, InstrumentView, PositionView } from './api.js';
 
@@ -34,10 +36,23 @@ export class MarketView {
 
 const key = (source: string, account: string) => `${source}/${account}`;
 
+/**
+ * Final orders a strategy remembers, so that a late report cannot reopen one (beyond that they are
+ * forgotten: a strategy trading all day must not keep every order it ever sent); scaled by
+ * KF_RETENTION_SCALE (util/retention.ts).
+ */
+export const FINAL_ORDERS_KEPT = 2_000;
+
 export class AccountsView {
   private readonly books = new Map<string, BookView>();
-  /** Every order of this strategy, latest report, by id (final ones pruned after a while). */
+  /** Every open order of this strategy and its last `finalsKept` final ones: the latest report, by id. */
   readonly orders = new Map<bigint, OrderEvent>();
+  /** The ids of the final orders kept, oldest first. */
+  private readonly finals: Window<bigint>;
+
+  constructor(finalsKept = kept(FINAL_ORDERS_KEPT)) {
+    this.finals = new Window<bigint>(finalsKept);
+  }
 
   book(source: string, account: string): BookView {
     let b = this.books.get(key(source, account));
@@ -75,8 +90,16 @@ export class AccountsView {
     if (known && isFinalStatus(known.status) && !isFinalStatus(o.status)) return false;
     this.orders.set(o.order_id, o);
     const b = this.book(o.source, o.account);
-    if (isFinalStatus(o.status)) b.openOrders.delete(o.order_id);
-    else b.openOrders.set(o.order_id, o);
+    if (!isFinalStatus(o.status)) {
+      b.openOrders.set(o.order_id, o);
+      return true;
+    }
+    b.openOrders.delete(o.order_id);
+    // Newly final: into the window, and the oldest final order out (a final order stays final).
+    if (!known || !isFinalStatus(known.status)) {
+      const forgotten = this.finals.push(o.order_id);
+      if (forgotten !== undefined) this.orders.delete(forgotten);
+    }
     return true;
   }
 

@@ -117,3 +117,25 @@ describe('order tracker', () => {
     assert.deepEqual(orderParams(input, C), { symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'IOC', quantity: '0.5', price: '60000.1', newClientOrderId: C, newOrderRespType: 'FULL' });
   });
 });
+
+describe('order tracker memory', () => {
+  it('keeps the finished orders its window allows (KF_RETENTION_SCALE shrinks it), and every live one', () => {
+    const tracker = new OrderTracker('binance', 'acct', { order: () => {}, trade: () => {}, unsettled: () => {} }, 5);
+    const submit = (n: number) => {
+      const input = OrderInput.empty();
+      Object.assign(input, { order_id: ORDER_ID + BigInt(n), symbol: 'BTCUSDT', exchange: 'binance', source: 'binance', account: 'acct', price: d('50000'), volume: d('0.03'), price_type: PriceType.Limit, side: Side.Buy, time_condition: TimeCondition.GTC });
+      tracker.submit(input, 1n);
+      return clientOrderIdOf(ORDER_ID + BigInt(n));
+    };
+    const live = submit(0);
+    for (let n = 1; n <= 20; n++) {
+      const r = parseExecutionReport(report('CANCELED', 'CANCELED', '0', undefined, { c: submit(n), i: 5000 + n }));
+      const t = tracker.find(r)!;
+      tracker.applyState(t, r, 2n);
+    }
+    const kept = [...tracker.all()];
+    assert.equal(kept.length, 6, 'the live order and the last 5 finished');
+    assert.ok(kept.some((t) => t.clientOrderId === live && t.order.status !== OrderStatus.Cancelled));
+    assert.deepEqual(kept.filter((t) => t.order.status === OrderStatus.Cancelled).map((t) => t.clientOrderId), [16, 17, 18, 19, 20].map((n) => clientOrderIdOf(ORDER_ID + BigInt(n))));
+  });
+});

@@ -8,7 +8,7 @@ import { ZERO, type Decimal } from '../../model/decimal.js';
 import { AvgPrice } from './avg-price.js';
 import { clientKey } from './client-ids.js';
 import type { PreventedMatchRecord, SimOrder, SimSide, SimTrade, SymbolSpec } from './types.js';
-import { Window } from './window.js';
+import { Window } from '../../util/window.js';
 
 export interface Level {
   price: Decimal;

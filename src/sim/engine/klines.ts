@@ -6,7 +6,7 @@
  * are filled as Binance shows them: the previous close, no volume.
  */
 import { ZERO, mul, type Decimal } from '../../model/decimal.js';
-import { Window } from './window.js';
+import { Window } from '../../util/window.js';
 
 export const KLINE_INTERVALS = ['1s', '1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M'] as const;
 export type KlineInterval = (typeof KLINE_INTERVALS)[number];

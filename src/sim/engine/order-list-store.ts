@@ -6,7 +6,7 @@
  */
 import { clientKey } from './client-ids.js';
 import { ExchangeError, type ContingencyType, type ListOrderStatus, type ListStatusType, type OrderListView, type SimOrder } from './types.js';
-import { Window } from './window.js';
+import { Window } from '../../util/window.js';
 
 export interface OrderList {
   orderListId: number;

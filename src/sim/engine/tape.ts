@@ -7,7 +7,7 @@
 import { ZERO, div, roundToStep, type Decimal } from '../../model/decimal.js';
 import { KlineStore, nextOpenTime, openTimeOf, summarySince, type Kline } from './klines.js';
 import type { EngineEvent, PublicTrade } from './types.js';
-import { Window } from './window.js';
+import { Window } from '../../util/window.js';
 
 const DAY_MS = 86_400_000;
 

@@ -17,6 +17,7 @@ import { isFinalStatus, OrderStatus, PriceType, Side, TimeCondition } from '../.
 import { Order, Trade, type OrderEvent, type OrderInputEvent, type TradeEvent } from '../../../model/events.js';
 import { clientOrderIdOf, orderIdOf } from '../common/ids.js';
 import { statusOf, type Fill, type OrderState } from './mapping.js';
+import { kept } from '../../../util/retention.js';
 
 export interface TrackedOrder {
   /** clientOrderId for orders with one of our ids; "#SYMBOL:exOrderId" for others. */
@@ -54,7 +55,7 @@ const RANK: Record<number, number> = {
 };
 const rank = (status: number) => RANK[status] ?? 3;
 
-/** Finished orders kept for late duplicate reports (beyond that, their trade ids are forgotten). */
+/** Finished orders kept for late duplicate reports (beyond that, their trade ids are forgotten); scaled by KF_RETENTION_SCALE. */
 const FINISHED_KEPT = 2_000;
 
 const SIDE: Record<string, number> = { BUY: Side.Buy, SELL: Side.Sell };
@@ -70,6 +71,7 @@ export class OrderTracker {
     private readonly source: string,
     private readonly account: string,
     private readonly sink: TrackerSink,
+    private readonly finishedKept = kept(FINISHED_KEPT),
   ) {}
 
   get(orderId: bigint): TrackedOrder | undefined {
@@ -288,11 +290,11 @@ export class OrderTracker {
     this.retire(t);
   }
 
-  /** Keeps the last FINISHED_KEPT finished orders (late duplicates find their trade ids). */
+  /** Keeps the last `finishedKept` finished orders (late duplicates find their trade ids). */
   private retire(t: TrackedOrder): void {
     if (!isFinalStatus(t.order.status)) return;
     this.finished.push(t.key);
-    while (this.finished.length > FINISHED_KEPT) {
+    while (this.finished.length > this.finishedKept) {
       const key = this.finished.shift()!;
       const old = this.byKey.get(key);
       if (old && isFinalStatus(old.order.status)) {

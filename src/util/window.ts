@@ -1,6 +1,7 @@
 /**
- * A bounded window of the most recent items, oldest first: what the simulator keeps of things that
- * would otherwise pile up forever (finished orders, trades, candles). Pushing past the capacity
+ * A bounded window of the most recent items, oldest first: what a long-running process keeps of
+ * things that would otherwise pile up forever (the simulator's finished orders, trades and candles,
+ * a strategy's finished orders). Pushing past the capacity
  * evicts the oldest item and hands it back, so the owner can drop its own indexes of it.
  */
 export class Window<T> {
