@@ -2,15 +2,17 @@
  * bench:startup: how long the whole stack (master, ledger, md, td, strategy) takes to be up under
  * PM2 with run.sh (readiness), against the operations guide's way measured in the same run
  * (pm2 start each app, then a fixed `sleep 5`); how long run.sh stop takes until every process
- * has exited; and each process's idle memory. Own PM2_HOME and KF_HOME in temp dirs.
+ * has exited; and each process's idle memory. Own PM2_HOME and KF_HOME in temp dirs; the exchange
+ * is `kfc sim` (sim.json, as npm start runs it) with the demo account my_account on it.
  * Ends with one line of JSON.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEMO_ACCOUNT } from '../../src/sim/sim-server.js';
 import { isRunning, rssBytes } from '../../src/util/process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,7 +24,8 @@ const say = (line: string) => process.stderr.write(line + '\n');
 
 const pm2Home = mkdtempSync(join(tmpdir(), 'kfts-bench-pm2-'));
 const kfHome = mkdtempSync(join(tmpdir(), 'kfts-bench-home-'));
-const env = { ...process.env, PM2_HOME: pm2Home, KF_HOME: kfHome, KF_MASTER_PORT: String(19000 + (process.pid % 1000)) };
+const simPort = 18000 + (process.pid % 1000);
+const env = { ...process.env, PM2_HOME: pm2Home, KF_HOME: kfHome, KF_MASTER_PORT: String(19000 + (process.pid % 1000)), KF_SIM_PORT: String(simPort) };
 
 function exec(file: string, args: string[], cwd = DIR): Promise<string> {
   return new Promise((resolve, reject) =>
@@ -38,10 +41,32 @@ async function registered(): Promise<{ location: string; pid: number }[]> {
   }
 }
 
+/** Waits until every app is registered; after `timeoutMs`, fails naming the ones that are not. */
+async function allRegistered(timeoutMs: number): Promise<void> {
+  for (const until = Date.now() + timeoutMs; ; await sleep(5)) {
+    const rows = await registered();
+    if (rows.length >= APPS.length) return;
+    if (Date.now() > until) throw new Error(`only ${rows.map((r) => r.location).join(', ') || 'none'} registered after ${timeoutMs / 1000} s; see ${pm2Home}/logs`);
+  }
+}
+
+/** The exchange (sim.json) and the account the TD and the strategy trade on. */
+async function startExchange(): Promise<void> {
+  await exec(PM2, ['start', 'sim.json']);
+  for (const until = Date.now() + 30_000; ; await sleep(50)) {
+    if (await fetch(`http://127.0.0.1:${simPort}/api/v3/ping`).then((r) => r.ok, () => false)) break;
+    if (Date.now() > until) throw new Error(`kfc sim did not answer on port ${simPort} within 30 s`);
+  }
+  const secretFile = join(kfHome, 'demo.secret');
+  writeFileSync(secretFile, DEMO_ACCOUNT.hmacSecret!, { mode: 0o600 });
+  await exec('node', [join(ROOT, 'dist', 'cli', 'kfc.js'), 'account', '-s', 'binance', 'add', '-a', 'my_account', '--key', DEMO_ACCOUNT.apiKey, '--secret-file', secretFile, '--preset', `sim:${simPort}`]);
+}
+
+/** The pids of the stack's apps under PM2. */
 async function pids(): Promise<number[]> {
   const json = (await exec(PM2, ['jlist'])).split('\n').find((l) => l.startsWith('[')) ?? '[]'; // after PM2's banner, if any
-  const list = JSON.parse(json) as { pid: number }[];
-  return list.map((a) => a.pid).filter((p) => p > 0);
+  const list = JSON.parse(json) as { name: string; pid: number }[];
+  return list.filter((a) => APPS.includes(a.name)).map((a) => a.pid).filter((p) => p > 0); // the stack's, not the exchange's
 }
 
 async function stopAndWait(): Promise<number> {
@@ -59,6 +84,7 @@ function privateKb(pid: number): number {
 
 try {
   await exec(PM2, ['ping']); // the PM2 daemon is up before either run is timed
+  await startExchange();
 
   say('guide: pm2 start <app>.json, then sleep 5, for each app');
   let t0 = performance.now();
@@ -66,11 +92,11 @@ try {
     await exec(PM2, ['start', `${app}.json`]);
     if (i < APPS.length - 1) await sleep(5000);
   }
-  while ((await registered()).length < APPS.length) await sleep(5);
+  await allRegistered(120_000);
   const guideStart = (performance.now() - t0) / 1000;
   say(`    all ${APPS.length} registered after ${guideStart.toFixed(2)} s`);
   await stopAndWait();
-  await exec(PM2, ['delete', 'all']);
+  await exec(PM2, ['delete', ...APPS]);
 
   say('kungfu-ts: run.sh start (each app once the previous is ready)');
   t0 = performance.now();
