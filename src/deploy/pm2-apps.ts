@@ -83,8 +83,8 @@ function lastLine(file: string | undefined): string | undefined {
     fd = openSync(file, 'r');
     const size = fstatSync(fd).size;
     const tail = Buffer.alloc(Math.min(size, 8192));
-    readSync(fd, tail, 0, tail.length, size - tail.length);
-    return tail.toString('utf8').trimEnd().split('\n').at(-1) || undefined;
+    const read = readSync(fd, tail, 0, tail.length, size - tail.length); // fewer if rotated meanwhile
+    return tail.subarray(0, read).toString('utf8').trimEnd().split('\n').at(-1) || undefined;
   } catch {
     return undefined;
   } finally {

@@ -45,19 +45,29 @@ export class ControlBlock {
     }
   }
 
+  /**
+   * How many entries may be in use. The word is shared with every process of this user: a value
+   * out of range (a bug, a damaged file) must not send a writer past the entries.
+   */
+  private used(): number {
+    const used = Atomics.load(this.i32, Control.entriesUsed >>> 2);
+    return used > 0 ? Math.min(used, CONTROL_ENTRIES) : 0;
+  }
+
   unfollow(entry: number): void {
     const base = Control.entries >>> 2;
-    const used = Atomics.load(this.i32, Control.entriesUsed >>> 2);
+    const used = this.used();
     for (let i = 0; i < used; i++) Atomics.compareExchange(this.i32, base + i, entry, 0);
   }
 
   /**
    * The writer's check after a commit of `msgType`: wakes the followers that sleep and want it.
-   * Costs one load when nobody follows, and one more per follower while they are awake.
+   * Costs one load when nobody follows, one more per follower while they are awake, and a few
+   * more (its filter) per follower asleep.
    */
   wakeSleepers(table: WakeTable, msgType: number): void {
     const i32 = this.i32;
-    const used = Atomics.load(i32, Control.entriesUsed >>> 2);
+    const used = this.used();
     for (let i = 0; i < used; i++) {
       const e = Atomics.load(i32, (Control.entries >>> 2) + i);
       if (e !== 0 && table.sleeping(e) && table.wants(e, msgType) && !table.wake(e)) Atomics.compareExchange(i32, (Control.entries >>> 2) + i, e, 0);
@@ -66,7 +76,7 @@ export class ControlBlock {
 
   /** Drops entries whose readers are gone or whose slot changed owner (a writer calls this at start). */
   prune(table: WakeTable): void {
-    const used = Atomics.load(this.i32, Control.entriesUsed >>> 2);
+    const used = this.used();
     for (let i = 0; i < used; i++) {
       const e = Atomics.load(this.i32, (Control.entries >>> 2) + i);
       if (e !== 0 && (!table.isCurrent(e) || !table.ownerRunning(entrySlot(e)))) Atomics.compareExchange(this.i32, (Control.entries >>> 2) + i, e, 0);

@@ -54,7 +54,8 @@
  *     header 64 bytes: 0 magic 0x544a464b ("KFJT"), 4 version 1, 8 slot count, 12 slot size
  *     slot i at 64 + 64 * i (one cache line each):
  *        0  i32 word          futex word, bumped by a writer that wakes the slot's reader
- *        4  i32 sleeping      1 while the reader waits and wants a wake-up; the waker clears it
+ *        4  i32 sleeping      1 while the reader waits and wants a wake-up; the waker clears it (a
+ *                             writer whose frame the reader's filter excludes leaves it set)
  *        8  i32 pid           owner process (0 free, negative while being claimed)
  *       12  i32 generation    bumped at every claim, so entries of a former owner are told apart
  *       16  i32 mode          how to wake it: 1 futex on `word`, 2 one byte into wake/<i>.fifo

@@ -278,6 +278,9 @@ export class JournalReader {
     this.cursors.push(cursor);
     cursor.housekeep();
     if (this.slot) this.register(cursor);
+    // Frames committed before this reader followed the journal rang nobody: a reader asleep in the
+    // event loop looks once now, not at its next housekeeping.
+    if (this.onRing) queueMicrotask(() => this.onRing?.());
   }
 
   leave(location: Location, dest = 0): void {

@@ -18,10 +18,11 @@
  * order-book frames, which it does not use). It still reads every frame, in order, when something
  * else wakes it; the filter only spares it wake-ups that would find nothing to do.
  *
- * Self-healing: a reader killed while asleep leaves `sleeping` set; the next commit clears it while
- * waking nobody, and it stays clear, so a dead reader costs one wake in all. Its slot is reclaimed
- * by the next reader that finds its pid gone (start time compared, against recycled pids), and the
- * slot's generation changes so the old follower entries are recognised and dropped.
+ * Self-healing: a reader killed while asleep leaves `sleeping` set; the next commit it would have
+ * wanted clears it while waking nobody, and it stays clear, so a dead reader costs one wake in all.
+ * Its slot is reclaimed by the next reader that finds its pid gone (start time compared, against
+ * recycled pids), and the slot's generation changes so the old follower entries are recognised
+ * and dropped.
  *
  * A reader without write access to KF_HOME (a read-only copy, another user) cannot register: it
  * polls instead (see reader.ts).
@@ -55,9 +56,12 @@ const I32 = 4;
  */
 export type WakeFilter = { only: readonly number[] } | { except: readonly number[] };
 
+/** The msg_types a filter lists. */
+const listed = (filter: WakeFilter): readonly number[] => ('only' in filter ? filter.only : filter.except);
+
 /** The filter's problem, if any (checked where a reader is made). */
 export function wakeFilterProblem(filter: WakeFilter): string | undefined {
-  const types = 'only' in filter ? filter.only : filter.except;
+  const types = listed(filter);
   if (types.length > MAX_WAKE_TYPES) return `a wake filter lists at most ${MAX_WAKE_TYPES} message types, not ${types.length}`;
   const bad = types.find((t) => !Number.isInteger(t) || t < -0x80000000 || t > 0x7fffffff);
   return bad === undefined ? undefined : `a wake filter lists message types (32-bit integers), not ${bad}`;
@@ -150,8 +154,9 @@ export class WakeTable {
     return undefined;
   }
 
-  private setFilter(slot: number, filter: WakeFilter | undefined): void {
-    const types = filter === undefined ? [] : 'only' in filter ? filter.only : filter.except;
+  /** Sets the slot's wake filter (none: every commit wakes); a released slot is left with none. */
+  setFilter(slot: number, filter: WakeFilter | undefined): void {
+    const types = filter === undefined ? [] : listed(filter);
     const kind = filter === undefined ? WakeFilterKind.all : 'only' in filter ? WakeFilterKind.only : WakeFilterKind.except;
     for (let i = 0; i < MAX_WAKE_TYPES; i++) Atomics.store(this.i32, slotWord(slot, WakeSlot.wakeTypes) + i, types[i] ?? 0);
     Atomics.store(this.i32, slotWord(slot, WakeSlot.wakeCount), types.length);
@@ -312,6 +317,8 @@ export class ReaderSlot {
     this.released = true;
     this.loopWatch?.(2);
     Atomics.store(this.table.i32, this.sleepingAt, 0);
+    // A reader of an older kfc, which writes no filter, may claim this slot next.
+    this.table.setFilter(this.slot, undefined);
     Atomics.compareExchange(this.table.i32, slotWord(this.slot, WakeSlot.pid), process.pid, 0);
   }
 }

@@ -113,7 +113,7 @@ export class JournalWriter {
   private preparing: { id: number; tmp?: string } | undefined;
   private readonly durability: Durability;
   /** Inside deferWakes: the msg_types committed and not announced to sleeping readers yet. */
-  private deferred: number[] | undefined;
+  private wakesDeferred: number[] | undefined;
 
   static open(opts: WriterOptions): JournalWriter {
     return new JournalWriter(opts);
@@ -334,8 +334,8 @@ export class JournalWriter {
     this.pos = next;
     if (this.durability.policy.kind !== 'none') this.durability.committed(page, msgType, next);
     if (this.control !== undefined) {
-      if (this.deferred === undefined) this.control.wakeSleepers(this.wake!, msgType);
-      else if (!this.deferred.includes(msgType)) this.deferred.push(msgType);
+      if (this.wakesDeferred === undefined) this.control.wakeSleepers(this.wake!, msgType);
+      else if (!this.wakesDeferred.includes(msgType)) this.wakesDeferred.push(msgType);
     }
     if (next > this.maintainAt) this.maintain();
     return gen;
@@ -346,15 +346,16 @@ export class JournalWriter {
    * writer whose next act is urgent: the TD records an order as Pending and sends it, and the
    * readers it would wake (ledger, strategy) would otherwise take the cores the send needs. The
    * frames are visible at once to readers that are awake; only the wake-up system calls wait.
+   * `fn` is synchronous: an async one would have its wakes sent at its first await.
    */
   deferWakes<T>(fn: () => T): T {
-    if (this.deferred !== undefined) return fn(); // nested: the outermost call wakes
-    this.deferred = [];
+    if (this.wakesDeferred !== undefined) return fn(); // nested: the outermost call wakes
+    this.wakesDeferred = [];
     try {
       return fn();
     } finally {
-      const types = this.deferred;
-      this.deferred = undefined;
+      const types = this.wakesDeferred;
+      this.wakesDeferred = undefined;
       if (this.control !== undefined) for (const t of types) this.control.wakeSleepers(this.wake!, t);
     }
   }

@@ -10,7 +10,7 @@ import type { Logger } from '../util/log.js';
  * Opens a process's own journal; with CLEAR_JOURNAL=1 (development only) its pages are deleted
  * first, under the writer lock (so a duplicate process, refused by the master or the lock, can
  * never delete the live writer's pages). Only after a clean stop, though: if the last session
- * did not end (the process crashed, and PM2 is restarting it), the journal holds what the
+ * did not end (the process crashed and PM2 is restarting it, or its stop failed), the journal holds what the
  * restarted process must recover (a TD's orders in flight, the ledger's books), and is kept.
  */
 export function openOwnJournal(home: string, location: Location, log: Logger): JournalWriter {
@@ -19,7 +19,7 @@ export function openOwnJournal(home: string, location: Location, log: Logger): J
   const clear = wanted && !crashed;
   const journal = JournalWriter.open({ home, location, log, clear });
   if (clear) log.warn(`CLEAR_JOURNAL=1: removed ${journal.cleared} journal pages of ${location.path} (development only)`);
-  if (crashed) log.warn(`CLEAR_JOURNAL=1 ignored: the last session of ${location.path} did not end cleanly (a crash); its journal is kept, to recover from it`);
+  if (crashed) log.warn(`CLEAR_JOURNAL=1 ignored: the last session of ${location.path} did not end cleanly (a crash, or a stop that failed); its journal is kept, to recover from it`);
   return journal;
 }
 

@@ -5,7 +5,8 @@
  *   lock, never before the master accepted this process) -> SessionStart
  *   -> start hook -> event loop runs (frames of the journals the hooks joined, and timers)
  *   -> tell PM2 "ready" -> ... -> stop (SIGINT, SIGTERM, the master's order, an event-loop error)
- *   -> stop hook -> event loop stops -> SessionEnd (if the stop hook finished) -> close journal -> deregister -> exit 0
+ *   -> stop hook -> event loop stops -> SessionEnd (if the stop hook finished and the event loop
+ *   did not fail) -> close journal -> deregister -> exit 0 (1 after a failure)
  *
  * What a process does in between lives in its hooks; this file is the only place that knows the
  * order above.
@@ -172,7 +173,9 @@ export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Pro
     await master.close();
     throw err;
   }
+  let loopFailed = false;
   const looping = loop.run().catch((err: Error) => {
+    loopFailed = true;
     log.error(`${location.path}: event loop failed: ${err.message}`);
     requestStop(`event loop failed: ${err.message}`);
   });
@@ -201,6 +204,7 @@ export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Pro
   }
   loop.stop();
   await looping;
+  if (loopFailed) code = 1; // frames were left unhandled: the journal is what a restart recovers from
   reader.close();
   // SessionEnd marks a clean end. After a stop that failed (work left unanswered) the journal is
   // what the next start recovers from, as after a crash: without the marker CLEAR_JOURNAL keeps it.

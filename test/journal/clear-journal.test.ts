@@ -59,7 +59,7 @@ describe('CLEAR_JOURNAL', { timeout: 120_000 }, () => {
     const recovering = kfcProcess(['md', '-s', 'binance'], { ...e, CLEAR_JOURNAL: '1' });
     await recovering.line(/md\/binance\/binance\/live ready/);
     assert.deepEqual(sessions(e.KF_HOME), [first.proc.pid, recovering.proc.pid], 'the crashed session is kept');
-    await recovering.line(/CLEAR_JOURNAL=1 ignored: the last session of md\/binance\/binance\/live did not end cleanly \(a crash\); its journal is kept/);
+    await recovering.line(/CLEAR_JOURNAL=1 ignored: the last session of md\/binance\/binance\/live did not end cleanly \(a crash, or a stop that failed\); its journal is kept/);
     recovering.proc.kill('SIGINT');
     assert.equal((await recovering.exited).code, 0);
     const fresh = kfcProcess(['md', '-s', 'binance'], { ...e, CLEAR_JOURNAL: '1' });
@@ -99,6 +99,26 @@ describe('CLEAR_JOURNAL', { timeout: 120_000 }, () => {
     assert.deepEqual(sessions(e.KF_HOME, location), [fresh.proc.pid]);
     fresh.proc.kill('SIGINT');
     assert.equal((await fresh.exited).code, 0);
+    assert.equal((await kfcRun(['shutdown'], e)).status, 0);
+    assert.equal((await master.exited).code, 0);
+  });
+
+  it('after an event loop that failed (a handler threw) the process exits 1 and CLEAR_JOURNAL keeps the journal', async (t) => {
+    const e: KfcEnv = { KF_HOME: tmpHome(), KF_MASTER_PORT: String(await freePort()) };
+    const master = kfcProcess(['master'], e);
+    const started = [master];
+    t.after(() => started.forEach((c) => c.proc.exitCode === null && c.proc.kill('SIGKILL')));
+    await master.line(/master listening on/);
+    const failed = runFixture('stop-hang.ts', ['thrower'], { ...e, KF_TEST_LOOP_THROW: '1' });
+    started.push(failed);
+    assert.equal((await failed.exited).code, 1, failed.stderr());
+    assert.match(failed.stderr(), /event loop failed: a handler bug/);
+    const next = runFixture('stop-hang.ts', ['thrower'], { ...e, CLEAR_JOURNAL: '1' });
+    started.push(next);
+    await next.line(/^ready$/);
+    assert.deepEqual(sessions(e.KF_HOME, Locations.strategy('thrower')), [failed.proc.pid, next.proc.pid], 'the failed session is kept');
+    next.proc.kill('SIGINT');
+    assert.equal((await next.exited).code, 0, next.stderr());
     assert.equal((await kfcRun(['shutdown'], e)).status, 0);
     assert.equal((await master.exited).code, 0);
   });

@@ -4,11 +4,11 @@
  * flag before it rings, so a flag still set after a commit means that commit woke nobody.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { WAKE_HEADER_SIZE, WAKE_SLOTS, WAKE_SLOT_SIZE, WakeSlot } from '../../src/journal/format.js';
-import { Locations } from '../../src/journal/location.js';
+import { Control, controlFileName, WAKE_HEADER_SIZE, WAKE_SLOTS, WAKE_SLOT_SIZE, WakeSlot } from '../../src/journal/format.js';
+import { journalDir, Locations } from '../../src/journal/location.js';
 import { JournalReader } from '../../src/journal/reader.js';
 import type { WakeFilter } from '../../src/journal/wake.js';
 import { JournalWriter } from '../../src/journal/writer.js';
@@ -24,6 +24,21 @@ function mySlot(home: string): { sleeping: number } {
   }
   throw new Error('no wake slot of this process');
 }
+
+function slotFilter(home: string, pick: (pid: number) => boolean): { kind: number; count: number; first: number } {
+  const buf = readFileSync(join(home, 'journal', 'wake', 'table'));
+  for (let slot = WAKE_SLOTS - 1; slot >= 0; slot--) {
+    const at = WAKE_HEADER_SIZE + slot * WAKE_SLOT_SIZE;
+    if (pick(buf.readInt32LE(at + WakeSlot.pid)) && buf.readInt32LE(at + WakeSlot.generation) !== 0) {
+      return { kind: buf.readInt32LE(at + WakeSlot.wakeFilter), count: buf.readInt32LE(at + WakeSlot.wakeCount), first: buf.readInt32LE(at + WakeSlot.wakeTypes) };
+    }
+  }
+  throw new Error('no such slot');
+}
+/** The filter of this process's slot. */
+const mySlotFilter = (home: string) => slotFilter(home, (pid) => pid === process.pid);
+/** The filter of the last slot ever claimed (released: pid 0). */
+const lastSlotFilter = (home: string) => slotFilter(home, () => true);
 
 /** A writer of the MD journal and a reader asleep on it (event-loop mode), counting its rings. */
 function asleep(wakeFor?: WakeFilter) {
@@ -131,5 +146,48 @@ describe('wake filters and deferred wakes', () => {
     const home = tmpHome();
     assert.throws(() => new JournalReader({ home, wakeFor: { except: [1, 2, 3, 4, 5, 6, 7] } }), /at most 6 message types, not 7/);
     assert.throws(() => new JournalReader({ home, wakeFor: { only: [1.5] } }), /32-bit integers\), not 1.5/);
+  });
+
+  it('a reader that closes leaves its slot without a filter (a reader of an older kfc writes none when it claims the slot)', () => {
+    const s = asleep({ only: [MsgType.Subscribe] });
+    const before = mySlotFilter(s.home);
+    assert.deepEqual(before, { kind: 1, count: 1, first: MsgType.Subscribe });
+    s.reader.close();
+    assert.deepEqual(lastSlotFilter(s.home), { kind: 0, count: 0, first: 0 });
+    s.writer.close();
+  });
+
+  it('a journal joined while asleep is looked at once, without waiting for a commit (frames it had rang nobody)', async () => {
+    const s = asleep();
+    const other = JournalWriter.open({ home: s.home, location: Locations.strategy('early'), pageSize: 1 << 20, log: recordingLogger() });
+    other.writeBytes(MsgType.Subscribe, Buffer.alloc(8)); // before the reader follows it: no one to ring
+    s.reader.join(Locations.strategy('early'));
+    await waitFor('a look at the new journal', () => s.rings() === 1);
+    assert.equal(s.reader.next()?.msgType, MsgType.Subscribe);
+    other.close();
+    s.close();
+  });
+});
+
+describe('control blocks', () => {
+  it('a damaged entries_used (past the entries) does not stop a writer: commits, opens and readers go on', () => {
+    const home = tmpHome();
+    const log = recordingLogger();
+    const location = Locations.md('binance');
+    const writer = JournalWriter.open({ home, location, pageSize: 1 << 20, log });
+    const reader = new JournalReader({ home, log });
+    reader.join(location);
+    reader.listen(() => {});
+    const ctl = join(journalDir(home, location), controlFileName(0));
+    const fd = openSync(ctl, 'r+');
+    const word = Buffer.alloc(4);
+    word.writeInt32LE(100_000);
+    writeSync(fd, word, 0, 4, Control.entriesUsed);
+    closeSync(fd);
+    writer.writeBytes(MsgType.Quote, Buffer.alloc(8));
+    assert.equal(reader.next()?.msgType, MsgType.Quote);
+    reader.close();
+    writer.close();
+    JournalWriter.open({ home, location, pageSize: 1 << 20, log }).close(); // its start prunes the block
   });
 });

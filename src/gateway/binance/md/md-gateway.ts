@@ -40,8 +40,9 @@ const BAD_SYMBOL = -1121;
 export function binanceMdHooks(opts: MdGatewayOptions): ServiceHooks {
   let gateway: MdGateway | undefined;
   return {
-    // It follows every subscriber's public journal for its SessionStart only: the orders, fills
-    // and books there are read in passing, never worth a wake-up.
+    // It follows each subscriber's public journal for its SessionStart and its journal to this
+    // gateway for (Un)Subscribe: the orders, fills and books also there are read in passing,
+    // never worth a wake-up.
     wakeFor: { only: [MsgType.SessionStart, MsgType.Subscribe, MsgType.Unsubscribe] },
     start(ctx) {
       gateway = new MdGateway(ctx, opts);

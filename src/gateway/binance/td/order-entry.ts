@@ -49,8 +49,9 @@ export class OrderEntry {
 
   /**
    * An order from the ledger: tracked as Pending, then sent. The Pending frame wakes its readers
-   * (the ledger, the strategy) only once the request is on the wire: woken first, they would take
-   * the cores the send needs.
+   * (the ledger, the strategy) only once the request is written (over the WS API; the REST
+   * fallback writes it a moment later, on the event loop): woken first, they would take the cores
+   * the send needs.
    */
   onOrderInput(input: OrderInputEvent, trigger: bigint): void {
     this.d.journal.deferWakes(() => this.place(input, trigger));
