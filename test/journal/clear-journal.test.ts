@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { Locations } from '../../src/journal/location.js';
 import { JournalReader } from '../../src/journal/reader.js';
 import { MsgType, SessionStart } from '../../src/model/events.js';
-import { runFixture } from '../fixtures/child.js';
+import { runFixture, type Child } from '../fixtures/child.js';
 import { kfcProcess, kfcRun, type KfcEnv } from '../fixtures/kfc.js';
 import { freePort, recordingLogger, tmpHome } from '../helpers.js';
 
@@ -15,6 +15,24 @@ function sessions(home: string, location = Locations.md('binance')): number[] {
   for (let f = r.next(); f; f = r.next()) if (f.msgType === MsgType.SessionStart) pids.push(f.decode(SessionStart).pid);
   r.close();
   return pids;
+}
+
+/**
+ * A master of a new KF_HOME, and a way to run the stop-hang fixture against it; on a failed
+ * assertion nothing is left running to hold the test runner.
+ */
+async function masterAndFixtures(t: TestContext) {
+  const e: KfcEnv = { KF_HOME: tmpHome(), KF_MASTER_PORT: String(await freePort()) };
+  const master = kfcProcess(['master'], e);
+  const started = [master];
+  t.after(() => started.forEach((c) => c.proc.exitCode === null && c.proc.kill('SIGKILL')));
+  await master.line(/master listening on/);
+  const fixture = (args: string[], env: NodeJS.ProcessEnv): Child => {
+    const c = runFixture('stop-hang.ts', args, { ...e, ...env });
+    started.push(c);
+    return c;
+  };
+  return { e, master, fixture };
 }
 
 describe('CLEAR_JOURNAL', { timeout: 120_000 }, () => {
@@ -71,30 +89,22 @@ describe('CLEAR_JOURNAL', { timeout: 120_000 }, () => {
   });
 
   it('after a stop that failed (its stop hook timed out) the session is not marked ended, and CLEAR_JOURNAL keeps the journal', async (t) => {
-    const e: KfcEnv = { KF_HOME: tmpHome(), KF_MASTER_PORT: String(await freePort()) };
-    const master = kfcProcess(['master'], e);
-    const started = [master];
-    // On a failed assertion, nothing is left running to hold the test runner.
-    t.after(() => started.forEach((c) => c.proc.exitCode === null && c.proc.kill('SIGKILL')));
-    await master.line(/master listening on/);
+    const { e, master, fixture } = await masterAndFixtures(t);
     const location = Locations.strategy('hang');
-    const failed = runFixture('stop-hang.ts', ['hang'], { ...e, KF_TEST_STOP_HANG: '1' });
-    started.push(failed);
+    const failed = fixture(['hang'], { KF_TEST_STOP_HANG: '1' });
     await failed.line(/^ready$/);
     failed.proc.kill('SIGINT');
     assert.equal((await failed.exited).code, 1, failed.stderr());
     assert.match(failed.stderr(), /stop did not finish within 300 ms/);
     assert.match(failed.stderr(), /the stop failed, so this session is not marked as ended/);
-    const next = runFixture('stop-hang.ts', ['hang'], { ...e, CLEAR_JOURNAL: '1' });
-    started.push(next);
+    const next = fixture(['hang'], { CLEAR_JOURNAL: '1' });
     await next.line(/^ready$/);
     assert.deepEqual(sessions(e.KF_HOME, location), [failed.proc.pid, next.proc.pid], 'the failed session is kept');
     assert.match(next.stderr(), /CLEAR_JOURNAL=1 ignored: the last session of strategy\/default\/hang\/live did not end cleanly/);
     next.proc.kill('SIGINT');
     assert.equal((await next.exited).code, 0, next.stderr());
     // That stop was clean: the next CLEAR_JOURNAL clears.
-    const fresh = runFixture('stop-hang.ts', ['hang'], { ...e, CLEAR_JOURNAL: '1' });
-    started.push(fresh);
+    const fresh = fixture(['hang'], { CLEAR_JOURNAL: '1' });
     await fresh.line(/^ready$/);
     assert.deepEqual(sessions(e.KF_HOME, location), [fresh.proc.pid]);
     fresh.proc.kill('SIGINT');
@@ -104,17 +114,11 @@ describe('CLEAR_JOURNAL', { timeout: 120_000 }, () => {
   });
 
   it('after an event loop that failed (a handler threw) the process exits 1 and CLEAR_JOURNAL keeps the journal', async (t) => {
-    const e: KfcEnv = { KF_HOME: tmpHome(), KF_MASTER_PORT: String(await freePort()) };
-    const master = kfcProcess(['master'], e);
-    const started = [master];
-    t.after(() => started.forEach((c) => c.proc.exitCode === null && c.proc.kill('SIGKILL')));
-    await master.line(/master listening on/);
-    const failed = runFixture('stop-hang.ts', ['thrower'], { ...e, KF_TEST_LOOP_THROW: '1' });
-    started.push(failed);
+    const { e, master, fixture } = await masterAndFixtures(t);
+    const failed = fixture(['thrower'], { KF_TEST_LOOP_THROW: '1' });
     assert.equal((await failed.exited).code, 1, failed.stderr());
     assert.match(failed.stderr(), /event loop failed: a handler bug/);
-    const next = runFixture('stop-hang.ts', ['thrower'], { ...e, CLEAR_JOURNAL: '1' });
-    started.push(next);
+    const next = fixture(['thrower'], { CLEAR_JOURNAL: '1' });
     await next.line(/^ready$/);
     assert.deepEqual(sessions(e.KF_HOME, Locations.strategy('thrower')), [failed.proc.pid, next.proc.pid], 'the failed session is kept');
     next.proc.kill('SIGINT');
