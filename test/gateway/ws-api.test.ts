@@ -43,8 +43,8 @@ describe('WS API session (against kfc sim)', () => {
   it('subscribes to the user data stream, places an order, and reads the rate limits into the shared budget', async () => {
     const { s, rest, events } = session();
     await s.start();
-    // Requests go out framed by hand on the connection's TCP socket (not through ws's send).
-    assert.ok((s as unknown as { tcp?: unknown }).tcp, 'the session holds the socket from the upgrade');
+    // Requests go out framed by hand on the connection's socket (not through ws's send).
+    assert.ok((s as unknown as { transport?: unknown }).transport, 'the session holds the socket from the upgrade');
     const placed = await s.request<{ status: string }>('order.place', { symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', price: '50000', quantity: '0.001', newClientOrderId: 'kfws1' }, { signed: true });
     assert.equal(placed.status, 'NEW');
     await waitFor('the executionReport', () => events.find((e) => e.e === 'executionReport' && e.c === 'kfws1'));

@@ -73,11 +73,12 @@ export function clientTextFrame(text: string): Buffer {
 export class WsApiSession {
   private socket: WebSocket | undefined;
   /**
-   * The connection's TCP socket (from the upgrade response): requests are framed here and written
-   * in one call. ws's own send takes three times as long on the order path (its stream corking and
-   * a two-part write); its frames and ours never interleave, as each is one synchronous write.
+   * The socket under ws (TCP, or TLS for wss://; from the upgrade response): requests are framed
+   * here and written in one call. ws's own send takes three times as long on the order path (its
+   * stream corking and a two-part write); its frames and ours never interleave, as each is one
+   * synchronous write.
    */
-  private tcp: Socket | undefined;
+  private transport: Socket | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private closed = false;
@@ -111,10 +112,10 @@ export class WsApiSession {
       // browser, and the server unmasks either way.
       const socket = new WebSocket(this.opts.url, { maxPayload: MAX_MESSAGE, handshakeTimeout: 10_000, perMessageDeflate: false, generateMask: (mask: Buffer) => void mask.fill(0) });
       this.socket = socket;
-      this.tcp = undefined;
+      this.transport = undefined;
       let opened = false;
       socket.on('upgrade', (res) => {
-        this.tcp = res.socket as Socket;
+        if (this.socket === socket) this.transport = res.socket as Socket;
       });
       socket.on('open', () => {
         opened = true;
@@ -236,7 +237,7 @@ export class WsApiSession {
     // The bytes leave first; the bookkeeping of the answer follows (nothing can answer before
     // this function returns: answers arrive on later turns of the event loop).
     const text = JSON.stringify({ id, method, params: signed });
-    if (this.tcp !== undefined && !this.tcp.destroyed) this.tcp.write(clientTextFrame(text));
+    if (this.transport !== undefined && !this.transport.destroyed) this.transport.write(clientTextFrame(text));
     else socket.send(text);
     return new Promise<T>((resolve, reject) => {
       const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs ?? 15_000;
