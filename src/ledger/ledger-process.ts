@@ -19,7 +19,7 @@ import { HistoryChild } from './history-child.js';
 import { Ledger } from './ledger.js';
 import { Outbox } from './outbox.js';
 import { RiskSettingsFile } from './settings.js';
-import { StateFile, ledgerState } from './state-file.js';
+import { StateFile, LedgerStateRenderer } from './state-file.js';
 import { kept } from '../util/retention.js';
 
 /** The part of a process's journal the ledger reads: gateways' public part, strategies' part to the ledger. */
@@ -58,8 +58,9 @@ export function ledgerHooks(): ServiceHooks {
       settings.refresh();
       // (CLEAR_JOURNAL, if set, already emptied every part of this location's journal at start.)
       outbox = new Outbox(ctx.journal, (dest) => JournalWriter.open({ home, location: ctx.location, dest, log }), log);
-      stateFile = new StateFile(home, () => ledgerState(ledger!));
       ledger = new Ledger({ ledgerUid: ctx.location.uid, outbox, limits: (s, a) => settings.limitsFor(s, a), log, now: nowNs, onChange: () => stateFile?.changed() });
+      const renderer = new LedgerStateRenderer(ledger);
+      stateFile = new StateFile(home, () => renderer.render());
 
       // Everything that was written before now: on disk (a process may have left), and registered.
       // Market data only from the last minutes: the books take marks from it, and a day of quotes

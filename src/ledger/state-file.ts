@@ -3,7 +3,7 @@
  * `$KF_HOME/system/service/ledger/db/live/state.json` (0600, replaced atomically) at most every
  * 200 ms while something changes. Amounts are exact decimal strings; ids are strings.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZERO, div, formatFixed, type Decimal } from '../model/decimal.js';
 import { brokerStateName, isFinalStatus, orderStatusName, priceTypeName, sideName } from '../model/enums.js';
@@ -36,6 +36,7 @@ export interface TradeRecord {
 }
 
 const RECENT_FINISHED = 100;
+const RECENT_TRADES = 200;
 
 function* openAndRecent(orders: Iterable<OrderView>, finished: number): Iterable<OrderView> {
   const done: OrderView[] = [];
@@ -50,7 +51,7 @@ function* openAndRecent(orders: Iterable<OrderView>, finished: number): Iterable
   yield* done.slice(-finished);
 }
 
-function tradeRecord(ledger: Ledger, r: RecentTrade): TradeRecord {
+function tradeRecord(ledger: LedgerViews, r: RecentTrade): TradeRecord {
   const t = r.trade;
   return {
     time: formatTime(t.trade_time || r.time),
@@ -67,64 +68,123 @@ function tradeRecord(ledger: Ledger, r: RecentTrade): TradeRecord {
   };
 }
 
-/** The books as the API serves them. */
-export function ledgerState(ledger: Ledger): unknown {
-  const { books } = ledger;
-  const strategyName = (uid: number) => books.strategies.get(uid)?.name ?? (uid === 0 ? '' : `uid:${uid.toString(16)}`);
-  const marks = (symbol: string) => {
-    const q = books.quote('', symbol);
-    return q ? (q.bid > 0n && q.ask > 0n ? (q.bid + q.ask) / 2n : q.last) : ZERO;
-  };
-  return {
-    updatedAt: new Date().toISOString(),
-    accounts: [...books.accounts.values()].map((a) => ({
-      account: a.id,
-      source: a.source,
-      brokerState: brokerStateName(a.brokerState),
-      brokerMessage: a.brokerMessage,
-      balances: [...a.balances].map(([asset, b]) => ({ asset, free: amount(b.free), locked: amount(b.locked), reserved: amount(a.reserved(asset)), available: amount(a.available(asset)) })),
-      openOrders: a.openOrders.size,
-    })),
-    strategies: [...books.strategies.values()].map((s) => ({
-      strategy: s.name,
-      uid: s.uid,
-      accounts: [...s.accounts],
-      openOrders: s.openOrders.size,
-      positions: [...s.positions].flatMap(([account, bySymbol]) =>
-        [...bySymbol].map(([symbol, p]) => {
-          const mark = marks(symbol);
-          return {
-            account,
-            symbol,
-            volume: amount(p.volume),
-            cost: amount(p.cost),
-            avgPrice: p.volume === ZERO ? null : amount(div(p.cost, p.volume, 'half-even')),
-            realizedPnl: amount(p.realized),
-            unrealizedPnl: amount(p.unrealized(mark)),
-            markPrice: amount(mark),
-            quoteFees: amount(p.quoteFees),
-          };
-        }),
-      ),
-      otherFees: Object.fromEntries([...s.otherFees].map(([asset, fee]) => [asset, amount(fee)])),
-    })),
-    // Open orders, the last finished ones and the last refused: bounded, whatever the session's length.
-    orders: [...openAndRecent(books.orders.values(), RECENT_FINISHED), ...ledger.recentRefusals.slice(-RECENT_FINISHED)].map((o) => ({
-        orderId: o.orderId.toString(),
-        strategy: strategyName(o.strategyUid),
-        account: o.accountId,
-        symbol: o.symbol,
-        side: sideName(o.side),
-        type: priceTypeName(o.priceType),
-        price: amount(o.price),
-        volume: amount(o.volume),
-        traded: amount(o.volumeTraded),
-        status: orderStatusName(o.status),
-        error: o.errorMsg,
+/** What the state file shows of the ledger. */
+export type LedgerViews = Pick<Ledger, 'books' | 'halts' | 'recentTrades' | 'recentRefusals'>;
+
+/** A JSON text kept for as long as what it was rendered from has not changed. */
+interface Rendered {
+  updateTime: bigint;
+  status: number;
+  volumeTraded: bigint;
+  json: Buffer;
+}
+
+/**
+ * The books as the API serves them, rendered every 200 ms while anything changes. Orders and trades
+ * are most of the text and rarely change once written: each is rendered once and its JSON kept with
+ * it, as bytes, so that the file is written from the pieces (a trade never changes; an order is
+ * rendered again when its update time does). Rendering everything anew cost the ledger 2.5 MB of
+ * garbage a second with the demo trading, and its loop milliseconds between frames.
+ */
+export class LedgerStateRenderer {
+  private readonly orders = new WeakMap<OrderView, Rendered>();
+  private readonly trades = new WeakMap<RecentTrade, Buffer>();
+
+  constructor(private readonly ledger: LedgerViews) {}
+
+  /** The state file's JSON, in pieces to be written one after the other. */
+  render(): Buffer[] {
+    const { books } = this.ledger;
+    const marks = (symbol: string) => {
+      const q = books.quote('', symbol);
+      return q ? (q.bid > 0n && q.ask > 0n ? (q.bid + q.ask) / 2n : q.last) : ZERO;
+    };
+    const head = JSON.stringify({
+      updatedAt: new Date().toISOString(),
+      accounts: [...books.accounts.values()].map((a) => ({
+        account: a.id,
+        source: a.source,
+        brokerState: brokerStateName(a.brokerState),
+        brokerMessage: a.brokerMessage,
+        balances: [...a.balances].map(([asset, b]) => ({ asset, free: amount(b.free), locked: amount(b.locked), reserved: amount(a.reserved(asset)), available: amount(a.available(asset)) })),
+        openOrders: a.openOrders.size,
       })),
-    trades: ledger.recentTrades.slice(-200).map((r) => tradeRecord(ledger, r)),
-    halts: ledger.halts.list(),
-  };
+      strategies: [...books.strategies.values()].map((s) => ({
+        strategy: s.name,
+        uid: s.uid,
+        accounts: [...s.accounts],
+        openOrders: s.openOrders.size,
+        positions: [...s.positions].flatMap(([account, bySymbol]) =>
+          [...bySymbol].map(([symbol, p]) => {
+            const mark = marks(symbol);
+            return {
+              account,
+              symbol,
+              volume: amount(p.volume),
+              cost: amount(p.cost),
+              avgPrice: p.volume === ZERO ? null : amount(div(p.cost, p.volume, 'half-even')),
+              realizedPnl: amount(p.realized),
+              unrealizedPnl: amount(p.unrealized(mark)),
+              markPrice: amount(mark),
+              quoteFees: amount(p.quoteFees),
+            };
+          }),
+        ),
+        otherFees: Object.fromEntries([...s.otherFees].map(([asset, fee]) => [asset, amount(fee)])),
+      })),
+      halts: this.ledger.halts.list(),
+    });
+    // Open orders, the last finished ones and the last refused: bounded, whatever the session's length.
+    const pieces: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"orders":[`)];
+    let first = true;
+    const add = (piece: Buffer) => {
+      if (!first) pieces.push(COMMA);
+      pieces.push(piece);
+      first = false;
+    };
+    for (const o of openAndRecent(books.orders.values(), RECENT_FINISHED)) add(this.order(o));
+    for (const o of this.ledger.recentRefusals.slice(-RECENT_FINISHED)) add(this.order(o));
+    pieces.push(BETWEEN);
+    first = true;
+    for (const r of this.ledger.recentTrades.slice(-RECENT_TRADES)) add(this.trade(r));
+    pieces.push(END);
+    return pieces;
+  }
+
+  private order(o: OrderView): Buffer {
+    const kept = this.orders.get(o);
+    if (kept && kept.updateTime === o.updateTime && kept.status === o.status && kept.volumeTraded === o.volumeTraded) return kept.json;
+    const json = toJson({
+      orderId: o.orderId.toString(),
+      strategy: strategyName(this.ledger, o.strategyUid),
+      account: o.accountId,
+      symbol: o.symbol,
+      side: sideName(o.side),
+      type: priceTypeName(o.priceType),
+      price: amount(o.price),
+      volume: amount(o.volume),
+      traded: amount(o.volumeTraded),
+      status: orderStatusName(o.status),
+      error: o.errorMsg,
+    });
+    this.orders.set(o, { updateTime: o.updateTime, status: o.status, volumeTraded: o.volumeTraded, json });
+    return json;
+  }
+
+  private trade(r: RecentTrade): Buffer {
+    let json = this.trades.get(r);
+    if (json === undefined) this.trades.set(r, (json = toJson(tradeRecord(this.ledger, r))));
+    return json;
+  }
+}
+
+const COMMA = Buffer.from(',');
+const BETWEEN = Buffer.from('],"trades":[');
+const END = Buffer.from(']}');
+const toJson = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+function strategyName(ledger: LedgerViews, uid: number): string {
+  return ledger.books.strategies.get(uid)?.name ?? (uid === 0 ? '' : `uid:${uid.toString(16)}`);
 }
 
 /** Writes the state file when asked, at most every `minIntervalMs`. */
@@ -134,7 +194,7 @@ export class StateFile {
 
   constructor(
     private readonly home: string,
-    private readonly render: () => unknown,
+    private readonly render: () => Buffer[],
     private readonly minIntervalMs = 200,
   ) {
     mkdirSync(ledgerDbDir(home), { recursive: true, mode: 0o700 });
@@ -152,7 +212,12 @@ export class StateFile {
     this.lastWrite = now;
     const file = ledgerStatePath(this.home);
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.render(), null, 1), { mode: 0o600 });
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writevSync(fd, this.render());
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, file);
   }
 }
