@@ -11,7 +11,7 @@
  */
 import type { Logger } from '../../../util/log.js';
 import { classifyMessage, MappingError } from './mapping.js';
-import { WsClient } from './ws-client.js';
+import { WsClient } from '../common/ws-client.js';
 
 export interface ConnectionTiming {
   silentMs: number;

@@ -12,12 +12,11 @@
  * A session is one connection attempt: when it closes it stays closed and says so (`onClose`); the
  * gateway opens a new one. Each socket callback checks that it still belongs to this session.
  */
-import type { Socket } from 'node:net';
-import WebSocket from 'ws';
 import type { Logger } from '../../../util/log.js';
 import type { Credentials } from '../common/credentials.js';
 import { BinanceApiError, RateLimited, TIMESTAMP_OUTSIDE_RECV_WINDOW, UNKNOWN_OUTCOME_CODES, UnknownOutcome, Unreachable } from '../common/errors.js';
 import type { BinanceRest } from '../common/rest.js';
+import { WsClient } from '../common/ws-client.js';
 
 export interface WsApiOptions {
   url: string;
@@ -48,37 +47,9 @@ const RENEW_MS = 23.5 * 3600_000;
 /** Answers and events larger than this are refused (the socket is closed). */
 const MAX_MESSAGE = 16 * 1024 * 1024;
 
-/**
- * A client's text frame (RFC 6455, 5.2): FIN, opcode 1, masked with the zero key (as ws is told
- * to mask below: the payload goes as is), in one Buffer.
- */
-export function clientTextFrame(text: string): Buffer {
-  const length = Buffer.byteLength(text);
-  const header = length < 126 ? 6 : length < 65536 ? 8 : 14;
-  const frame = Buffer.allocUnsafe(header + length);
-  frame[0] = 0x81;
-  if (length < 126) frame[1] = 0x80 | length;
-  else if (length < 65536) {
-    frame[1] = 0x80 | 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 0x80 | 127;
-    frame.writeBigUInt64BE(BigInt(length), 2);
-  }
-  frame.writeUInt32BE(0, header - 4); // the masking key: zero
-  frame.write(text, header, 'utf8');
-  return frame;
-}
-
 export class WsApiSession {
-  private socket: WebSocket | undefined;
-  /**
-   * The socket under ws (TCP, or TLS for wss://; from the upgrade response): requests are framed
-   * here and written in one call. ws's own send takes three times as long on the order path (its
-   * stream corking and a two-part write); its frames and ours never interleave, as each is one
-   * synchronous write.
-   */
-  private transport: Socket | undefined;
+  /** Requests are framed with the zero mask, each in one write (ws-client.ts, `zeroMask`). */
+  private client: WsClient | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private closed = false;
@@ -90,7 +61,7 @@ export class WsApiSession {
   constructor(private readonly opts: WsApiOptions) {}
 
   get open(): boolean {
-    return !this.closed && this.socket?.readyState === WebSocket.OPEN;
+    return !this.closed && this.client?.isOpen === true;
   }
 
   /** Connects, logs on (Ed25519) and subscribes to the user data stream. */
@@ -107,48 +78,41 @@ export class WsApiSession {
 
   private connect(): Promise<void> {
     return new Promise((resolve, reject) => {
-      // A zero masking key: ws then sends the payload as is, without XOR-ing each frame. Masking
-      // protects browsers' proxies from scripted payloads (RFC 6455, 10.3); nothing here is a
-      // browser, and the server unmasks either way.
-      const socket = new WebSocket(this.opts.url, { maxPayload: MAX_MESSAGE, handshakeTimeout: 10_000, perMessageDeflate: false, generateMask: (mask: Buffer) => void mask.fill(0) });
-      this.socket = socket;
-      this.transport = undefined;
       let opened = false;
-      socket.on('upgrade', (res) => {
-        if (this.socket === socket) this.transport = res.socket as Socket;
+      const client: WsClient = new WsClient(this.opts.url, { maxPayload: MAX_MESSAGE, handshakeTimeoutMs: 10_000, zeroMask: true }, {
+        open: () => {
+          if (this.client !== client) return;
+          opened = true;
+          this.lastSeen = Date.now();
+          const started = Date.now();
+          this.watchdog = setInterval(() => {
+            if (Date.now() - this.lastSeen > STALE_MS) this.end(`nothing from the WS API for ${STALE_MS / 1000} s`, true);
+            else if (Date.now() - started > RENEW_MS) this.end('renewing the WS API connection before its 24 h limit', true);
+          }, 5000);
+          this.watchdog.unref();
+          resolve();
+        },
+        message: (buf, start, end, binary) => {
+          if (this.client !== client) return;
+          this.lastSeen = Date.now();
+          if (!binary) this.onMessage(buf.toString('utf8', start, end));
+        },
+        ping: () => {
+          if (this.client === client) this.lastSeen = Date.now();
+        },
+        close: (code, _reason, error) => {
+          if (this.client !== client) return;
+          if (!opened) {
+            const status = error !== undefined ? /^unexpected-response (\d+)/.exec(error)?.[1] : undefined;
+            if (status !== undefined) reject(new Unreachable(`the WS API at ${this.opts.url} answered HTTP ${status} to the upgrade`));
+            else if (error !== undefined) reject(new Unreachable(`cannot reach the WS API at ${this.opts.url} (${error})`));
+            else reject(new Unreachable(`the WS API at ${this.opts.url} closed the connection (${code})`));
+            return;
+          }
+          this.end(`the WS API closed the connection (code ${code}${error !== undefined ? `: ${error}` : ''})`, false);
+        },
       });
-      socket.on('open', () => {
-        opened = true;
-        this.lastSeen = Date.now();
-        const started = Date.now();
-        this.watchdog = setInterval(() => {
-          if (Date.now() - this.lastSeen > STALE_MS) this.end(`nothing from the WS API for ${STALE_MS / 1000} s`, true);
-          else if (Date.now() - started > RENEW_MS) this.end('renewing the WS API connection before its 24 h limit', true);
-        }, 5000);
-        this.watchdog.unref();
-        resolve();
-      });
-      socket.on('message', (data, isBinary) => {
-        if (this.socket !== socket) return;
-        this.lastSeen = Date.now();
-        if (!isBinary) this.onMessage(data.toString());
-      });
-      socket.on('ping', () => {
-        if (this.socket === socket) this.lastSeen = Date.now();
-      });
-      socket.on('error', (err: NodeJS.ErrnoException) => {
-        if (!opened) reject(new Unreachable(`cannot reach the WS API at ${this.opts.url} (${err.code ?? err.message})`));
-      });
-      socket.on('unexpected-response', (_req, res) => {
-        res.resume();
-        if (!opened) reject(new Unreachable(`the WS API at ${this.opts.url} answered HTTP ${res.statusCode} to the upgrade`));
-        socket.terminate();
-      });
-      socket.on('close', (code) => {
-        if (this.socket !== socket) return;
-        if (!opened) reject(new Unreachable(`the WS API at ${this.opts.url} closed the connection (${code})`));
-        this.end(`the WS API closed the connection (code ${code})`, false);
-      });
+      this.client = client;
     });
   }
 
@@ -221,8 +185,8 @@ export class WsApiSession {
   }
 
   private send<T>(method: string, params: Record<string, string | number | boolean>, opts: { signed?: boolean; timeoutMs?: number }): Promise<T> {
-    const socket = this.socket;
-    if (this.closed || socket === undefined || socket.readyState !== WebSocket.OPEN) return Promise.reject(new Unreachable(`${method}: the WS API session is not open`));
+    const client = this.client;
+    if (this.closed || client === undefined || !client.isOpen) return Promise.reject(new Unreachable(`${method}: the WS API session is not open`));
     const id = this.nextId++;
     let signed = params;
     if (opts.signed && !this.loggedOn) {
@@ -236,9 +200,7 @@ export class WsApiSession {
     }
     // The bytes leave first; the bookkeeping of the answer follows (nothing can answer before
     // this function returns: answers arrive on later turns of the event loop).
-    const text = JSON.stringify({ id, method, params: signed });
-    if (this.transport !== undefined && !this.transport.destroyed) this.transport.write(clientTextFrame(text));
-    else socket.send(text);
+    client.send(JSON.stringify({ id, method, params: signed }));
     return new Promise<T>((resolve, reject) => {
       const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs ?? 15_000;
       const timer = setTimeout(() => {
@@ -259,7 +221,7 @@ export class WsApiSession {
       p.reject(new UnknownOutcome(`${p.method}: the WS API session closed mid-request (${reason}): the outcome is unknown`));
       this.pending.delete(id);
     }
-    if (terminate) this.socket?.terminate();
+    if (terminate) this.client?.terminate();
     this.opts.onClose(reason);
   }
 
@@ -273,8 +235,7 @@ export class WsApiSession {
       p.reject(new UnknownOutcome(`${p.method}: the WS API session was closed (gateway stopping): the outcome is unknown`));
     }
     this.pending.clear();
-    this.socket?.close();
-    this.socket?.terminate();
+    this.client?.close();
   }
 }
 

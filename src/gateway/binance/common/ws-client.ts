@@ -1,15 +1,17 @@
 /**
- * A WebSocket client (RFC 6455) of our own, for the market streams. Why not the `ws` library:
- * importing it costs the gateway ~5.5 MB of heap and ~13 MB of RSS (its server, stream wrapper and
- * permessage-deflate come along; the budget is 60 MB per process), and each message costs an
- * EventEmitter dispatch and a Buffer. This client does what a market-data client needs and no more:
+ * A WebSocket client (RFC 6455) of our own, for the market streams and the WS API. Why not the `ws`
+ * library: importing it costs a gateway ~5.5 MB of heap and ~13 MB of RSS (its server, stream
+ * wrapper and permessage-deflate come along; the budget is 60 MB per process), each message costs
+ * an EventEmitter dispatch and a Buffer, and its send takes three times a plain write on the order
+ * path (stream corking, two writes). This client does what the gateways need and no more:
  *
  * - ws:// and wss:// (node:net, node:tls with SNI; the REST client loads tls anyway);
  * - the opening handshake, checking 101 and Sec-WebSocket-Accept; anything else is an error
  *   naming the HTTP status (a server that is not a WebSocket endpoint);
  * - frames: text and binary, fragmented messages (continuations, control frames in between),
  *   16- and 64-bit lengths, a cap on a message's size; server frames must not be masked, client
- *   frames are masked with a fresh random key;
+ *   frames are masked with a fresh random key, or with the zero key (`zeroMask`), which leaves
+ *   the payload as it is: each frame is then one Buffer, written with one call;
  * - ping answered by a pong with the same payload; pong; close answered and reported with its
  *   code and reason; no extensions (none offered).
  *
@@ -39,7 +41,41 @@ export interface WsOptions {
   handshakeTimeoutMs: number;
   /** Certificates to trust besides the system's (wss:// to a private CA; tests). */
   ca?: string | Buffer;
+  /**
+   * Mask client frames with the zero key: the payload goes as is, not XOR-ed byte by byte. Masking
+   * protects browsers' proxies from scripted payloads (RFC 6455, 10.3); a gateway is not a browser,
+   * and the server unmasks either way. The TD's order path uses it.
+   */
+  zeroMask?: boolean;
 }
+
+/** A client frame (RFC 6455, 5.2), FIN set, with its payload masked by `mask` (4 bytes) or the zero key. */
+export function clientFrame(opcode: number, payload: string | Buffer, mask?: (key: Buffer) => void): Buffer {
+  const n = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+  const head = n < 126 ? 6 : n < 65536 ? 8 : 14;
+  const out = Buffer.allocUnsafe(head + n);
+  out[0] = 0x80 | opcode;
+  if (n < 126) out[1] = 0x80 | n;
+  else if (n < 65536) {
+    out[1] = 0x80 | 126;
+    out.writeUInt16BE(n, 2);
+  } else {
+    out[1] = 0x80 | 127;
+    out.writeUInt32BE(Math.floor(n / 4294967296), 2);
+    out.writeUInt32BE(n >>> 0, 6);
+  }
+  if (typeof payload === 'string') out.write(payload, head, 'utf8');
+  else payload.copy(out, head);
+  const key = out.subarray(head - 4, head);
+  if (mask === undefined) key.fill(0);
+  else {
+    mask(key);
+    for (let i = head; i < out.length; i++) out[i]! ^= key[(i - head) & 3]!;
+  }
+  return out;
+}
+
+const randomMask = (key: Buffer) => void randomFillSync(key);
 
 export class WsClient {
   private socket: Socket;
@@ -55,12 +91,14 @@ export class WsClient {
   private readonly timer: NodeJS.Timeout;
   private closeCode = 1006;
   private closeReason = '';
+  private readonly mask: ((key: Buffer) => void) | undefined;
 
   constructor(
     url: string,
     private readonly opts: WsOptions,
     private readonly on: WsHandlers,
   ) {
+    this.mask = opts.zeroMask ? undefined : randomMask;
     const u = new URL(url);
     const secure = u.protocol === 'wss:';
     const port = Number(u.port || (secure ? 443 : 80));
@@ -176,30 +214,21 @@ export class WsClient {
     } else this.protocolError(`unknown control opcode ${opcode}`);
   }
 
-  /** Sends one masked frame (client frames are always masked). */
-  private frame(opcode: number, payload: Buffer): void {
-    if (this.socket.destroyed || !this.open) return;
-    const n = payload.length;
-    const head = n < 126 ? 6 : n < 65536 ? 8 : 14;
-    const out = Buffer.allocUnsafe(head + n);
-    out[0] = 0x80 | opcode;
-    if (n < 126) out[1] = 0x80 | n;
-    else if (n < 65536) {
-      out[1] = 0x80 | 126;
-      out.writeUInt16BE(n, 2);
-    } else {
-      out[1] = 0x80 | 127;
-      out.writeUInt32BE(Math.floor(n / 4294967296), 2);
-      out.writeUInt32BE(n >>> 0, 6);
-    }
-    const mask = out.subarray(head - 4, head);
-    randomFillSync(mask);
-    for (let i = 0; i < n; i++) out[head + i] = payload[i]! ^ mask[i & 3]!;
-    this.socket.write(out);
+  /** Sends one frame (client frames are always masked), in one write. */
+  private frame(opcode: number, payload: string | Buffer): boolean {
+    if (!this.isOpen) return false;
+    this.socket.write(clientFrame(opcode, payload, this.mask));
+    return true;
   }
 
-  send(text: string): void {
-    this.frame(0x1, Buffer.from(text));
+  /** Whether the handshake is done and the connection not ended: what is sent now goes out. */
+  get isOpen(): boolean {
+    return this.open && !this.ended && !this.socket.destroyed;
+  }
+
+  /** Sends a text message; false when the connection is not open (nothing was sent). */
+  send(text: string): boolean {
+    return this.frame(0x1, text);
   }
 
   ping(payload: Buffer = Buffer.alloc(0)): void {

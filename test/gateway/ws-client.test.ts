@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { WsClient, type WsOptions } from '../../../src/gateway/binance/md/ws-client.js';
-import { waitFor } from '../../helpers.js';
+import { clientFrame, WsClient, type WsOptions } from '../../src/gateway/binance/common/ws-client.js';
+import { waitFor } from '../helpers.js';
 
 const OPTS: WsOptions = { maxPayload: 1 << 20, handshakeTimeoutMs: 5000 };
 const closers: (() => void)[] = [];
@@ -72,6 +72,30 @@ describe('WebSocket client', () => {
     assert.deepEqual(seen.messages.map((m) => m.length), [5, 200, 100_000, 'binary:010203'.length]);
     assert.equal(seen.messages[3], 'binary:010203');
     ws.close();
+  });
+
+  it('frames every length class at its edges, text beyond ASCII included, with a random or the zero mask, each frame in one write', async () => {
+    const texts = ['', 'x'.repeat(125), 'y'.repeat(126), 'é'.repeat(100), 'z'.repeat(65_535), 'w'.repeat(65_536), JSON.stringify({ id: 1, method: 'order.place' })];
+    for (const zeroMask of [false, true]) {
+      const srv = await wsServer();
+      const { ws, seen } = client(srv.url, { ...OPTS, zeroMask });
+      const s = await srv.next();
+      await waitFor('open', () => seen.opened);
+      const got: string[] = [];
+      s.on('message', (d, binary) => got.push(binary ? 'binary!' : String(d)));
+      s.on('error', (err) => got.push(`error: ${err.message}`));
+      for (const t of texts) assert.equal(ws.send(t), true);
+      await waitFor('every frame', () => got.length >= texts.length, 10_000);
+      assert.deepEqual(got, texts, zeroMask ? 'zero mask' : 'random mask');
+      ws.close();
+      assert.equal(ws.send('after close'), false, 'nothing is sent on a closed connection');
+    }
+    // The zero key leaves the payload as it is; a random one changes it (the frame is one Buffer).
+    const plain = clientFrame(0x1, 'order');
+    assert.deepEqual([...plain.subarray(0, 6)], [0x81, 0x85, 0, 0, 0, 0]);
+    assert.equal(plain.toString('utf8', 6), 'order');
+    const masked = clientFrame(0x1, 'order', (key) => void key.set([1, 2, 3, 4]));
+    assert.deepEqual([...masked.subarray(2)], [1, 2, 3, 4, ...[...Buffer.from('order')].map((b, i) => b ^ [1, 2, 3, 4][i & 3]!)]);
   });
 
   it('reassembles a fragmented message with a ping in between, and answers the ping with its payload', async () => {
