@@ -40,6 +40,8 @@ export interface Native {
   sync(buf: Buffer, offset: number, length: number): void;
   /** sched_yield(2): lets another runnable process have this core (spinning loops call it). */
   yieldCpu(): void;
+  /** Returns the free pages of the C heap's arenas to the system (glibc malloc_trim; else nothing). */
+  trimMemory(): void;
   /** Creates a FIFO (named pipe); throws with the errno's name in `code` (EEXIST, ...). */
   mkfifo(path: string, mode: number): void;
 }

@@ -63,9 +63,10 @@ export class Frame {
 
 /**
  * What a reader has read of a page is given back (MADV_DONTNEED) in steps this large: a process
- * that follows a 64 MB market-data page would otherwise hold all of it in its resident memory.
+ * that follows a 64 MB market-data page would otherwise hold all of it in its resident memory, and
+ * the ledger follows a journal per process (each step costs one madvise, per ~2,000 frames).
  */
-const RELEASE_STEP = 1 << 20;
+const RELEASE_STEP = 256 << 10;
 
 class Cursor {
   page: MappedPage | undefined;

@@ -78,9 +78,14 @@ const TORN_SCAN = 4096;
 const POPULATE_MIN = 256 << 10;
 const POPULATE_MAX = 4 << 20;
 /** The writer gives back pages of its mapping this far behind its position (see maintain). */
-const RELEASE_LAG = 1 << 20;
+const RELEASE_LAG = 256 << 10;
 /** Crossing the window faster than this means a busy writer: widen it. */
 const POPULATE_BUSY_MS = 100;
+/**
+ * Not maintained for this long, a quiet writer: its window goes back to the minimum, and what was
+ * populated beyond it is given back (pages populated ahead are resident until written and passed).
+ */
+const POPULATE_QUIET_NS = 10_000_000_000n;
 
 export class JournalWriter {
   readonly dir: string;
@@ -106,6 +111,8 @@ export class JournalWriter {
   private populatedTo = 0;
   private populateAhead = POPULATE_MIN;
   private lastMaintain = 0;
+  /** A frame generated after this maintains the page even if maintainAt is not reached (quiet writers). */
+  private maintainBy = 0n;
   /** Bytes of the page behind the write position given back from this process's memory. */
   private releasedTo = 0;
   /** The next page is prepared in the background (see preparePage) as soon as a page is in use,
@@ -191,9 +198,18 @@ export class JournalWriter {
   /** Off the per-frame path: keeps the page populated ahead, and the next page prepared. */
   private maintain(): void {
     const now = performance.now();
-    if (this.populatedTo > 0 && now - this.lastMaintain < POPULATE_BUSY_MS) this.populateAhead = Math.min(POPULATE_MAX, this.populateAhead * 2);
-    this.lastMaintain = now;
     const size = this.page.pageSize;
+    if (this.populatedTo > 0 && now - this.lastMaintain < POPULATE_BUSY_MS) this.populateAhead = Math.min(POPULATE_MAX, this.populateAhead * 2);
+    else if (this.lastGenTime > this.maintainBy && this.populateAhead > POPULATE_MIN) {
+      this.populateAhead = POPULATE_MIN;
+      const keep = Math.min(size, (this.pos + POPULATE_MIN + 4095) & ~4095);
+      if (this.populatedTo > keep) {
+        native().release(this.page.buf, keep, this.populatedTo - keep);
+        this.populatedTo = keep;
+      }
+    }
+    this.lastMaintain = now;
+    this.maintainBy = this.lastGenTime + POPULATE_QUIET_NS;
     const want = Math.min(size, this.pos + this.populateAhead);
     if (want > this.populatedTo) {
       native().populate(this.page.buf, this.populatedTo, want - this.populatedTo);
@@ -337,7 +353,7 @@ export class JournalWriter {
       if (this.wakesDeferred === undefined) this.control.wakeSleepers(this.wake!, msgType);
       else if (!this.wakesDeferred.includes(msgType)) this.wakesDeferred.push(msgType);
     }
-    if (next > this.maintainAt) this.maintain();
+    if (next > this.maintainAt || gen > this.maintainBy) this.maintain();
     return gen;
   }
 

@@ -14,6 +14,7 @@
 import { nowNs } from '../journal/clock.js';
 import { journalDir, type Location } from '../journal/location.js';
 import { EventLoop } from '../journal/loop.js';
+import { native } from '../journal/native.js';
 import { JournalReader, type WaitMode } from '../journal/reader.js';
 import { JournalWriter } from '../journal/writer.js';
 import type { WakeFilter } from '../journal/wake.js';
@@ -27,6 +28,8 @@ import type { ProcessInfo } from '../master/protocol.js';
 
 /** On a signal, how long a process waits for the processes that stop before it (PM2's kill_timeout is 20 s). */
 const SIGNAL_WAIT_MS = 12_000;
+/** How often a running service returns its C heap's free pages to the system (trimMemory). */
+const TRIM_INTERVAL_MS = 10_000;
 /** How long a signalled process looks for the master's shutdown before it stops alone. */
 const SHUTDOWN_SEEN_MS = 300;
 
@@ -181,6 +184,9 @@ export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Pro
   });
   process.send?.('ready');
   log.info(`${location.path} ready (pid ${process.pid}, master ${master.address})`);
+  // V8's compiler threads leave megabytes free in their malloc arenas as code gets hot; give them
+  // back now and then (native.ts trimMemory, well under a millisecond), or they stay resident.
+  const trimming = setInterval(() => native().trimMemory(), TRIM_INTERVAL_MS).unref();
 
   const reason = await stopped;
   log.info(`${location.path} stopping: ${reason}`);
@@ -202,6 +208,7 @@ export async function runService(opts: ServiceOptions, hooks: ServiceHooks): Pro
       clearTimeout(timer);
     }
   }
+  clearInterval(trimming);
   loop.stop();
   await looping;
   if (loopFailed) code = 1; // frames were left unhandled: the journal is what a restart recovers from

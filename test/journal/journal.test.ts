@@ -492,6 +492,21 @@ describe('journal read path', () => {
     w.close();
   });
 
+  it('a writer quiet for 10 s gives back the pages it had populated ahead for a burst', async () => {
+    const home = tmpHome();
+    const rssFile = () => Number(/^RssFile:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
+    const w = JournalWriter.open({ home, location: Locations.md('binance'), log: recordingLogger() }); // 64 MB pages
+    const before = rssFile();
+    writeSeq(w, 0, 80_000); // 10 MB at once: the window ahead widens to its maximum (4 MB)
+    const burst = rssFile() - before;
+    await new Promise((resolve) => setTimeout(resolve, 10_500)); // the quiet period is the claim under test
+    writeSeq(w, 80_000, 1);
+    const quiet = rssFile() - before;
+    w.close();
+    assert.ok(burst >= 2 << 20, `the burst populated ${(burst / 1048576).toFixed(1)} MB ahead`);
+    assert.ok(quiet < burst - (1 << 20), `after 10 s of quiet the writer kept ${(quiet / 1048576).toFixed(1)} MB of its ${(burst / 1048576).toFixed(1)} MB`);
+  });
+
   it('a writer resuming a 64 MB page does not read or write the whole page', () => {
     const home = tmpHome();
     const loc = Locations.md('binance');
