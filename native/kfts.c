@@ -16,6 +16,8 @@
  *   release(buf, offset, length)         drops the whole pages of that range from this process's
  *                                        memory (MADV_DONTNEED; a shared file mapping keeps its
  *                                        data: a later access reads it back from the page cache)
+ *   releaseLater(buf, offset, length)    the same, on a worker thread (the writer's hot path: a
+ *                                        madvise that unmaps pages costs it TLB flushes)
  *   sync(buf, offset, length)            writes that range of a shared file mapping to disk and
  *                                        waits (msync MS_SYNC): the journal's fsync policy
  *   flock(fd)                            tries an exclusive lock: true, or false if another holds it
@@ -446,6 +448,13 @@ static napi_value map(napi_env env, napi_callback_info info) {
   return buf;
 }
 
+/* The system's page (4 KiB, 16 KiB, 64 KiB): what madvise and msync align to. */
+static uintptr_t page_size(void) {
+  static uintptr_t size = 0;
+  if (size == 0) size = (uintptr_t)sysconf(_SC_PAGESIZE);
+  return size;
+}
+
 /* ---- populate: fault a range of a mapping in, off the JS thread ------------------------------- */
 
 #ifndef MADV_POPULATE_WRITE
@@ -457,15 +466,28 @@ typedef struct {
   napi_ref keep;
   char* addr;
   size_t length;
+  int advice;
 } populate_t;
+
+#define ADVISE_STEP ((uintptr_t)64 * 1024)
 
 static void populate_execute(napi_env env, void* data) {
   (void)env;
   populate_t* p = data;
-  /* Page-align the start (madvise wants it); the range is inside the caller's mapping. */
-  uintptr_t start = (uintptr_t)p->addr & ~(uintptr_t)4095;
-  size_t length = p->length + ((uintptr_t)p->addr - start);
-  madvise((void*)start, length, MADV_POPULATE_WRITE);
+  uintptr_t start, end;
+  if (p->advice == MADV_POPULATE_WRITE) {
+    /* Page-align the start (madvise wants it); the range is inside the caller's mapping. */
+    start = (uintptr_t)p->addr & ~(uintptr_t)4095;
+    end = (uintptr_t)p->addr + p->length;
+  } else {
+    /* Dropping pages: whole pages inside the range only (a page partly outside stays). */
+    uintptr_t page = page_size();
+    start = ((uintptr_t)p->addr + page - 1) & ~(page - 1);
+    end = ((uintptr_t)p->addr + p->length) & ~(page - 1);
+  }
+  /* In steps: madvise holds the process's mmap lock for its whole range, and the JS thread waits
+   * on that lock whenever it maps memory (V8's heap, malloc); 2 MB at once cost it ~0.4 ms. */
+  for (uintptr_t at = start; at < end; at += ADVISE_STEP) madvise((void*)at, end - at < ADVISE_STEP ? end - at : ADVISE_STEP, p->advice);
 }
 
 static void populate_complete(napi_env env, napi_status status, void* data) {
@@ -476,7 +498,8 @@ static void populate_complete(napi_env env, napi_status status, void* data) {
   free(p);
 }
 
-static napi_value populate(napi_env env, napi_callback_info info) {
+/* populate and releaseLater: madvise `advice` over (buffer, offset, length) on a worker thread. */
+static napi_value advise_later(napi_env env, napi_callback_info info, int advice) {
   size_t argc = 3;
   napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
@@ -498,12 +521,21 @@ static napi_value populate(napi_env env, napi_callback_info info) {
   if (!p) return throw_errno(env, "populate", ENOMEM);
   p->addr = (char*)data + offset;
   p->length = (size_t)count;
+  p->advice = advice;
   napi_value name;
   CHECK(napi_create_string_utf8(env, "kfts.populate", NAPI_AUTO_LENGTH, &name));
   CHECK(napi_create_reference(env, argv[0], 1, &p->keep));
   CHECK(napi_create_async_work(env, NULL, name, populate_execute, populate_complete, p, &p->work));
   CHECK(napi_queue_async_work(env, p->work));
   return NULL;
+}
+
+static napi_value populate(napi_env env, napi_callback_info info) {
+  return advise_later(env, info, MADV_POPULATE_WRITE);
+}
+
+static napi_value release_later(napi_env env, napi_callback_info info) {
+  return advise_later(env, info, MADV_DONTNEED);
 }
 
 /* ---- ranges of a mapping: release, sync ------------------------------------------------------ */
@@ -525,12 +557,6 @@ static bool range_of(napi_env env, napi_callback_info info, uintptr_t* from, uin
   return true;
 }
 
-/* The system's page (4 KiB, 16 KiB, 64 KiB): what madvise and msync align to. */
-static uintptr_t page_size(void) {
-  static uintptr_t size = 0;
-  if (size == 0) size = (uintptr_t)sysconf(_SC_PAGESIZE);
-  return size;
-}
 
 /* release: drops the whole pages of the range from this process's memory. */
 static napi_value release_range(napi_env env, napi_callback_info info) {
@@ -628,6 +654,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"mkfifo", NULL, make_fifo, NULL, NULL, NULL, napi_enumerable, NULL},
     {"populate", NULL, populate, NULL, NULL, NULL, napi_enumerable, NULL},
     {"release", NULL, release_range, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"releaseLater", NULL, release_later, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sync", NULL, sync_range, NULL, NULL, NULL, napi_enumerable, NULL},
     {"loopWatch", NULL, loop_watch, NULL, NULL, NULL, napi_enumerable, NULL},
     {"loopPending", NULL, loop_pending, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -36,6 +36,8 @@ export interface Native {
    * file keeps the data; touching it again reads it back from the page cache).
    */
   release(buf: Buffer, offset: number, length: number): void;
+  /** release, on a worker thread: a writer's hot path does not pay for unmapping its pages. */
+  releaseLater(buf: Buffer, offset: number, length: number): void;
   /** Writes that range of a shared file mapping to disk and waits for it (msync MS_SYNC). */
   sync(buf: Buffer, offset: number, length: number): void;
   /** sched_yield(2): lets another runnable process have this core (spinning loops call it). */

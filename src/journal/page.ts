@@ -3,7 +3,7 @@
  */
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, readdirSync, readSync, renameSync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { close as closeCb, open as openCb, write as writeCb } from 'node:fs';
+import { close as closeCb, ftruncate as ftruncateCb, open as openCb, write as writeCb } from 'node:fs';
 import { join } from 'node:path';
 import { native } from './native.js';
 import { MsgType } from '../model/events.js';
@@ -117,7 +117,6 @@ export function createPage(dir: string, source: number, dest: number, pageId: nu
   }
 }
 
-const ZEROS = Buffer.alloc(1 << 20);
 
 /**
  * Prepares page `pageId` in the background: the file is written out in full (zeros, then the
@@ -131,7 +130,7 @@ export async function preparePage(dir: string, source: number, dest: number, pag
   // every process would then carry in memory for this one use.
   const fd = await openAsync(tmp, 'w+', 0o600);
   try {
-    for (let at = 0; at < pageSize; at += ZEROS.length) await writeAsync(fd, ZEROS, 0, Math.min(ZEROS.length, pageSize - at), at);
+    await ftruncateAsync(fd, pageSize);
     const header = pageHeader(source, dest, pageId, pageSize, 0n);
     await writeAsync(fd, header, 0, header.length, 0);
   } finally {
@@ -143,6 +142,7 @@ export async function preparePage(dir: string, source: number, dest: number, pag
 const openAsync = promisify(openCb);
 const writeAsync = promisify(writeCb) as unknown as (fd: number, buf: Buffer, offset: number, length: number, position: number) => Promise<{ bytesWritten: number }>;
 const closeAsync = promisify(closeCb);
+const ftruncateAsync = promisify(ftruncateCb);
 
 /** Maps a prepared page (see preparePage), stamps its begin time, and returns it (not renamed yet). */
 export function mapPreparedPage(tmp: string, pageId: number, pageSize: number, beginTime: bigint): MappedPage {

@@ -219,7 +219,7 @@ export class JournalWriter {
     // What was written is the readers' (and the page cache's): not this process's memory.
     const behind = this.pos - RELEASE_LAG;
     if (behind - this.releasedTo >= RELEASE_LAG) {
-      native().release(this.page.buf, this.releasedTo, behind - this.releasedTo);
+      native().releaseLater(this.page.buf, this.releasedTo, behind - this.releasedTo);
       this.releasedTo = behind & ~4095;
     }
     // Next time: when half the window ahead is used.

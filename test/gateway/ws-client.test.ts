@@ -169,6 +169,41 @@ describe('WebSocket client', () => {
     assert.match(b.seen.closed!.error!, /a frame of 1001 bytes, more than 1000/);
   });
 
+  it('reads frames cut anywhere across the socket\'s chunks: in a header, in a payload, longer than a chunk', async () => {
+    const accept = (key: string) => createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    const serverFrame = (text: string) => {
+      const payload = Buffer.from(text);
+      const n = payload.length;
+      const head = n < 126 ? Buffer.from([0x81, n]) : n < 65536 ? Buffer.from([0x81, 126, n >> 8, n & 0xff]) : Buffer.from([0x81, 127, 0, 0, 0, 0, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
+      return Buffer.concat([head, payload]);
+    };
+    const texts = Array.from({ length: 300 }, (_, i) => `${i}:${'abcdefghij'.repeat(i % 7 === 0 ? 13 : (i * 37) % 50)}`);
+    texts.splice(100, 0, 'L'.repeat(70_000)); // 64-bit length, longer than most chunks
+    const stream = Buffer.concat(texts.map(serverFrame));
+    // Pieces of 1 to 13 bytes, then larger ones: cuts fall inside headers and payloads alike.
+    const cuts: number[] = [];
+    for (let at = 0, i = 0; at < stream.length; i++) cuts.push((at += i < 400 ? 1 + (i % 13) : 1 + ((i * 7919) % 9000)));
+    const feeder = createTcp((s) =>
+      s.once('data', async (d) => {
+        s.setNoDelay(true);
+        const key = /sec-websocket-key: (\S+)/i.exec(String(d))![1]!;
+        s.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept(key)}\r\n\r\n`);
+        let from = 0;
+        for (const to of cuts) {
+          s.write(stream.subarray(from, Math.min(to, stream.length)));
+          from = to;
+          await new Promise((r) => setImmediate(r)); // most pieces arrive as chunks of their own
+        }
+      }).on('error', () => {}),
+    ).listen(0, '127.0.0.1');
+    closers.push(() => feeder.close());
+    await new Promise((r) => feeder.once('listening', r));
+    const { seen } = client(`ws://127.0.0.1:${(feeder.address() as AddressInfo).port}/`);
+    await waitFor('every message', () => seen.messages.length >= texts.length || seen.closed, 20_000);
+    assert.equal(seen.closed, undefined);
+    assert.deepEqual(seen.messages, texts);
+  });
+
   it('speaks TLS (wss://)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kfts-tls-'));
     closers.push(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OrderBook } from '../../../src/gateway/binance/md/book.js';
 import { BookSync, type BookSyncEvents } from '../../../src/gateway/binance/md/book-sync.js';
-import type { DepthDiff } from '../../../src/gateway/binance/md/depth-json.js';
+import { Levels, type DepthDiff } from '../../../src/gateway/binance/md/depth-json.js';
 import { parseFixed, writeI64, writeMsAsNs } from '../../../src/gateway/binance/md/fixed.js';
 import { parseDecimal } from '../../../src/model/decimal.js';
 
@@ -116,7 +116,12 @@ describe('order book', () => {
 });
 
 function diff(first: number, last: number, bids: number[] = [], asks: number[] = []): DepthDiff {
-  return { symbol: 'BTCUSDT', eventTime: last, first, last, bids, asks };
+  const levels = (flat: number[]) => {
+    const l = new Levels();
+    for (let i = 0; i < flat.length; i += 2) l.push(flat[i]!, flat[i + 1]!);
+    return l;
+  };
+  return { symbol: 'BTCUSDT', eventTime: last, first, last, bids: levels(bids), asks: levels(asks) };
 }
 
 function recorder(): BookSyncEvents & { log: string[] } {

@@ -17,7 +17,11 @@ const rand = (n: number) => {
 const SYMBOL = Buffer.from('BTCUSDT');
 
 /** Scans a whole combined frame as MarketData.fast does (the stream name checked by the caller). */
-function scan(text: string): DepthDiff | undefined {
+/** A diff with its levels as plain arrays, to compare (a Levels buffer holds stale values past its length). */
+type PlainDiff = Omit<DepthDiff, 'bids' | 'asks'> & { bids: number[]; asks: number[] };
+const plain = (d: DepthDiff): PlainDiff => ({ ...d, bids: d.bids.toArray(), asks: d.asks.toArray() });
+
+function scan(text: string): PlainDiff | undefined {
   const buf = Buffer.from(text);
   const name = 'btcusdt@depth@100ms';
   const start = STREAM_PREFIX.length + name.length + DATA_PREFIX.length;
@@ -25,13 +29,13 @@ function scan(text: string): DepthDiff | undefined {
   const out = emptyDiff();
   if (!scanDepthUpdate(buf, start, buf.length, SYMBOL, out)) return undefined;
   out.symbol = 'BTCUSDT';
-  return out;
+  return plain(out);
 }
 
-function general(text: string): DepthDiff | undefined {
+function general(text: string): PlainDiff | undefined {
   try {
     const d = parseDepthDiff((JSON.parse(text) as { data: unknown }).data);
-    return d.symbol === 'BTCUSDT' ? d : undefined;
+    return d.symbol === 'BTCUSDT' ? plain(d) : undefined;
   } catch {
     return undefined;
   }

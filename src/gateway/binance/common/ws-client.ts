@@ -82,7 +82,10 @@ export class WsClient {
   private open = false;
   private ended = false;
   private header = '';
+  /** The start of a frame the last chunk ended in the middle of. */
   private pending: Buffer | undefined;
+  /** That frame's whole size (header and payload), or 0 while its header is not whole. */
+  private pendingSize = 0;
   /** Fragments of a message in progress. */
   private fragments: Buffer[] = [];
   private fragmentSize = 0;
@@ -139,15 +142,28 @@ export class WsClient {
     if (rest.length > 0) this.frames(rest);
   }
 
-  /** Reads every whole frame of `chunk` (after what was left of the previous one). */
+  /**
+   * Reads every whole frame of `chunk`, after the frame an earlier chunk began. That frame is
+   * completed with just the bytes it lacks: joining whole chunks would copy (and allocate) every
+   * byte of a busy stream once more, as frames straddle nearly every chunk.
+   */
   private frames(chunk: Buffer): void {
     const receivedAt = nowNs();
-    let buf = chunk;
-    if (this.pending) {
-      buf = Buffer.concat([this.pending, chunk]);
-      this.pending = undefined;
-    }
     let at = 0;
+    const pending = this.pending;
+    if (pending) {
+      this.pending = undefined;
+      const size = this.pendingSize;
+      if (size === 0 || pending.length + chunk.length < size) return this.scan(Buffer.concat([pending, chunk]), 0, receivedAt); // header cut, or a frame longer than the chunk
+      at = size - pending.length;
+      this.scan(Buffer.concat([pending, chunk.subarray(0, at)], size), 0, receivedAt);
+    }
+    this.scan(chunk, at, receivedAt);
+  }
+
+  /** Reads the whole frames of `buf` from `at`; keeps a copy of the frame it ends in the middle of. */
+  private scan(buf: Buffer, at: number, receivedAt: bigint): void {
+    let size = 0;
     while (!this.ended && buf.length - at >= 2) {
       const b0 = buf[at]!;
       const b1 = buf[at + 1]!;
@@ -169,7 +185,10 @@ export class WsClient {
         head = 10;
       }
       if (length > this.opts.maxPayload) return this.protocolError(`a frame of ${length} bytes, more than ${this.opts.maxPayload}`, 1009);
-      if (buf.length - at < head + length) break;
+      if (buf.length - at < head + length) {
+        size = head + length;
+        break;
+      }
       const start = at + head;
       at += head + length;
       if (opcode >= 0x8) {
@@ -179,7 +198,10 @@ export class WsClient {
         this.on.message(buf, start, at, opcode === 0x2, receivedAt); // the usual case: a whole message in one frame
       } else this.data(opcode, fin, buf.subarray(start, at), receivedAt);
     }
-    if (at < buf.length && !this.ended) this.pending = Buffer.from(buf.subarray(at));
+    if (at < buf.length && !this.ended) {
+      this.pending = Buffer.from(buf.subarray(at));
+      this.pendingSize = size;
+    }
   }
 
   private data(opcode: number, fin: boolean, payload: Buffer, receivedAt: bigint): void {

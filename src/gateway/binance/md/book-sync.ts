@@ -34,7 +34,7 @@ export interface BookSyncEvents {
 export type SyncState = 'buffering' | 'live';
 
 function copyDiff(d: DepthDiff): DepthDiff {
-  return { symbol: d.symbol, eventTime: d.eventTime, first: d.first, last: d.last, bids: d.bids.slice(), asks: d.asks.slice() };
+  return { symbol: d.symbol, eventTime: d.eventTime, first: d.first, last: d.last, bids: d.bids.copy(), asks: d.asks.copy() };
 }
 
 export class BookSync {

@@ -13,6 +13,7 @@
  * full, the book knows that side only down to its deepest level, and ignores changes further out,
  * so every level it holds is complete and exact.
  */
+import type { Levels } from './depth-json.js';
 
 export class BookError extends Error {
   override name = 'BookError';
@@ -143,10 +144,11 @@ export class OrderBook {
    * Applies one side's levels of a diff (flat [price, qty, ...]); returns the smallest distance
    * from the top that changed (Infinity if nothing did), so callers know whether the top N moved.
    */
-  apply(side: BookSide, levels: readonly number[]): number {
+  apply(side: BookSide, levels: Levels): number {
     let nearest = Number.POSITIVE_INFINITY;
+    const values = levels.values;
     for (let i = 0; i < levels.length; i += 2) {
-      const fromTop = side.set(this.tickOf(levels[i]!), levels[i + 1]!);
+      const fromTop = side.set(this.tickOf(values[i]!), values[i + 1]!);
       if (fromTop >= 0 && fromTop < nearest) nearest = fromTop;
     }
     return nearest;

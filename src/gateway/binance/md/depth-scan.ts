@@ -10,7 +10,7 @@
  * path (JSON.parse + parseDepthDiff), which decides. When it returns true its diff is exactly what
  * the general path gives (test/gateway/md/depth-scan.test.ts checks that on random frames).
  */
-import { MAX_LEVELS, type DepthDiff } from './depth-json.js';
+import { MAX_LEVELS, type DepthDiff, type Levels } from './depth-json.js';
 import { parseFixedBytes } from './fixed.js';
 
 const Q = 34; // "
@@ -51,7 +51,7 @@ function int(buf: Uint8Array, end: number): number {
 }
 
 /** `[["p","q"],...]` at `pos` into `into`; false if it is not exactly that, or a value is out of range. */
-function levels(buf: Uint8Array, end: number, into: number[]): boolean {
+function levels(buf: Uint8Array, end: number, into: Levels): boolean {
   into.length = 0;
   if (buf[pos++] !== OPEN) return false;
   if (buf[pos] === CLOSE) {
