@@ -6,7 +6,8 @@
  * the real gateway (`kfc md -s binance`, its own process) keeps the book, subscribed by a real
  * registered process, and writes a Depth frame per diff (each diff moves the top 20).
  * (a) throughput: diffs as fast as the gateway takes them; messages a second from the first to
- *     the last Depth frame after the book is in sync (journal gen_times, in the gateway's core);
+ *     the last Depth frame after the book is in sync (journal gen_times, in the gateway's core;
+ *     read after the replay, so that no reader competes with the gateway for the cores);
  * (b) latency at 10k msgs/s: gen_time - trigger_time of each Depth frame (trigger_time = when the
  *     WebSocket message arrived), p50 and p99;
  * baseline: the same diffs into ccxt pro's watchOrderBook (its own snapshot + diff book).
@@ -56,6 +57,10 @@ async function gatewayRun(mode: 'flood' | 'paced', count: number): Promise<{ upd
   const md = child([KFC, '-l', 'warning', 'md', '-s', 'binance', '--rest-url', `http://127.0.0.1:${r.port}`, '--stream-url', `ws://127.0.0.1:${r.port}`], env);
   const out = { update: [] as number[], gen: [] as bigint[], trigger: [] as bigint[], state: [] as number[] };
   const offsets = Depth.offsets;
+  // The frames are read once the replay has handed its last diff to the socket: a reader keeping
+  // up with the flood would take the cores the gateway is measured on (the timings read are the
+  // gateway's own gen_times, whenever they are read).
+  await r.line(/^done /);
   for (let done = false; !done; ) {
     reader.housekeep();
     for (let f = reader.next(); f; f = reader.next()) {

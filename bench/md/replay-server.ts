@@ -39,14 +39,20 @@ for (let i = 1; i <= 1000; i++) {
 const price = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
 const qty = (units: number) => `${Math.floor(units / 1e8)}.${String(units % 1e8).padStart(8, '0')}`;
 
+interface Stream {
+  all: Buffer;
+  /** Where each frame ends in `all`. */
+  ends: number[];
+}
+
 interface Diff {
   u: number;
   b: [number, number][];
   a: [number, number][];
 }
 const diffs: Diff[] = [];
-const combined: Buffer[] = [];
-const raw: Buffer[] = [];
+const combinedFrames: Buffer[] = [];
+const rawFrames: Buffer[] = [];
 
 function frame(text: string): Buffer {
   const payload = Buffer.from(text);
@@ -80,9 +86,18 @@ for (let i = 0; i < COUNT; i++) {
   for (const [p, q] of d.b) q === 0 ? bids.delete(p) : bids.set(p, q);
   for (const [p, q] of d.a) q === 0 ? asks.delete(p) : asks.set(p, q);
   const data = `{"e":"depthUpdate","E":${1_780_000_000_000 + i},"s":"BTCUSDT","U":${u},"u":${u},"b":[${d.b.map(([p, q]) => `["${price(p)}","${qty(q)}"]`).join(',')}],"a":[${d.a.map(([p, q]) => `["${price(p)}","${qty(q)}"]`).join(',')}]}`;
-  combined.push(frame(`{"stream":"btcusdt@depth@100ms","data":${data}}`));
-  raw.push(frame(data));
+  combinedFrames.push(frame(`{"stream":"btcusdt@depth@100ms","data":${data}}`));
+  rawFrames.push(frame(data));
 }
+/** Every frame of a stream in one Buffer, and where each ends: the flood writes slices of it, copying nothing. */
+const joined = (frames: Buffer[]) => {
+  const ends = new Array<number>(frames.length);
+  let at = 0;
+  frames.forEach((f, i) => (ends[i] = at += f.length));
+  return { all: Buffer.concat(frames, at), ends };
+};
+const combined = joined(combinedFrames.splice(0));
+const raw = joined(rawFrames.splice(0));
 bids.clear();
 asks.clear();
 for (const [p, q] of initial.bids) bids.set(p, q);
@@ -90,7 +105,8 @@ for (const [p, q] of initial.asks) asks.set(p, q);
 process.stderr.write(`replay: ${COUNT} diffs generated in ${Math.round(performance.now() - generationStart)} ms\n`);
 
 // ---- serving ---------------------------------------------------------------------------------
-let sent = 0; // diffs handed to the socket, applied to the server's book
+let handed = 0; // diffs handed to the socket
+let sent = 0; // diffs applied to the server's book: brought up to `handed` when a snapshot is asked for
 let lastU = START_ID;
 
 function applySent(upTo: number): void {
@@ -119,6 +135,7 @@ const server = createServer((req, res) => {
   let body: unknown;
   if (url.pathname === '/api/v3/exchangeInfo') body = { timezone: 'UTC', serverTime: Date.now(), rateLimits: [], exchangeFilters: [], symbols: [SYMBOL] };
   else if (url.pathname === '/api/v3/depth') {
+    applySent(handed);
     const limit = Math.min(5000, Number(url.searchParams.get('limit') ?? 100));
     const top = (m: Map<number, number>, dir: number) => [...m].sort((x, y) => dir * (x[0] - y[0])).slice(0, limit).map(([p, q]) => [price(p), qty(q)]);
     body = { lastUpdateId: lastU, bids: top(bids, -1), asks: top(asks, 1) };
@@ -174,37 +191,39 @@ server.on('upgrade', (req, socket: Duplex) => {
   socket.on('error', () => {});
 });
 
-function flood(socket: Duplex, frames: Buffer[]): void {
+function flood(socket: Duplex, stream: Stream): void {
+  const { all, ends } = stream;
   let i = 0;
   const pump = () => {
-    while (i < frames.length) {
-      const end = Math.min(frames.length, i + 2000);
-      const chunk = Buffer.concat(frames.slice(i, end));
-      applySent(end);
+    while (i < ends.length) {
+      const end = Math.min(ends.length, i + 2000);
+      const chunk = all.subarray(i === 0 ? 0 : ends[i - 1]!, ends[end - 1]!);
+      handed = end;
       i = end;
       if (!socket.write(chunk)) {
         socket.once('drain', pump);
         return;
       }
     }
+    applySent(handed);
     process.stdout.write(`done ${lastU}\n`);
   };
   pump();
 }
 
-function pace(socket: Duplex, frames: Buffer[]): void {
+function pace(socket: Duplex, { all, ends }: Stream): void {
   const t0 = performance.now();
-  const sentAt = new BigInt64Array(frames.length);
+  const sentAt = new BigInt64Array(ends.length);
   let i = 0;
   const step = () => {
-    const due = Math.min(frames.length, Math.floor(((performance.now() - t0) / 1000) * RATE));
+    const due = Math.min(ends.length, Math.floor(((performance.now() - t0) / 1000) * RATE));
     while (i < due) {
-      applySent(i + 1);
+      handed = i + 1;
       sentAt[i] = process.hrtime.bigint();
-      socket.write(frames[i]!);
+      socket.write(all.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]!));
       i++;
     }
-    if (i < frames.length) {
+    if (i < ends.length) {
       // Sleep until the next diff is due when that is a millisecond or more away (a low rate must
       // not cost a busy core); at high rates look again at once.
       const wait = t0 + ((i + 1) * 1000) / RATE - performance.now();
@@ -212,6 +231,7 @@ function pace(socket: Duplex, frames: Buffer[]): void {
       else setImmediate(step);
       return;
     }
+    applySent(handed);
     if (stampsFile) writeFileSync(stampsFile, diffs.map((d, k) => `${d.u} ${sentAt[k]}\n`).join(''));
     process.stdout.write(`done ${lastU}\n`);
   };
