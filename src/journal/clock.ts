@@ -85,7 +85,7 @@ export function nowNs(): bigint {
   return anchorNs + process.hrtime.bigint();
 }
 
-/** The anchor itself (ns since the epoch at monotonic zero), for the writer's allocation-free clock. */
+/** The anchor itself (ns since the epoch at monotonic zero): turns a raw CLOCK_MONOTONIC reading (a C program's stamp) into journal time. */
 export function clockAnchorNs(): bigint {
   return anchorNs;
 }
