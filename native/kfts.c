@@ -21,6 +21,8 @@
  *   sync(buf, offset, length)            writes that range of a shared file mapping to disk and
  *                                        waits (msync MS_SYNC): the journal's fsync policy
  *   flock(fd)                            tries an exclusive lock: true, or false if another holds it
+ *   reserve(fd, length)                  allocates the file's blocks (posix_fallocate): a full disk
+ *                                        is ENOSPC at a page's creation, not SIGBUS at a store
  *   mkfifo(path, mode)                   creates a named pipe (the doorbell of an event-loop reader)
  *   populate(buf, offset, length)        faults that range of a writable mapping in, on a worker
  *                                        thread (MADV_POPULATE_WRITE), so the writer's stores do
@@ -46,6 +48,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -477,7 +480,7 @@ static void populate_execute(napi_env env, void* data) {
   uintptr_t start, end;
   if (p->advice == MADV_POPULATE_WRITE) {
     /* Page-align the start (madvise wants it); the range is inside the caller's mapping. */
-    start = (uintptr_t)p->addr & ~(uintptr_t)4095;
+    start = (uintptr_t)p->addr & ~(page_size() - 1);
     end = (uintptr_t)p->addr + p->length;
   } else {
     /* Dropping pages: whole pages inside the range only (a page partly outside stays). */
@@ -508,7 +511,7 @@ static napi_value advise_later(napi_env env, napi_callback_info info, int advice
   bool is_buffer = false;
   CHECK(napi_is_buffer(env, argv[0], &is_buffer));
   if (!is_buffer) {
-    napi_throw_type_error(env, NULL, "kfts: populate expects a Buffer");
+    napi_throw_type_error(env, NULL, advice == MADV_POPULATE_WRITE ? "kfts: populate expects a Buffer" : "kfts: releaseLater expects a Buffer");
     return NULL;
   }
   CHECK(napi_get_buffer_info(env, argv[0], &data, &length));
@@ -523,7 +526,7 @@ static napi_value advise_later(napi_env env, napi_callback_info info, int advice
   p->length = (size_t)count;
   p->advice = advice;
   napi_value name;
-  CHECK(napi_create_string_utf8(env, "kfts.populate", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_string_utf8(env, advice == MADV_POPULATE_WRITE ? "kfts.populate" : "kfts.releaseLater", NAPI_AUTO_LENGTH, &name));
   CHECK(napi_create_reference(env, argv[0], 1, &p->keep));
   CHECK(napi_create_async_work(env, NULL, name, populate_execute, populate_complete, p, &p->work));
   CHECK(napi_queue_async_work(env, p->work));
@@ -576,6 +579,30 @@ static napi_value sync_range(napi_env env, napi_callback_info info) {
   if (!range_of(env, info, &from, &to)) return NULL;
   uintptr_t start = from & ~(page_size() - 1);
   if (msync((void*)start, to - start, MS_SYNC) != 0) return throw_errno(env, "msync", errno);
+  return NULL;
+}
+
+/* ---- reserve: allocate a file's blocks ------------------------------------------------------- */
+
+/*
+ * A page file is mapped and written through memory: a store into a hole of a sparse file on a full
+ * disk kills the process with SIGBUS, with no word of why. Reserving the blocks up front (ext4 and
+ * xfs: an extent, no data written, about a millisecond for 64 MB) turns that into ENOSPC here.
+ */
+static napi_value reserve(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  int64_t length;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  CHECK(napi_get_value_int64(env, argv[1], &length));
+  if (length <= 0) return NULL;
+#if KFTS_SUPPORTED
+  int rc = posix_fallocate(fd, 0, (off_t)length);
+  /* A file system that cannot (EOPNOTSUPP, EINVAL on some): the file stays sparse, as before. */
+  if (rc != 0 && rc != EOPNOTSUPP && rc != EINVAL) return throw_errno(env, "fallocate", rc);
+#endif
   return NULL;
 }
 
@@ -632,7 +659,7 @@ static napi_value yield_cpu(napi_env env, napi_callback_info info) {
  * V8 compiles on worker threads, and each thread allocates its compiler's scratch memory from its own
  * glibc arena. Freed, those pages stay resident (an arena only gives back its top): 4-6 MB per
  * process after start-up, a tenth of its RSS. malloc_trim releases every free page of every arena.
- * It walks the arenas (about a millisecond here), so it is for quiet moments, not a hot path.
+ * It walks the arenas: ~0.2 ms the first time here, a few microseconds after.
  */
 static napi_value trim_memory(napi_env env, napi_callback_info info) {
   (void)info;
@@ -651,6 +678,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"watch", NULL, watch, NULL, NULL, NULL, napi_enumerable, NULL},
     {"map", NULL, map, NULL, NULL, NULL, napi_enumerable, NULL},
     {"flock", NULL, try_flock, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"reserve", NULL, reserve, NULL, NULL, NULL, napi_enumerable, NULL},
     {"mkfifo", NULL, make_fifo, NULL, NULL, NULL, napi_enumerable, NULL},
     {"populate", NULL, populate, NULL, NULL, NULL, napi_enumerable, NULL},
     {"release", NULL, release_range, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -27,6 +27,8 @@ export interface Native {
   loopWatch(buf: Buffer | Int32Array, byteOffset: number): (op: 0 | 1 | 2) => void;
   /** Whether Node's event loop has I/O watchers that join epoll only at its next poll phase. */
   loopPending(): boolean;
+  /** Allocates the first `length` bytes of the file's blocks (posix_fallocate); throws ENOSPC when the disk is full. */
+  reserve(fd: number, length: number): void;
   /** An exclusive, non-blocking flock: false when another open file description holds it. */
   flock(fd: number): boolean;
   /** Faults `length` bytes of a writable mapping in, on a worker thread; returns at once. */

@@ -115,8 +115,8 @@ export class JournalWriter {
   private maintainBy = 0n;
   /** Bytes of the page behind the write position given back from this process's memory. */
   private releasedTo = 0;
-  /** The next page is prepared in the background (see preparePage) as soon as a page is in use,
-   * since preparing 64 MB takes ~160 ms of background I/O and a busy writer fills a page fast. */
+  /** The next page is prepared in the background (see preparePage) as soon as a page is in use:
+   * a busy writer fills a 64 MB page in a fraction of a second. */
   private preparing: { id: number; tmp?: string } | undefined;
   private readonly durability: Durability;
   /** Inside deferWakes: the msg_types committed and not announced to sleeping readers yet. */
@@ -204,7 +204,7 @@ export class JournalWriter {
       this.populateAhead = POPULATE_MIN;
       const keep = Math.min(size, (this.pos + POPULATE_MIN + 4095) & ~4095);
       if (this.populatedTo > keep) {
-        native().release(this.page.buf, keep, this.populatedTo - keep);
+        native().releaseLater(this.page.buf, keep, this.populatedTo - keep); // not on this frame's time
         this.populatedTo = keep;
       }
     }

@@ -1,7 +1,8 @@
 /**
  * The ledger's books as JSON, for the master's HTTP API and `kfc status --books`: written to
  * `$KF_HOME/system/service/ledger/db/live/state.json` (0600, replaced atomically) at most every
- * 200 ms while something changes. Amounts are exact decimal strings; ids are strings.
+ * 200 ms while something changes, as compact JSON (one line: `jq .` shows it indented). Amounts are
+ * exact decimal strings; ids are strings.
  */
 import { closeSync, mkdirSync, openSync, renameSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,6 +77,8 @@ interface Rendered {
   updateTime: bigint;
   status: number;
   volumeTraded: bigint;
+  /** The strategy's name as rendered: a strategy can become known by name after its first orders. */
+  strategy: string;
   json: Buffer;
 }
 
@@ -88,7 +91,7 @@ interface Rendered {
  */
 export class LedgerStateRenderer {
   private readonly orders = new WeakMap<OrderView, Rendered>();
-  private readonly trades = new WeakMap<RecentTrade, Buffer>();
+  private readonly trades = new WeakMap<RecentTrade, { strategy: string; json: Buffer }>();
 
   constructor(private readonly ledger: LedgerViews) {}
 
@@ -153,10 +156,11 @@ export class LedgerStateRenderer {
 
   private order(o: OrderView): Buffer {
     const kept = this.orders.get(o);
-    if (kept && kept.updateTime === o.updateTime && kept.status === o.status && kept.volumeTraded === o.volumeTraded) return kept.json;
+    const strategy = strategyName(this.ledger, o.strategyUid);
+    if (kept && kept.updateTime === o.updateTime && kept.status === o.status && kept.volumeTraded === o.volumeTraded && kept.strategy === strategy) return kept.json;
     const json = toJson({
       orderId: o.orderId.toString(),
-      strategy: strategyName(this.ledger, o.strategyUid),
+      strategy,
       account: o.accountId,
       symbol: o.symbol,
       side: sideName(o.side),
@@ -167,13 +171,16 @@ export class LedgerStateRenderer {
       status: orderStatusName(o.status),
       error: o.errorMsg,
     });
-    this.orders.set(o, { updateTime: o.updateTime, status: o.status, volumeTraded: o.volumeTraded, json });
+    this.orders.set(o, { updateTime: o.updateTime, status: o.status, volumeTraded: o.volumeTraded, strategy, json });
     return json;
   }
 
   private trade(r: RecentTrade): Buffer {
-    let json = this.trades.get(r);
-    if (json === undefined) this.trades.set(r, (json = toJson(tradeRecord(this.ledger, r))));
+    const strategy = this.ledger.books.strategies.get(r.strategyUid)?.name ?? '';
+    const kept = this.trades.get(r);
+    if (kept?.strategy === strategy) return kept.json;
+    const json = toJson(tradeRecord(this.ledger, r));
+    this.trades.set(r, { strategy, json });
     return json;
   }
 }

@@ -204,6 +204,46 @@ describe('WebSocket client', () => {
     assert.deepEqual(seen.messages, texts);
   });
 
+  it('on the wire: zero-mask frames carry the payload as is, random-mask ones a fresh key', async () => {
+    const accept = (key: string) => createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    const received: Buffer[] = [];
+    const raw = createTcp((s) => {
+      let handshaken = false;
+      const got: Buffer[] = [];
+      received.push(Buffer.alloc(0));
+      const slot = received.length - 1;
+      s.on('data', (d: Buffer) => {
+        if (!handshaken) {
+          handshaken = true;
+          const key = /sec-websocket-key: (\S+)/i.exec(String(d))![1]!;
+          s.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept(key)}\r\n\r\n`);
+          return;
+        }
+        got.push(d);
+        received[slot] = Buffer.concat(got);
+      });
+      s.on('error', () => {});
+    }).listen(0, '127.0.0.1');
+    closers.push(() => raw.close());
+    await new Promise((r) => raw.once('listening', r));
+    const url = `ws://127.0.0.1:${(raw.address() as AddressInfo).port}/`;
+    for (const zeroMask of [true, false]) {
+      const { ws, seen } = client(url, { ...OPTS, zeroMask });
+      await waitFor('open', () => seen.opened);
+      assert.equal(ws.send('abc'), true);
+      const slot = received.length - 1;
+      await waitFor('the frame', () => (received[slot]!.length >= 9 ? received[slot] : undefined));
+      const frame = received[slot]!;
+      assert.deepEqual([...frame.subarray(0, 2)], [0x81, 0x83], 'FIN, text, masked, 3 bytes');
+      const key = frame.subarray(2, 6);
+      const payload = Buffer.from(frame.subarray(6, 9).map((b, i) => b ^ key[i]!));
+      assert.equal(payload.toString(), 'abc');
+      if (zeroMask) assert.deepEqual([...frame.subarray(2, 9)], [0, 0, 0, 0, 0x61, 0x62, 0x63], 'the zero key, the payload as is');
+      else assert.notDeepEqual([...key], [0, 0, 0, 0], 'a random key');
+      ws.terminate();
+    }
+  });
+
   it('speaks TLS (wss://)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kfts-tls-'));
     closers.push(() => rmSync(dir, { recursive: true, force: true }));

@@ -59,4 +59,19 @@ describe('ledger state file', () => {
     const kept = new Set(before);
     assert.deepEqual(after.map((piece) => kept.has(piece)), [false, true, true, false, true, true, true, true, true], 'only the head and the changed order are rendered again');
   });
+
+  it('shows a strategy\'s name on its orders and trades once the ledger learns it, after they were first rendered', () => {
+    const b = books();
+    const uid = 0x0badcafe;
+    const o = input({ order_id: (BigInt(uid) << 32n) | 1n });
+    b.onRouted(o, uid, T0); // the strategy's book is made without a name
+    const recentTrades: RecentTrade[] = [{ trade: trade(o, '60000', '0.01', '0.6', 'USDT'), strategyUid: uid, time: T0 }];
+    const renderer = new LedgerStateRenderer({ books: b, halts: new Halts(), recentTrades, recentRefusals: [] } as unknown as LedgerViews);
+    const unnamed = parse(renderer.render());
+    assert.equal(unnamed.orders.find((x) => x.orderId === o.order_id.toString())!.strategy, '');
+    b.strategy(uid, 'late');
+    const named = parse(renderer.render()) as State & { trades: { strategy: string }[] };
+    assert.equal(named.orders.find((x) => x.orderId === o.order_id.toString())!.strategy, 'late');
+    assert.equal(named.trades[0]!.strategy, 'late');
+  });
 });

@@ -77,15 +77,21 @@ export function clientFrame(opcode: number, payload: string | Buffer, mask?: (ke
 
 const randomMask = (key: Buffer) => void randomFillSync(key);
 
+/** The HTTP status a server answered the upgrade with, from a close's `error` (see fail below); else undefined. */
+export function upgradeRefusedStatus(error: string | undefined): string | undefined {
+  return error === undefined ? undefined : /^unexpected-response (.*)$/.exec(error)?.[1];
+}
+
 export class WsClient {
   private socket: Socket;
   private open = false;
   private ended = false;
   private header = '';
-  /** The start of a frame the last chunk ended in the middle of. */
-  private pending: Buffer | undefined;
-  /** That frame's whole size (header and payload), or 0 while its header is not whole. */
-  private pendingSize = 0;
+  /** The first bytes of a frame whose header a chunk cut (under 14 bytes). */
+  private pendingHead: Buffer | undefined;
+  /** A frame a chunk cut after its header: allocated at its whole size, filled chunk by chunk. */
+  private partial: Buffer | undefined;
+  private partialFilled = 0;
   /** Fragments of a message in progress. */
   private fragments: Buffer[] = [];
   private fragmentSize = 0;
@@ -143,25 +149,30 @@ export class WsClient {
   }
 
   /**
-   * Reads every whole frame of `chunk`, after the frame an earlier chunk began. That frame is
-   * completed with just the bytes it lacks: joining whole chunks would copy (and allocate) every
-   * byte of a busy stream once more, as frames straddle nearly every chunk.
+   * Reads every whole frame of `chunk`, after the frame an earlier chunk began. That frame was
+   * given a buffer of its whole size when its header came, and only the bytes it lacks are copied
+   * into it: joining chunks would copy every byte of a busy stream once more (frames straddle
+   * nearly every chunk), and a large frame's bytes once per chunk.
    */
   private frames(chunk: Buffer): void {
     const receivedAt = nowNs();
     let at = 0;
-    const pending = this.pending;
-    if (pending) {
-      this.pending = undefined;
-      const size = this.pendingSize;
-      if (size === 0 || pending.length + chunk.length < size) return this.scan(Buffer.concat([pending, chunk]), 0, receivedAt); // header cut, or a frame longer than the chunk
-      at = size - pending.length;
-      this.scan(Buffer.concat([pending, chunk.subarray(0, at)], size), 0, receivedAt);
+    const partial = this.partial;
+    if (partial) {
+      at = chunk.copy(partial, this.partialFilled, 0, Math.min(chunk.length, partial.length - this.partialFilled));
+      this.partialFilled += at;
+      if (this.partialFilled < partial.length) return;
+      this.partial = undefined;
+      this.scan(partial, 0, receivedAt);
+    } else if (this.pendingHead) {
+      const head = this.pendingHead;
+      this.pendingHead = undefined;
+      return this.scan(Buffer.concat([head, chunk]), 0, receivedAt); // a cut header: rare, and at most 13 bytes
     }
     this.scan(chunk, at, receivedAt);
   }
 
-  /** Reads the whole frames of `buf` from `at`; keeps a copy of the frame it ends in the middle of. */
+  /** Reads the whole frames of `buf` from `at`; keeps what it has of the frame it ends in the middle of. */
   private scan(buf: Buffer, at: number, receivedAt: bigint): void {
     let size = 0;
     while (!this.ended && buf.length - at >= 2) {
@@ -185,6 +196,7 @@ export class WsClient {
         head = 10;
       }
       if (length > this.opts.maxPayload) return this.protocolError(`a frame of ${length} bytes, more than ${this.opts.maxPayload}`, 1009);
+      if (opcode >= 0x8 && (!fin || length > 125)) return this.protocolError('a fragmented or long control frame');
       if (buf.length - at < head + length) {
         size = head + length;
         break;
@@ -192,15 +204,17 @@ export class WsClient {
       const start = at + head;
       at += head + length;
       if (opcode >= 0x8) {
-        if (!fin || length > 125) return this.protocolError('a fragmented or long control frame');
         this.control(opcode, buf.subarray(start, at));
       } else if (fin && (opcode === 0x1 || opcode === 0x2) && this.fragments.length === 0) {
         this.on.message(buf, start, at, opcode === 0x2, receivedAt); // the usual case: a whole message in one frame
       } else this.data(opcode, fin, buf.subarray(start, at), receivedAt);
     }
     if (at < buf.length && !this.ended) {
-      this.pending = Buffer.from(buf.subarray(at));
-      this.pendingSize = size;
+      if (size === 0) this.pendingHead = Buffer.from(buf.subarray(at));
+      else {
+        this.partial = Buffer.allocUnsafe(size);
+        this.partialFilled = buf.copy(this.partial, 0, at);
+      }
     }
   }
 

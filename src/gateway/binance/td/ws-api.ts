@@ -9,14 +9,15 @@
  *   may have reached the exchange: the caller settles it, never resends it);
  * - a request the session could not send (not open): Unreachable (nothing happened).
  *
- * A session is one connection attempt: when it closes it stays closed and says so (`onClose`); the
- * gateway opens a new one. Each socket callback checks that it still belongs to this session.
+ * A session is one connection attempt: if it cannot connect, start() rejects (Unreachable) and the
+ * session is closed; once open, when it closes it stays closed and says so (`onClose`). The gateway
+ * opens a new one. Each socket callback checks that it still belongs to this session.
  */
 import type { Logger } from '../../../util/log.js';
 import type { Credentials } from '../common/credentials.js';
 import { BinanceApiError, RateLimited, TIMESTAMP_OUTSIDE_RECV_WINDOW, UNKNOWN_OUTCOME_CODES, UnknownOutcome, Unreachable } from '../common/errors.js';
 import type { BinanceRest } from '../common/rest.js';
-import { WsClient } from '../common/ws-client.js';
+import { upgradeRefusedStatus, WsClient } from '../common/ws-client.js';
 
 export interface WsApiOptions {
   url: string;
@@ -103,7 +104,8 @@ export class WsApiSession {
         close: (code, _reason, error) => {
           if (this.client !== client) return;
           if (!opened) {
-            const status = error !== undefined ? /^unexpected-response (\d+)/.exec(error)?.[1] : undefined;
+            this.closed = true; // start() rejects with why: no onClose
+            const status = upgradeRefusedStatus(error);
             if (status !== undefined) reject(new Unreachable(`the WS API at ${this.opts.url} answered HTTP ${status} to the upgrade`));
             else if (error !== undefined) reject(new Unreachable(`cannot reach the WS API at ${this.opts.url} (${error})`));
             else reject(new Unreachable(`the WS API at ${this.opts.url} closed the connection (${code})`));
