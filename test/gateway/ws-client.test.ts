@@ -244,6 +244,29 @@ describe('WebSocket client', () => {
     }
   });
 
+  it('gives up on a server that floods pings and never reads the pongs', async () => {
+    const accept = (key: string) => createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    const ping = Buffer.concat([Buffer.from([0x89, 125]), Buffer.alloc(125, 0x70)]);
+    const flood = Buffer.concat(Array.from({ length: 2000 }, () => ping));
+    const rogue = createTcp((s) =>
+      s.once('data', (d) => {
+        const key = /sec-websocket-key: (\S+)/i.exec(String(d))![1]!;
+        s.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept(key)}\r\n\r\n`);
+        s.pause(); // never reads again
+        const more = () => {
+          if (!s.destroyed) s.write(flood, () => setImmediate(more));
+        };
+        more();
+      }).on('error', () => {}),
+    ).listen(0, '127.0.0.1');
+    closers.push(() => rogue.close());
+    await new Promise((r) => rogue.once('listening', r));
+    const { seen } = client(`ws://127.0.0.1:${(rogue.address() as AddressInfo).port}/`);
+    await waitFor('given up', () => seen.closed, 60_000);
+    assert.match(seen.closed!.error!, /the server has not read the last \d+ bytes sent to it/);
+    assert.ok(seen.pings.length > 10_000, `${seen.pings.length} pings answered first`);
+  });
+
   it('speaks TLS (wss://)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kfts-tls-'));
     closers.push(() => rmSync(dir, { recursive: true, force: true }));

@@ -25,6 +25,8 @@ import { connect as tlsConnect } from 'node:tls';
 import { nowNs } from '../../../journal/clock.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+/** Bytes written and not yet taken by the kernel past which the server is taken for stuck. */
+const MAX_UNSENT = 4 * 1024 * 1024;
 const MAX_HEADER = 16 * 1024;
 
 export interface WsHandlers {
@@ -253,6 +255,11 @@ export class WsClient {
   /** Sends one frame (client frames are always masked), in one write. */
   private frame(opcode: number, payload: string | Buffer): boolean {
     if (!this.isOpen) return false;
+    // A server that sends (pings) and never reads would otherwise grow this buffer without bound.
+    if (this.socket.writableLength > MAX_UNSENT) {
+      this.fail(`the server has not read the last ${this.socket.writableLength} bytes sent to it`);
+      return false;
+    }
     this.socket.write(clientFrame(opcode, payload, this.mask));
     return true;
   }
