@@ -11,17 +11,11 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 const kfc = path.join(root, 'dist', 'cli', 'kfc.js');
 
-// V8's young generation grows to 16 MB in a process that allocates steadily (the ledger) and stays
-// there: 1 MB halves keep every process under 60 MB, for a scavenge of a few hundred microseconds
-// more often. The same flag is in scripts/binance_test/*.json.
-const NODE_ARGS = '--max-semi-space-size=1';
-
 const app = (name, args, extra = {}) => ({
   name,
   cwd: root,
   script: kfc,
   exec_interpreter: 'node',
-  node_args: NODE_ARGS,
   args,
   watch: false,
   wait_ready: true,
