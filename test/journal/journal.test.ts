@@ -12,7 +12,7 @@ import { JournalWriter } from '../../src/journal/writer.js';
 import { parseDecimal } from '../../src/model/decimal.js';
 import { LAYOUTS, MsgType, Quote } from '../../src/model/events.js';
 import { checkTestPayload, fillTestPayload, readTestSeqs, TEST_MSG_TYPE, TEST_PAYLOAD } from '../fixtures/frames.js';
-import { recordingLogger, tmpHome, WARN } from '../helpers.js';
+import { recordingLogger, tmpHome, waitFor, WARN } from '../helpers.js';
 
 const PAGE = 64 * 1024;
 const FRAME = alignFrame(FRAME_HEADER_SIZE + TEST_PAYLOAD);
@@ -504,6 +504,20 @@ describe('journal read path', () => {
     writeSeq(w, 80_000, 1);
     assert.equal(state.populateAhead, 256 << 10, 'the window is back to its minimum');
     assert.ok(state.populatedTo - state.pos <= (256 << 10) + 4096, `still ${state.populatedTo - state.pos} bytes populated ahead`);
+    w.close();
+  });
+
+  it('page files have their disk blocks allocated, the first and the prepared ones (a full disk is an error at creation, not a SIGBUS at a store)', async () => {
+    const home = tmpHome();
+    const loc = Locations.md('binance');
+    const w = JournalWriter.open({ home, location: loc, pageSize: 1 << 20, log: recordingLogger() });
+    const dir = journalDir(home, loc);
+    const allocated = (file: string) => statSync(join(dir, file)).blocks * 512;
+    const first = readdirSync(dir).find((f) => f.endsWith('.journal'))!;
+    assert.ok(allocated(first) >= 1 << 20, `the first page has ${allocated(first)} bytes of blocks`);
+    writeSeq(w, 0, 100); // starts preparing the next page in the background
+    const next = await waitFor('the prepared page', () => readdirSync(dir).find((f) => f.endsWith('.next') && allocated(f) >= 1 << 20), 10_000);
+    assert.ok(next);
     w.close();
   });
 
