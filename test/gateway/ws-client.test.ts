@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { clientFrame, WsClient, type WsOptions } from '../../src/gateway/binance/common/ws-client.js';
+import { WsClient, type WsOptions } from '../../src/gateway/binance/common/ws-client.js';
+import { clientFrame } from '../../src/gateway/binance/common/ws-frame.js';
 import { waitFor } from '../helpers.js';
 
 const OPTS: WsOptions = { maxPayload: 1 << 20, handshakeTimeoutMs: 5000 };

@@ -23,6 +23,7 @@ import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { nowNs } from '../../../journal/clock.js';
+import { clientFrame } from './ws-frame.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** Bytes written and not yet taken by the kernel past which the server is taken for stuck. */
@@ -49,32 +50,6 @@ export interface WsOptions {
    * and the server unmasks either way. The TD's order path uses it.
    */
   zeroMask?: boolean;
-}
-
-/** A client frame (RFC 6455, 5.2), FIN set, with its payload masked by `mask` (4 bytes) or the zero key. */
-export function clientFrame(opcode: number, payload: string | Buffer, mask?: (key: Buffer) => void): Buffer {
-  const n = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-  const head = n < 126 ? 6 : n < 65536 ? 8 : 14;
-  const out = Buffer.allocUnsafe(head + n);
-  out[0] = 0x80 | opcode;
-  if (n < 126) out[1] = 0x80 | n;
-  else if (n < 65536) {
-    out[1] = 0x80 | 126;
-    out.writeUInt16BE(n, 2);
-  } else {
-    out[1] = 0x80 | 127;
-    out.writeUInt32BE(Math.floor(n / 4294967296), 2);
-    out.writeUInt32BE(n >>> 0, 6);
-  }
-  if (typeof payload === 'string') out.write(payload, head, 'utf8');
-  else payload.copy(out, head);
-  const key = out.subarray(head - 4, head);
-  if (mask === undefined) key.fill(0);
-  else {
-    mask(key);
-    for (let i = head; i < out.length; i++) out[i]! ^= key[(i - head) & 3]!;
-  }
-  return out;
 }
 
 const randomMask = (key: Buffer) => void randomFillSync(key);
