@@ -118,7 +118,6 @@ export function createPage(dir: string, source: number, dest: number, pageId: nu
   }
 }
 
-
 /**
  * A page's disk blocks, allocated now (native reserve: fallocate, no data written): the page is
  * written through memory, and a store into a hole on a full disk is a SIGBUS, not an error.

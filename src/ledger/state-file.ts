@@ -52,11 +52,11 @@ function* openAndRecent(orders: Iterable<OrderView>, finished: number): Iterable
   yield* done.slice(-finished);
 }
 
-function tradeRecord(ledger: LedgerViews, r: RecentTrade): TradeRecord {
+function tradeRecord(r: RecentTrade, strategy: string): TradeRecord {
   const t = r.trade;
   return {
     time: formatTime(t.trade_time || r.time),
-    strategy: ledger.books.strategies.get(r.strategyUid)?.name ?? '',
+    strategy,
     account: `${t.source}_${t.account}`,
     symbol: t.symbol,
     side: sideName(t.side),
@@ -179,7 +179,7 @@ export class LedgerStateRenderer {
     const strategy = this.ledger.books.strategies.get(r.strategyUid)?.name ?? '';
     const kept = this.trades.get(r);
     if (kept?.strategy === strategy) return kept.json;
-    const json = toJson(tradeRecord(this.ledger, r));
+    const json = toJson(tradeRecord(r, strategy));
     this.trades.set(r, { strategy, json });
     return json;
   }

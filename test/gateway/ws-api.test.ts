@@ -4,7 +4,7 @@
  * rate-limit figures shared with REST.
  */
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { hmacCredentials } from '../../src/gateway/binance/common/credentials.js';
 import { BinanceApiError, UnknownOutcome, Unreachable } from '../../src/gateway/binance/common/errors.js';
@@ -26,18 +26,30 @@ after(() => {
   server.close();
 });
 
-function session(opts: { secret?: string } = {}) {
+function session(opts: { secret?: string; url?: string } = {}) {
   const log = recordingLogger();
   const credentials = hmacCredentials(DEMO_ACCOUNT.apiKey, opts.secret ?? DEMO_ACCOUNT.hmacSecret!);
   const rest = new BinanceRest({ base: `http://127.0.0.1:${port}`, credentials, log });
   const events: Record<string, unknown>[] = [];
   const closes: string[] = [];
-  const s = new WsApiSession({ url: `ws://127.0.0.1:${port}/ws-api/v3`, credentials, rest, log, onEvent: (e) => events.push(e), onClose: (r) => closes.push(r) });
+  const s = new WsApiSession({ url: opts.url ?? `ws://127.0.0.1:${port}/ws-api/v3`, credentials, rest, log, onEvent: (e) => events.push(e), onClose: (r) => closes.push(r) });
   after(() => s.close());
   return { s, rest, log, events, closes };
 }
 
 describe('WS API session (against kfc sim)', () => {
+  it('a URL that is not a WebSocket endpoint, or where nothing listens: start() is Unreachable, saying which, and the session is closed', async () => {
+    const web = createServer((_req, res) => res.writeHead(404).end('not here')).listen(0, '127.0.0.1');
+    after(() => web.close());
+    await new Promise((r) => web.once('listening', r));
+    const notWs = session({ url: `ws://127.0.0.1:${(web.address() as { port: number }).port}/ws-api/v3` });
+    await assert.rejects(notWs.s.start(), (e: Error) => e instanceof Unreachable && /answered HTTP 404 to the upgrade$/.test(e.message));
+    assert.equal(notWs.s.open, false);
+    assert.deepEqual(notWs.closes, [], 'start() says why; onClose is for sessions that were open');
+    const nobody = session({ url: 'ws://127.0.0.1:1/ws-api/v3' });
+    await assert.rejects(nobody.s.start(), (e: Error) => e instanceof Unreachable && /^cannot reach the WS API at ws:\/\/127\.0\.0\.1:1\/ws-api\/v3 \(ECONNREFUSED\)$/.test(e.message));
+  });
+
   it('subscribes to the user data stream, places an order, and reads the rate limits into the shared budget', async () => {
     const { s, rest, events } = session();
     await s.start();

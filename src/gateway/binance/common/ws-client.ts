@@ -35,8 +35,11 @@ export interface WsHandlers {
   message(buf: Buffer, start: number, end: number, binary: boolean, receivedAt: bigint): void;
   ping?(payload: Buffer): void;
   pong?(payload: Buffer): void;
-  /** The connection ended: `code` from the server's close frame (1006 when there was none), or an error. */
-  close(code: number, reason: string, error?: string): void;
+  /**
+   * The connection ended: `code` from the server's close frame (1006 when there was none), or an
+   * error; `httpStatus` when the server answered the upgrade with something other than 101.
+   */
+  close(code: number, reason: string, error?: string, httpStatus?: string): void;
 }
 
 export interface WsOptions {
@@ -53,11 +56,6 @@ export interface WsOptions {
 }
 
 const randomMask = (key: Buffer) => void randomFillSync(key);
-
-/** The HTTP status a server answered the upgrade with, from a close's `error` (see fail below); else undefined. */
-export function upgradeRefusedStatus(error: string | undefined): string | undefined {
-  return error === undefined ? undefined : /^unexpected-response (.*)$/.exec(error)?.[1];
-}
 
 export class WsClient {
   private socket: Socket;
@@ -112,7 +110,7 @@ export class WsClient {
     }
     const lines = this.header.slice(0, end).split('\r\n');
     const status = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1];
-    if (status !== '101') return this.fail(`unexpected-response ${status ?? 'not HTTP'}`);
+    if (status !== '101') return this.fail(`unexpected-response ${status ?? 'not HTTP'}`, status ?? 'not HTTP');
     const headers = new Map(lines.slice(1).map((l) => [l.slice(0, l.indexOf(':')).trim().toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
     const accept = createHash('sha1').update(this.key + GUID).digest('base64');
     if (headers.get('sec-websocket-accept') !== accept) return this.fail('invalid Sec-WebSocket-Accept: not a WebSocket server');
@@ -277,12 +275,12 @@ export class WsClient {
     this.fail(`protocol error: ${why}`);
   }
 
-  private fail(error: string): void {
+  private fail(error: string, httpStatus?: string): void {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.timer);
     this.socket.destroy();
-    this.on.close(1006, '', error);
+    this.on.close(1006, '', error, httpStatus);
   }
 
   private finish(): void {

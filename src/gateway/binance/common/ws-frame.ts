@@ -4,7 +4,7 @@
  * by it. With the zero key the payload goes as it is: no pass over its bytes.
  */
 
-/** A client frame (RFC 6455, 5.2), FIN set, with its payload masked by `mask` (4 bytes) or the zero key. */
+/** `mask` writes the 4-byte key; without it the key is zero. */
 export function clientFrame(opcode: number, payload: string | Buffer, mask?: (key: Buffer) => void): Buffer {
   const n = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
   const head = n < 126 ? 6 : n < 65536 ? 8 : 14;

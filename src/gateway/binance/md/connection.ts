@@ -11,7 +11,7 @@
  */
 import type { Logger } from '../../../util/log.js';
 import { classifyMessage, MappingError } from './mapping.js';
-import { upgradeRefusedStatus, WsClient } from '../common/ws-client.js';
+import { WsClient } from '../common/ws-client.js';
 
 export interface ConnectionTiming {
   silentMs: number;
@@ -100,8 +100,7 @@ export class StreamConnection {
       message: (buf, start, end, binary, at) => this.onMessage(buf, start, end, binary, at),
       ping: () => void (this.lastInbound = Date.now()),
       pong: () => void (this.lastInbound = Date.now()),
-      close: (code, reason, error) => {
-        const status = upgradeRefusedStatus(error);
+      close: (code, reason, error, status) => {
         if (status !== undefined) this.end(`the server answered HTTP ${status} instead of a WebSocket upgrade: is ${this.base} Binance's market stream endpoint?`);
         else if (error !== undefined) this.end(error);
         else this.end(`closed by the server (${code}${reason ? ` ${reason.slice(0, 100)}` : ''})`);

@@ -17,7 +17,7 @@ import type { Logger } from '../../../util/log.js';
 import type { Credentials } from '../common/credentials.js';
 import { BinanceApiError, RateLimited, TIMESTAMP_OUTSIDE_RECV_WINDOW, UNKNOWN_OUTCOME_CODES, UnknownOutcome, Unreachable } from '../common/errors.js';
 import type { BinanceRest } from '../common/rest.js';
-import { upgradeRefusedStatus, WsClient } from '../common/ws-client.js';
+import { WsClient } from '../common/ws-client.js';
 
 export interface WsApiOptions {
   url: string;
@@ -101,11 +101,10 @@ export class WsApiSession {
         ping: () => {
           if (this.client === client) this.lastSeen = Date.now();
         },
-        close: (code, _reason, error) => {
+        close: (code, _reason, error, status) => {
           if (this.client !== client) return;
           if (!opened) {
             this.closed = true; // start() rejects with why: no onClose
-            const status = upgradeRefusedStatus(error);
             if (status !== undefined) reject(new Unreachable(`the WS API at ${this.opts.url} answered HTTP ${status} to the upgrade`));
             else if (error !== undefined) reject(new Unreachable(`cannot reach the WS API at ${this.opts.url} (${error})`));
             else reject(new Unreachable(`the WS API at ${this.opts.url} closed the connection (${code})`));
