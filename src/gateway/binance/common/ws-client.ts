@@ -29,6 +29,8 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** Bytes written and not yet taken by the kernel past which the server is taken for stuck. */
 const MAX_UNSENT = 4 * 1024 * 1024;
 const MAX_HEADER = 16 * 1024;
+/** Bytes a plain socket reads at once (what Node reads by default). */
+const READ_BUFFER = 64 * 1024;
 
 export interface WsHandlers {
   open(): void;
@@ -87,7 +89,24 @@ export class WsClient {
     const secure = u.protocol === 'wss:';
     const port = Number(u.port || (secure ? 443 : 80));
     const host = u.hostname.replace(/^\[|\]$/g, '');
-    this.socket = secure ? tlsConnect({ host, port, servername: host, ALPNProtocols: ['http/1.1'], ...(opts.ca ? { ca: opts.ca } : {}) }) : netConnect({ host, port });
+    const chunk = (data: Buffer) => (this.open ? this.frames(data) : this.handshake(data));
+    // A plain socket reads into one buffer of this client's (every byte of it is copied or used
+    // before the callback returns): no new 64 KB buffer, and no stream machinery, per read. TLS
+    // sockets have no such option.
+    const reads = secure ? undefined : Buffer.allocUnsafe(READ_BUFFER);
+    this.socket = secure
+      ? tlsConnect({ host, port, servername: host, ALPNProtocols: ['http/1.1'], ...(opts.ca ? { ca: opts.ca } : {}) })
+      : netConnect({
+          host,
+          port,
+          onread: {
+            buffer: reads!,
+            callback: (n: number, buf: Uint8Array) => {
+              chunk((buf as Buffer).subarray(0, n));
+              return true; // false would pause the socket
+            },
+          },
+        });
     this.socket.setNoDelay(true);
     this.timer = setTimeout(() => this.fail('no WebSocket handshake within the deadline'), opts.handshakeTimeoutMs);
     this.socket.once(secure ? 'secureConnect' : 'connect', () => {
@@ -96,7 +115,7 @@ export class WsClient {
           `Sec-WebSocket-Key: ${this.key}\r\nSec-WebSocket-Version: 13\r\nUser-Agent: kungfu-ts\r\n\r\n`,
       );
     });
-    this.socket.on('data', (chunk: Buffer) => (this.open ? this.frames(chunk) : this.handshake(chunk)));
+    if (secure) this.socket.on('data', chunk);
     this.socket.on('error', (err: NodeJS.ErrnoException) => this.fail(err.code ?? err.message));
     this.socket.on('close', () => this.finish());
   }

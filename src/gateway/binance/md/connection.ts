@@ -50,11 +50,18 @@ export class StreamConnection {
   readonly streams = new Set<string>();
   opened = false;
   openedAt = 0;
-  /** Data messages received: the first one tells a replacement is really flowing. */
+  /** Data messages received (counting stops at 2^30): the first one tells a replacement is really flowing. */
   messages = 0;
   private ws: WsClient | undefined;
   private closing = false;
+  /** Local ms of the last frame from the server, as of the last tick (see inbound). */
   private lastInbound = 0;
+  /**
+   * Messages received, wrapping at 2^30; a tick that finds the count changed sets lastInbound.
+   * Counted rather than timed per message: a clock read per message is a heap number per message.
+   */
+  private inbound = 0;
+  private inboundSeen = 0;
   private pinged = false;
   private readonly toSubscribe = new Set<string>();
   private readonly toUnsubscribe = new Set<string>();
@@ -110,12 +117,12 @@ export class StreamConnection {
 
   private onMessage(buf: Buffer, start: number, end: number, isBinary: boolean, receivedAt: bigint): void {
     if (this.closing) return;
-    this.lastInbound = Date.now();
+    this.inbound = (this.inbound + 1) & 0x3fffffff;
     this.pinged = false;
     if (isBinary) return this.handlers.bad(this, 'binary frame', 'a binary frame on a JSON stream connection');
     if (this.log.isLevelEnabled('trace')) this.log.trace(`<- [${this.id}] ${buf.toString('utf8', start, Math.min(end, start + 2000))}${end - start > 2000 ? '...' : ''}`);
     if (this.handlers.fast(this, buf, start, end, receivedAt)) {
-      this.messages++;
+      if (this.messages < 0x3fffffff) this.messages++;
       return;
     }
     let value: unknown;
@@ -133,7 +140,7 @@ export class StreamConnection {
     }
     switch (msg.type) {
       case 'data':
-        this.messages++;
+        if (this.messages < 0x3fffffff) this.messages++;
         this.handlers.data(this, msg.stream, msg.data, receivedAt);
         return;
       case 'serverShutdown':
@@ -168,6 +175,10 @@ export class StreamConnection {
     const ws = this.ws;
     if (!ws || this.closing || !this.opened) return;
     const now = Date.now();
+    if (this.inbound !== this.inboundSeen) {
+      this.inboundSeen = this.inbound;
+      this.lastInbound = now;
+    }
     const quiet = now - this.lastInbound;
     if (quiet >= this.timing.silentMs) {
       this.end(`silent for ${Math.round(quiet / 1000)} s (no data, no ping, no pong)`);

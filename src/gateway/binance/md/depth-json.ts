@@ -18,13 +18,19 @@ export class Levels {
 
   /** Appends a level; callers bound the count (MAX_LEVELS). */
   push(price: number, qty: number): void {
-    if (this.length + 2 > this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
+    const values = this.reserve(this.length + 2);
+    values[this.length++] = price;
+    values[this.length++] = qty;
+  }
+
+  /** `values`, grown if needed to hold `size` numbers (the scanner writes into it directly). */
+  reserve(size: number): Float64Array {
+    if (size > this.values.length) {
+      const grown = new Float64Array(Math.max(size, this.values.length * 2));
       grown.set(this.values);
       this.values = grown;
     }
-    this.values[this.length++] = price;
-    this.values[this.length++] = qty;
+    return this.values;
   }
 
   copy(): Levels {

@@ -23,15 +23,17 @@ const TWO_32 = 4294967296;
 let failure: 'syntax' | 'decimals' | 'range' = 'syntax';
 
 /**
- * The decimal in bytes [start, end) of `buf` ("123.45000000" -> 12345000000), or NaN when it is
- * not one: an optional '-', digits, at most one '.' between digits; no '+', exponent or spaces;
- * more than 8 decimals only when the extra ones are zeros; exact as said above. No allocation:
- * the hot path reads numbers straight out of WebSocket frames with it.
+ * The decimal in bytes [start, end) of `buf` ("123.45000000" -> 12345000000) into `out[at]`;
+ * false (and `out` untouched) when it is not one: an optional '-', digits, at most one '.'
+ * between digits; no '+', exponent or spaces; more than 8 decimals only when the extra ones are
+ * zeros; exact as said above. No allocation: the hot path reads numbers straight out of
+ * WebSocket frames with it, into a typed array, because a double returned from a call that V8
+ * does not inline is boxed on the heap.
  */
-export function parseFixedBytes(buf: Uint8Array, start: number, end: number): number {
+export function parseFixedInto(buf: Uint8Array, start: number, end: number, out: Float64Array, at: number): boolean {
   const negative = buf[start] === 45; /* - */
   const from = negative ? start + 1 : start;
-  if (from >= end || end - start > 40) return (failure = 'syntax'), NaN;
+  if (from >= end || end - start > 40) return (failure = 'syntax'), false;
   let mantissa = 0;
   let decimals = -1; // -1: no point seen yet
   let zeros = 0; // zeros after the point not yet multiplied in: trailing ones never are
@@ -39,12 +41,12 @@ export function parseFixedBytes(buf: Uint8Array, start: number, end: number): nu
   for (let i = from; i < end; i++) {
     const c = buf[i]!;
     if (c === 46 /* . */) {
-      if (decimals >= 0 || i === from || i === end - 1) return (failure = 'syntax'), NaN;
+      if (decimals >= 0 || i === from || i === end - 1) return (failure = 'syntax'), false;
       decimals = 0;
       continue;
     }
     const digit = c - 48;
-    if (digit < 0 || digit > 9) return (failure = 'syntax'), NaN;
+    if (digit < 0 || digit > 9) return (failure = 'syntax'), false;
     if (decimals < 0) {
       mantissa = mantissa * 10 + digit;
       continue;
@@ -61,12 +63,20 @@ export function parseFixedBytes(buf: Uint8Array, start: number, end: number): nu
     decimals += zeros + 1;
     zeros = 0;
   }
-  if (extraNonZero) return (failure = 'decimals'), NaN;
+  if (extraNonZero) return (failure = 'decimals'), false;
   const d = decimals < 0 ? 0 : decimals;
   // mantissa stays exact while below 2^53; the product is exact when mantissa x 5^(8-d) < 2^53.
-  if (!(mantissa * POW5[8 - d]! < TWO_53)) return (failure = 'range'), NaN;
+  if (!(mantissa * POW5[8 - d]! < TWO_53)) return (failure = 'range'), false;
   const units = mantissa * POW10[8 - d]!;
-  return negative ? -units : units;
+  out[at] = negative ? -units : units;
+  return true;
+}
+
+const result = new Float64Array(1);
+
+/** parseFixedInto as a value: the units, or NaN when the bytes are not a decimal. */
+export function parseFixedBytes(buf: Uint8Array, start: number, end: number): number {
+  return parseFixedInto(buf, start, end, result, 0) ? result[0]! : NaN;
 }
 
 const scratch = Buffer.alloc(160);

@@ -38,11 +38,14 @@ interface FastDepth {
   last: Last;
 }
 
-/** FNV-1a of bytes [start, end): the key of a stream name without making a string of it. */
+/**
+ * FNV-1a of bytes [start, end), in 30 bits: the key of a stream name without making a string of
+ * it. 30 bits keep it a small integer: a larger one is a heap number when it is passed to Map.get.
+ */
 function hashBytes(buf: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-  return h >>> 0;
+  return h & 0x3fffffff;
 }
 
 /** Per symbol: ids of what was published last, to drop what a second connection repeats. */
@@ -52,7 +55,12 @@ interface Last {
   aggTrade: number;
   ticker: number;
   klines: Map<string, string>;
-  /** Local ms of the last message (idle detection). */
+  /**
+   * Messages counted (wrapping at 2^30), and the local ms at which the count was last seen to
+   * change (idle detection, silentFor): a clock read per message would be a heap number per message.
+   */
+  count: number;
+  countSeen: number;
   seen: number;
 }
 
@@ -63,6 +71,8 @@ export class MarketData {
   private readonly diff: DepthDiff = emptyDiff();
   /** Depth streams by the FNV-1a hash of their name. */
   private readonly fastDepth = new Map<number, FastDepth>();
+  /** The depth stream of the last frame read: usually the next frame's too. */
+  private lastFast: FastDepth | undefined;
   private readonly reported = new Set<string>();
   private fetching = 0;
   private readonly queue: { sync: BookSync; epoch: number }[] = [];
@@ -74,7 +84,7 @@ export class MarketData {
 
   private lastOf(symbol: string): Last {
     let l = this.last.get(symbol);
-    if (!l) this.last.set(symbol, (l = { quote: -1, trade: -1, aggTrade: -1, ticker: -1, klines: new Map(), seen: Date.now() }));
+    if (!l) this.last.set(symbol, (l = { quote: -1, trade: -1, aggTrade: -1, ticker: -1, klines: new Map(), count: 0, countSeen: 0, seen: Date.now() }));
     return l;
   }
 
@@ -85,9 +95,14 @@ export class MarketData {
     this.opts.log.warn(`market streams: skipped a message (${message}); further "${kind}" problems are not logged again`);
   }
 
-  /** Local ms since `symbol` last had a message of any stream. */
+  /** Local ms since `symbol` last had a message of any stream (to within the interval between two calls). */
   silentFor(symbol: string, now = Date.now()): number {
-    return now - this.lastOf(symbol).seen;
+    const l = this.lastOf(symbol);
+    if (l.count !== l.countSeen) {
+      l.countSeen = l.count;
+      l.seen = now;
+    }
+    return now - l.seen;
   }
 
   /**
@@ -97,15 +112,20 @@ export class MarketData {
   fast(frame: Buffer, start: number, end: number, receivedAt: bigint): boolean {
     if (!hasAt(frame, start, STREAM_PREFIX)) return false;
     const from = start + STREAM_PREFIX.length;
-    let to = from;
-    const limit = Math.min(end, from + 64);
-    while (to < limit && frame[to] !== 34) to++;
-    const entry = this.fastDepth.get(hashBytes(frame, from, to));
-    if (!entry || entry.name.length !== to - from || !hasAt(frame, from, entry.name) || !hasAt(frame, to, DATA_PREFIX)) return false;
+    let entry = this.lastFast;
+    let to = entry === undefined ? from : from + entry.name.length;
+    if (entry === undefined || !hasAt(frame, from, entry.name) || !hasAt(frame, to, DATA_PREFIX)) {
+      to = from;
+      const limit = Math.min(end, from + 64);
+      while (to < limit && frame[to] !== 34) to++;
+      entry = this.fastDepth.get(hashBytes(frame, from, to));
+      if (!entry || entry.name.length !== to - from || !hasAt(frame, from, entry.name) || !hasAt(frame, to, DATA_PREFIX)) return false;
+      this.lastFast = entry;
+    }
     const diff = this.diff;
     if (!scanDepthUpdate(frame, to + DATA_PREFIX.length, end, entry.symbol, diff)) return false;
     diff.symbol = entry.sync.symbol;
-    entry.last.seen = Date.now();
+    entry.last.count = (entry.last.count + 1) & 0x3fffffff;
     entry.sync.onDiff(diff);
     this.flushDepth(receivedAt);
     return true;
@@ -129,7 +149,7 @@ export class MarketData {
   private route(key: StreamKey, data: unknown, receivedAt: bigint): void {
     const p = this.opts.publisher;
     const last = this.lastOf(key.symbol);
-    last.seen = Date.now();
+    last.count = (last.count + 1) & 0x3fffffff;
     switch (key.kind) {
       case 'depth': {
         const d = parseDepthDiff(data, this.diff);
@@ -185,7 +205,7 @@ export class MarketData {
     if (!sync) return;
     const diff = this.pendingDiff;
     this.pendingSync = this.pendingDiff = undefined;
-    this.opts.publisher.depth(sync.symbol, sync.book, sync.levels, BookState.Live, diff?.eventTime ?? 0, diff?.first ?? sync.book.updateId, receivedAt);
+    this.opts.publisher.depth(sync.symbol, sync.book, sync.levels, BookState.Live, diff, receivedAt);
   }
 
   /** Starts keeping the book of `symbol` (its depth stream is wanted). */
@@ -206,7 +226,7 @@ export class MarketData {
       },
       stale: (why, wasLive) => {
         this.opts.log.warn(`book ${symbol}: resyncing (${why})`);
-        if (wasLive) this.opts.publisher.depth(symbol, sync.book, sync.levels, BookState.Stale, 0, sync.book.updateId, 0n);
+        if (wasLive) this.opts.publisher.depth(symbol, sync.book, sync.levels, BookState.Stale, undefined, 0n);
         this.opts.changed();
       },
     });
@@ -223,6 +243,7 @@ export class MarketData {
     this.books.delete(symbol);
     const name = Buffer.from(streamName({ symbol, kind: 'depth' }));
     this.fastDepth.delete(hashBytes(name, 0, name.length));
+    this.lastFast = undefined;
     this.opts.changed();
   }
 
@@ -231,7 +252,7 @@ export class MarketData {
     const sync = this.books.get(symbol);
     if (!sync || sync.levels === levels) return;
     sync.levels = levels;
-    if (sync.state === 'live') this.opts.publisher.depth(symbol, sync.book, levels, BookState.Live, 0, sync.book.updateId, 0n);
+    if (sync.state === 'live') this.opts.publisher.depth(symbol, sync.book, levels, BookState.Live, undefined, 0n);
   }
 
   /** The depth stream of these symbols stopped or restarted on a new connection: their books start over. */

@@ -12,6 +12,7 @@ import { Bar, BrokerStateUpdate, Depth, DEPTH_LEVELS, Instrument, MsgType, Quote
 import type { BarEvent, InstrumentEvent, QuoteEvent, TickerEvent, TransactionEvent } from '../../../model/events.js';
 import { encodeToBuffer } from '../../../model/layout.js';
 import type { BookSide, OrderBook } from './book.js';
+import type { DepthDiff } from './depth-json.js';
 import { writeMsAsNs } from './fixed.js';
 import { EXCHANGE } from './mapping.js';
 
@@ -109,11 +110,14 @@ export class MdPublisher {
   private i32: Int32Array<ArrayBufferLike> = new Int32Array(0);
 
   /**
-   * The top `levels` of `book` as a Depth frame. `eventTime` (exchange ms, 0 if none) and
-   * `firstUpdateId` come from the diff that changed it. Every byte of the payload is written
+   * The top `levels` of `book` as a Depth frame. The event time (exchange ms) and first update id
+   * come from `diff`, the diff that changed it, if one did (a double argument would be boxed on
+   * the heap: the diff's fields are read here instead). Every byte of the payload is written
    * (zeros where nothing is), 32 bits at a time: the hot path's one copy of the book.
    */
-  depth(symbol: string, book: OrderBook, levels: number, state: BookState, eventTime: number, firstUpdateId: number, receivedAt: bigint): void {
+  depth(symbol: string, book: OrderBook, levels: number, state: BookState, diff: DepthDiff | undefined, receivedAt: bigint): void {
+    const eventTime = diff === undefined ? 0 : diff.eventTime;
+    const firstUpdateId = diff === undefined ? book.updateId : diff.first;
     const j = this.journal;
     const at = j.beginFrame(MsgType.Depth, Depth.size);
     const i32 = this.i32Of(j.buf);
