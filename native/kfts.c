@@ -470,6 +470,8 @@ typedef struct {
   char* addr;
   size_t length;
   int advice;
+  /* The CPU the JS thread was on when it asked (-1: unknown). */
+  int caller_cpu;
 } populate_t;
 
 #define ADVISE_STEP ((uintptr_t)64 * 1024)
@@ -488,9 +490,26 @@ static void populate_execute(napi_env env, void* data) {
     start = ((uintptr_t)p->addr + page - 1) & ~(page - 1);
     end = ((uintptr_t)p->addr + p->length) & ~(page - 1);
   }
+  /*
+   * Off the JS thread's CPU. The kernel tends to wake this thread on the CPU of the thread that
+   * woke it, where it would take the JS thread's place for the whole job (populating faults pages
+   * in and zeroes them: milliseconds for a few MB), while another CPU may be idle.
+   */
+#ifdef __linux__
+  cpu_set_t before, others;
+  bool moved = false;
+  if (p->caller_cpu >= 0 && p->caller_cpu < CPU_SETSIZE && sched_getaffinity(0, sizeof before, &before) == 0) {
+    others = before;
+    CPU_CLR(p->caller_cpu, &others);
+    moved = CPU_COUNT(&others) > 0 && sched_setaffinity(0, sizeof others, &others) == 0;
+  }
+#endif
   /* In steps: madvise holds the process's mmap lock for its whole range, and the JS thread waits
    * on that lock whenever it maps memory (V8's heap, malloc); 2 MB at once cost it ~0.4 ms. */
   for (uintptr_t at = start; at < end; at += ADVISE_STEP) madvise((void*)at, end - at < ADVISE_STEP ? end - at : ADVISE_STEP, p->advice);
+#ifdef __linux__
+  if (moved) sched_setaffinity(0, sizeof before, &before); /* the thread is libuv's: as it was */
+#endif
 }
 
 static void populate_complete(napi_env env, napi_status status, void* data) {
@@ -525,6 +544,11 @@ static napi_value advise_later(napi_env env, napi_callback_info info, int advice
   p->addr = (char*)data + offset;
   p->length = (size_t)count;
   p->advice = advice;
+#ifdef __linux__
+  p->caller_cpu = sched_getcpu();
+#else
+  p->caller_cpu = -1;
+#endif
   napi_value name;
   CHECK(napi_create_string_utf8(env, advice == MADV_POPULATE_WRITE ? "kfts.populate" : "kfts.releaseLater", NAPI_AUTO_LENGTH, &name));
   CHECK(napi_create_reference(env, argv[0], 1, &p->keep));
