@@ -169,14 +169,20 @@ export class Master {
     // (An upgraded HTTP socket may not change its encoding: decode each chunk instead.)
     if (head.length > 0) decoder.push(head);
     socket.on('data', (chunk: Buffer) => decoder.push(chunk));
-    // HTTP sockets allow half-open connections: answer the process's end with ours, so it can exit.
-    socket.on('end', () => socket.end());
-    socket.on('close', () => {
+    const leave = () => {
       clearTimeout(unregistered);
       if (entry && this.registry.holds(entry)) {
         this.registry.deregister(entry, entry.info.state === 'stopping' ? 'stopped' : dropped ? `dropped: ${dropped}` : 'connection lost');
       }
+    };
+    // HTTP sockets allow half-open connections: answer the process's end with ours, so it can exit.
+    // It is deregistered first: a process that has exited after a clean stop (it waits for this
+    // end) is in the master's journal as stopped.
+    socket.on('end', () => {
+      leave();
+      socket.end();
     });
+    socket.on('close', leave);
   }
 
   // ---- HTTP API ------------------------------------------------------------------------------
