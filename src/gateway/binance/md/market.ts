@@ -1,19 +1,18 @@
 /**
  * Market data from the feed to the journal: each stream message is mapped (mapping.ts) and
- * published; depth diffs go through one BookSync per symbol, whose snapshots this class fetches
- * over REST (at most two at a time, within Binance's weight budget, waiting out a 429's
- * Retry-After and a 418 ban). Messages both connections deliver during a switch-over are dropped
- * by their ids. A bad message is logged once per kind and skipped; the connection goes on.
+ * published; depth diffs go through one BookSync per symbol, whose snapshots come over REST
+ * (snapshots.ts). Messages both connections deliver during a switch-over are dropped by their
+ * ids. A bad message is logged once per kind and skipped; the connection goes on.
  */
 import { nowNs } from '../../../journal/clock.js';
 import type { Logger } from '../../../util/log.js';
-import { RateLimited } from '../common/errors.js';
 import type { BinanceRest } from '../common/rest.js';
 import { BookSync } from './book-sync.js';
-import { emptyDiff, parseDepthDiff, parseDepthSnapshot, type DepthDiff } from './depth-json.js';
+import { emptyDiff, parseDepthDiff, type DepthDiff } from './depth-json.js';
 import { DATA_PREFIX, hasAt, scanDepthUpdate, STREAM_PREFIX } from './depth-scan.js';
 import { mapAggTrade, mapBookTicker, mapKline, mapTicker, mapTrade, MappingError, parseStreamName, streamName, type StreamKey } from './mapping.js';
 import { BookState, type MdPublisher } from './publish.js';
+import { Snapshots } from './snapshots.js';
 
 export interface MarketOptions {
   rest: BinanceRest;
@@ -74,13 +73,26 @@ export class MarketData {
   /** The depth stream of the last frame read: usually the next frame's too. */
   private lastFast: FastDepth | undefined;
   private readonly reported = new Set<string>();
-  private fetching = 0;
-  private readonly queue: { sync: BookSync; epoch: number }[] = [];
-  /** When a 418 ban on REST ends (ms), while one is in force. */
-  banUntil = 0;
-  private closed = false;
+  private readonly snapshots: Snapshots;
 
-  constructor(private readonly opts: MarketOptions) {}
+  constructor(private readonly opts: MarketOptions) {
+    this.snapshots = new Snapshots({
+      rest: opts.rest,
+      log: opts.log,
+      ...(opts.snapshotRetry ? { retry: opts.snapshotRetry } : {}),
+      kept: (sync) => this.books.get(sync.symbol) === sync,
+      arrived: (sync, epoch, snapshot) => {
+        sync.onSnapshot(epoch, snapshot);
+        this.flushDepth(nowNs());
+      },
+      changed: () => opts.changed(),
+    });
+  }
+
+  /** When a 418 ban on REST ends (ms), while one is in force. */
+  get banUntil(): number {
+    return this.snapshots.banUntil;
+  }
 
   private lastOf(symbol: string): Last {
     let l = this.last.get(symbol);
@@ -213,7 +225,7 @@ export class MarketData {
     if (this.books.has(symbol)) return;
     const tick = this.opts.tickUnits(symbol) ?? 1;
     const sync: BookSync = new BookSync(symbol, tick, {
-      needSnapshot: (epoch) => this.fetch(sync, epoch),
+      needSnapshot: (epoch) => this.snapshots.request(sync, epoch),
       changed: (diff) => {
         this.pendingSync = sync;
         this.pendingDiff = diff;
@@ -264,60 +276,7 @@ export class MarketData {
     }
   }
 
-  // ---- snapshots ---------------------------------------------------------------------------------
-
-  private fetch(sync: BookSync, epoch: number): void {
-    this.queue.push({ sync, epoch });
-    this.pump();
-  }
-
-  private pump(): void {
-    while (this.fetching < 2 && this.queue.length > 0 && !this.closed) {
-      const job = this.queue.shift()!;
-      if (job.sync.epoch !== job.epoch || this.books.get(job.sync.symbol) !== job.sync) continue;
-      this.fetching++;
-      void this.snapshot(job.sync, job.epoch).finally(() => {
-        this.fetching--;
-        this.pump();
-      });
-    }
-  }
-
-  private async snapshot(sync: BookSync, epoch: number): Promise<void> {
-    const { rest, log } = this.opts;
-    const retry = this.opts.snapshotRetry ?? { initialMs: 1000, maxMs: 30_000 };
-    for (let failures = 0; !this.closed && sync.epoch === epoch; failures++) {
-      const hold = rest.budgetDelayMs(250);
-      if (hold > 0) await sleep(hold);
-      try {
-        const body = await rest.call('GET', '/api/v3/depth', { symbol: sync.symbol, limit: 5000 });
-        if (this.banUntil) {
-          this.banUntil = 0;
-          this.opts.changed();
-        }
-        sync.onSnapshot(epoch, parseDepthSnapshot(body));
-        return this.flushDepth(nowNs());
-      } catch (err) {
-        if (err instanceof RateLimited) {
-          if (err.status === 418 && this.banUntil !== err.until) {
-            this.banUntil = err.until;
-            this.opts.changed();
-          }
-          log.warn(`book ${sync.symbol}: snapshot refused (${err.message}); waiting ${Math.ceil((err.until - Date.now()) / 1000)} s`);
-          await sleep(Math.max(0, err.until - Date.now()));
-          continue;
-        }
-        const delay = Math.min(retry.maxMs, retry.initialMs * 2 ** Math.min(failures, 10));
-        if (failures === 0 || err instanceof MappingError) log.warn(`book ${sync.symbol}: snapshot failed (${(err as Error).message}); retrying in ${delay} ms, then with backoff`);
-        await sleep(delay);
-      }
-    }
-  }
-
   close(): void {
-    this.closed = true;
-    this.queue.length = 0;
+    this.snapshots.close();
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
