@@ -19,13 +19,12 @@
  * valid during the callback only (copy what you keep), with the time its chunk arrived (journal
  * ns, read once per chunk): no object is made per message.
  */
-import { createHash, randomBytes, randomFillSync } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { nowNs } from '../../../journal/clock.js';
-import { clientFrame } from './ws-frame.js';
+import { clientFrame, upgradeRefusal, upgradeRequest } from './ws-frame.js';
 
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** Bytes written and not yet taken by the kernel past which the server is taken for stuck. */
 const MAX_UNSENT = 4 * 1024 * 1024;
 const MAX_HEADER = 16 * 1024;
@@ -110,10 +109,7 @@ export class WsClient {
     this.socket.setNoDelay(true);
     this.timer = setTimeout(() => this.fail('no WebSocket handshake within the deadline'), opts.handshakeTimeoutMs);
     this.socket.once(secure ? 'secureConnect' : 'connect', () => {
-      this.socket.write(
-        `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-          `Sec-WebSocket-Key: ${this.key}\r\nSec-WebSocket-Version: 13\r\nUser-Agent: kungfu-ts\r\n\r\n`,
-      );
+      this.socket.write(upgradeRequest(u, this.key));
     });
     if (secure) this.socket.on('data', chunk);
     this.socket.on('error', (err: NodeJS.ErrnoException) => this.fail(err.code ?? err.message));
@@ -127,13 +123,8 @@ export class WsClient {
       if (this.header.length > MAX_HEADER) this.fail('the handshake answer is too long');
       return;
     }
-    const lines = this.header.slice(0, end).split('\r\n');
-    const status = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1];
-    if (status !== '101') return this.fail(`unexpected-response ${status ?? 'not HTTP'}`, status ?? 'not HTTP');
-    const headers = new Map(lines.slice(1).map((l) => [l.slice(0, l.indexOf(':')).trim().toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-    const accept = createHash('sha1').update(this.key + GUID).digest('base64');
-    if (headers.get('sec-websocket-accept') !== accept) return this.fail('invalid Sec-WebSocket-Accept: not a WebSocket server');
-    if (headers.get('upgrade')?.toLowerCase() !== 'websocket') return this.fail('the answer does not upgrade to websocket');
+    const refused = upgradeRefusal(this.header.slice(0, end), this.key);
+    if (refused) return this.fail(refused.error, refused.status);
     clearTimeout(this.timer);
     this.open = true;
     const rest = Buffer.from(this.header.slice(end + 4), 'latin1');
