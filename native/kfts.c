@@ -508,7 +508,8 @@ static void populate_execute(napi_env env, void* data) {
    * on that lock whenever it maps memory (V8's heap, malloc); 2 MB at once cost it ~0.4 ms. */
   for (uintptr_t at = start; at < end; at += ADVISE_STEP) madvise((void*)at, end - at < ADVISE_STEP ? end - at : ADVISE_STEP, p->advice);
 #ifdef __linux__
-  if (moved) sched_setaffinity(0, sizeof before, &before); /* the thread is libuv's: as it was */
+  /* The thread is libuv's (file system, DNS, crypto work too): as it was, or else as the process is. */
+  if (moved && sched_setaffinity(0, sizeof before, &before) != 0 && sched_getaffinity(getpid(), sizeof before, &before) == 0) sched_setaffinity(0, sizeof before, &before);
 #endif
 }
 

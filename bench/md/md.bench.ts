@@ -19,8 +19,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { journalDir, Locations } from '../../src/journal/location.js';
 import { JournalReader } from '../../src/journal/reader.js';
 import { BookState } from '../../src/model/enums.js';
@@ -28,11 +26,15 @@ import { Depth, MsgType } from '../../src/model/events.js';
 import { freePort, startChild } from '../common/child.js';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
+/** `gc` (npm run bench:md runs node with --expose-gc); without it, nothing. */
+const collectGarbage = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const KFC = here('../../src/cli/kfc.js');
 const FLOOD = Number(process.env.KF_BENCH_MD_COUNT ?? 400_000);
 const ROUNDS = Number(process.env.KF_BENCH_ROUNDS ?? 3);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || ROUNDS > 50) {
+  process.stderr.write(`bench:md: KF_BENCH_ROUNDS must be a whole number from 1 to 50 (got ${process.env.KF_BENCH_ROUNDS})\n`);
+  process.exit(2);
+}
 const PACED_RATE = 10_000;
 const PACED_COUNT = 40_000;
 const say = (line: string) => process.stderr.write(line + '\n');

@@ -15,9 +15,10 @@
  * - ping answered by a pong with the same payload; pong; close answered and reported with its
  *   code and reason; no extensions (none offered).
  *
- * A message is handed over as bytes [start, end) of a Buffer that may be the socket's chunk:
- * valid during the callback only (copy what you keep), with the time its chunk arrived (journal
- * ns, read once per chunk): no object is made per message.
+ * A message is handed over as bytes [start, end) of a Buffer that may be the socket's read buffer,
+ * which the next read overwrites: valid during the callback only (copy what you keep), with the
+ * time its chunk arrived (journal ns, read once per chunk): no object is made per message. So are
+ * the payloads given to ping and pong.
  */
 import { randomBytes, randomFillSync } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';

@@ -12,6 +12,7 @@
 import type { Logger } from '../../../util/log.js';
 import { classifyMessage, MappingError } from './mapping.js';
 import { WsClient } from '../common/ws-client.js';
+import { Activity } from './activity.js';
 
 export interface ConnectionTiming {
   silentMs: number;
@@ -54,14 +55,8 @@ export class StreamConnection {
   messages = 0;
   private ws: WsClient | undefined;
   private closing = false;
-  /** Local ms of the last frame from the server, as of the last tick (see inbound). */
-  private lastInbound = 0;
-  /**
-   * Messages received, wrapping at 2^30; a tick that finds the count changed sets lastInbound.
-   * Counted rather than timed per message: a clock read per message is a heap number per message.
-   */
-  private inbound = 0;
-  private inboundSeen = 0;
+  /** Frames from the server: counted per message (a clock read per message is a heap number per message), dated by the tick. */
+  private readonly inbound = new Activity(Date.now());
   private pinged = false;
   private readonly toSubscribe = new Set<string>();
   private readonly toUnsubscribe = new Set<string>();
@@ -95,18 +90,19 @@ export class StreamConnection {
     }
     const url = query ? `${this.url}?streams=${query}` : this.url;
     this.log.debug(`market streams: connecting [${this.id}] ${url}`);
-    this.lastInbound = Date.now();
+    this.inbound.touch(Date.now());
     this.ws = new WsClient(url, { maxPayload: MAX_PAYLOAD, handshakeTimeoutMs: this.timing.connectTimeoutMs }, {
       open: () => {
         if (this.closing) return;
         this.opened = true;
-        this.openedAt = this.lastInbound = Date.now();
+        this.openedAt = Date.now();
+        this.inbound.touch(this.openedAt);
         this.timer = setInterval(() => this.tick(), Math.min(250, this.timing.controlIntervalMs));
         this.handlers.open(this);
       },
       message: (buf, start, end, binary, at) => this.onMessage(buf, start, end, binary, at),
-      ping: () => void (this.lastInbound = Date.now()),
-      pong: () => void (this.lastInbound = Date.now()),
+      ping: () => this.inbound.touch(Date.now()),
+      pong: () => this.inbound.touch(Date.now()),
       close: (code, reason, error, status) => {
         if (status !== undefined) this.end(`the server answered HTTP ${status} instead of a WebSocket upgrade: is ${this.base} Binance's market stream endpoint?`);
         else if (error !== undefined) this.end(error);
@@ -117,7 +113,7 @@ export class StreamConnection {
 
   private onMessage(buf: Buffer, start: number, end: number, isBinary: boolean, receivedAt: bigint): void {
     if (this.closing) return;
-    this.inbound = (this.inbound + 1) & 0x3fffffff;
+    this.inbound.note();
     this.pinged = false;
     if (isBinary) return this.handlers.bad(this, 'binary frame', 'a binary frame on a JSON stream connection');
     if (this.log.isLevelEnabled('trace')) this.log.trace(`<- [${this.id}] ${buf.toString('utf8', start, Math.min(end, start + 2000))}${end - start > 2000 ? '...' : ''}`);
@@ -175,11 +171,7 @@ export class StreamConnection {
     const ws = this.ws;
     if (!ws || this.closing || !this.opened) return;
     const now = Date.now();
-    if (this.inbound !== this.inboundSeen) {
-      this.inboundSeen = this.inbound;
-      this.lastInbound = now;
-    }
-    const quiet = now - this.lastInbound;
+    const quiet = now - this.inbound.last(now);
     if (quiet >= this.timing.silentMs) {
       this.end(`silent for ${Math.round(quiet / 1000)} s (no data, no ping, no pong)`);
       ws.terminate();

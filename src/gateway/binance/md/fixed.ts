@@ -19,7 +19,7 @@ const POW10 = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_00
 const POW5 = [1, 5, 25, 125, 625, 3_125, 15_625, 78_125, 390_625];
 const TWO_32 = 4294967296;
 
-/** Why the last parseFixedBytes returned NaN (for error messages; set only on failure). */
+/** Why the last parseFixedInto refused its bytes (for error messages; set only on failure). */
 let failure: 'syntax' | 'decimals' | 'range' = 'syntax';
 
 /**

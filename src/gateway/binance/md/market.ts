@@ -7,6 +7,7 @@
 import { nowNs } from '../../../journal/clock.js';
 import type { Logger } from '../../../util/log.js';
 import type { BinanceRest } from '../common/rest.js';
+import { Activity } from './activity.js';
 import { BookSync } from './book-sync.js';
 import { emptyDiff, parseDepthDiff, type DepthDiff } from './depth-json.js';
 import { DATA_PREFIX, hasAt, scanDepthUpdate, STREAM_PREFIX } from './depth-scan.js';
@@ -54,14 +55,12 @@ interface Last {
   aggTrade: number;
   ticker: number;
   klines: Map<string, string>;
-  /**
-   * Messages counted (wrapping at 2^30), and the local ms at which the count was last seen to
-   * change (idle detection, silentFor): a clock read per message would be a heap number per message.
-   */
-  count: number;
-  countSeen: number;
-  seen: number;
+  /** Messages of any stream of the symbol (idle detection): dated by sample(), every second. */
+  activity: Activity;
 }
+
+/** Symbols whose last ids are kept (Binance lists about 3000). */
+const MAX_SYMBOLS = 20_000;
 
 export class MarketData {
   readonly books = new Map<string, BookSync>();
@@ -96,7 +95,7 @@ export class MarketData {
 
   private lastOf(symbol: string): Last {
     let l = this.last.get(symbol);
-    if (!l) this.last.set(symbol, (l = { quote: -1, trade: -1, aggTrade: -1, ticker: -1, klines: new Map(), count: 0, countSeen: 0, seen: Date.now() }));
+    if (!l) this.last.set(symbol, (l = { quote: -1, trade: -1, aggTrade: -1, ticker: -1, klines: new Map(), activity: new Activity(Date.now()) }));
     return l;
   }
 
@@ -107,14 +106,14 @@ export class MarketData {
     this.opts.log.warn(`market streams: skipped a message (${message}); further "${kind}" problems are not logged again`);
   }
 
-  /** Local ms since `symbol` last had a message of any stream (to within the interval between two calls). */
+  /** Dates the messages counted since the last call at `now`: call it every second, whatever the gateway's state. */
+  sample(now = Date.now()): void {
+    for (const l of this.last.values()) l.activity.last(now);
+  }
+
+  /** Local ms since `symbol` last had a message of any stream (to within the interval between two samples). */
   silentFor(symbol: string, now = Date.now()): number {
-    const l = this.lastOf(symbol);
-    if (l.count !== l.countSeen) {
-      l.countSeen = l.count;
-      l.seen = now;
-    }
-    return now - l.seen;
+    return now - this.lastOf(symbol).activity.last(now);
   }
 
   /**
@@ -137,7 +136,7 @@ export class MarketData {
     const diff = this.diff;
     if (!scanDepthUpdate(frame, to + DATA_PREFIX.length, end, entry.symbol, diff)) return false;
     diff.symbol = entry.sync.symbol;
-    entry.last.count = (entry.last.count + 1) & 0x3fffffff;
+    entry.last.activity.note();
     entry.sync.onDiff(diff);
     this.flushDepth(receivedAt);
     return true;
@@ -160,8 +159,10 @@ export class MarketData {
 
   private route(key: StreamKey, data: unknown, receivedAt: bigint): void {
     const p = this.opts.publisher;
-    const last = this.lastOf(key.symbol);
-    last.count = (last.count + 1) & 0x3fffffff;
+    // Only so many symbols are kept: a stream the exchange sends unasked must not grow memory.
+    const last = this.last.size < MAX_SYMBOLS ? this.lastOf(key.symbol) : this.last.get(key.symbol);
+    if (last === undefined) return this.bad('too many symbols', `a message for ${key.symbol.slice(0, 20)}: past the ${MAX_SYMBOLS} symbols this gateway keeps`);
+    last.activity.note();
     switch (key.kind) {
       case 'depth': {
         const d = parseDepthDiff(data, this.diff);

@@ -127,7 +127,12 @@ class MdGateway {
     ctx.loop.onFrame((f) => void this.subscribers.frame(f));
     for (const p of ctx.master.registry) this.subscribers.add(p);
     void this.loadInstruments();
-    this.timers.push(setInterval(() => this.evaluate(), 1000));
+    this.timers.push(
+      setInterval(() => {
+        this.market.sample();
+        this.evaluate();
+      }, 1000),
+    );
   }
 
   stop(): void {
