@@ -117,4 +117,36 @@ describe('depth diff byte reader', () => {
     // Refusing a frame the general path reads is allowed (it is read there), reading one wrongly is not.
     assert.ok(differentlyRefused < 20_000);
   });
+
+  it('reads as the general path does where the gateway reads: one diff reused, the next frame\'s bytes after the end, many levels, edge numbers, raw bytes', () => {
+    const edge = ['0', '-0', '00', '01.5', '1.', '.5', '9007199254740991', '9007199254740992', '90071992.54740991', '90071992.5474099', '1.000000000', '1.000000001', '0.00000001', '123456789012.12345678', '1e5', '+1', '', '1.2.3'];
+    const edgeInts = ['0', '00', '9007199254740991', '9007199254740992', '99999999999999999', '-1', '1.0'];
+    const value = () => (rand(40) === 0 ? edge[rand(edge.length)]! : num());
+    const id = () => (rand(40) === 0 ? edgeInts[rand(edgeInts.length)]! : String(rand(1e9)));
+    const wide = () => {
+      const side = () => `[${Array.from({ length: rand(3) === 0 ? rand(60) : rand(4) }, () => `["${value()}","${value()}"]`).join(',')}]`;
+      const U = id();
+      const fields = [`"e":"depthUpdate"`, `"E":${id()}`, `"s":"BTCUSDT"`, `"U":${U}`, `"u":${rand(3) ? U : id()}`, `"b":${side()}`, `"a":${side()}`];
+      for (let i = fields.length - 1; i > 0; i--) {
+        const k = rand(i + 1);
+        [fields[i], fields[k]] = [fields[k]!, fields[i]!];
+      }
+      return `{"stream":"btcusdt@depth@100ms","data":{${fields.join(',')}}}`;
+    };
+    const start = STREAM_PREFIX.length + 'btcusdt@depth@100ms'.length + DATA_PREFIX.length;
+    const out = emptyDiff(); // reused, as MarketData does
+    let read = 0;
+    for (let i = 0; i < 30_000; i++) {
+      const bytes = Buffer.from(wide());
+      for (let m = rand(4) - 2; m > 0; m--) bytes[rand(bytes.length)] = [34, 44, 46, 48, 49, 58, 91, 93, 123, 125, 32, 92, 45, rand(256)][rand(14)]!;
+      if (bytes.toString('latin1', 0, start) !== '{"stream":"btcusdt@depth@100ms","data":{') continue;
+      // The frame inside a read buffer: whatever follows it is not its own.
+      const buf = Buffer.concat([bytes, Buffer.from(rand(2) ? wide() : '}}]"0,')]);
+      if (!scanDepthUpdate(buf, start, bytes.length, SYMBOL, out)) continue;
+      read++;
+      out.symbol = 'BTCUSDT';
+      assert.deepEqual(plain(out), general(bytes.toString('utf8')), bytes.toString('utf8'));
+    }
+    assert.ok(read > 5_000, `${read} of 30000 frames read`);
+  });
 });
