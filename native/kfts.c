@@ -458,7 +458,7 @@ static uintptr_t page_size(void) {
   return size;
 }
 
-/* ---- populate: fault a range of a mapping in, off the JS thread ------------------------------- */
+/* ---- populate, releaseLater: madvise a range of a mapping off the JS thread ------------------- */
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -472,13 +472,13 @@ typedef struct {
   int advice;
   /* The CPU the JS thread was on when it asked (-1: unknown). */
   int caller_cpu;
-} populate_t;
+} advise_t;
 
 #define ADVISE_STEP ((uintptr_t)64 * 1024)
 
-static void populate_execute(napi_env env, void* data) {
+static void advise_execute(napi_env env, void* data) {
   (void)env;
-  populate_t* p = data;
+  advise_t* p = data;
   uintptr_t start, end;
   if (p->advice == MADV_POPULATE_WRITE) {
     /* Page-align the start (madvise wants it); the range is inside the caller's mapping. */
@@ -513,9 +513,9 @@ static void populate_execute(napi_env env, void* data) {
 #endif
 }
 
-static void populate_complete(napi_env env, napi_status status, void* data) {
+static void advise_complete(napi_env env, napi_status status, void* data) {
   (void)status;
-  populate_t* p = data;
+  advise_t* p = data;
   napi_delete_reference(env, p->keep);
   napi_delete_async_work(env, p->work);
   free(p);
@@ -540,7 +540,7 @@ static napi_value advise_later(napi_env env, napi_callback_info info, int advice
   CHECK(napi_get_value_int64(env, argv[2], &count));
   if (offset < 0 || count <= 0 || (size_t)offset >= length) return NULL;
   if ((size_t)(offset + count) > length) count = (int64_t)(length - (size_t)offset);
-  populate_t* p = calloc(1, sizeof *p);
+  advise_t* p = calloc(1, sizeof *p);
   if (!p) return throw_errno(env, "populate", ENOMEM);
   p->addr = (char*)data + offset;
   p->length = (size_t)count;
@@ -553,7 +553,7 @@ static napi_value advise_later(napi_env env, napi_callback_info info, int advice
   napi_value name;
   CHECK(napi_create_string_utf8(env, advice == MADV_POPULATE_WRITE ? "kfts.populate" : "kfts.releaseLater", NAPI_AUTO_LENGTH, &name));
   CHECK(napi_create_reference(env, argv[0], 1, &p->keep));
-  CHECK(napi_create_async_work(env, NULL, name, populate_execute, populate_complete, p, &p->work));
+  CHECK(napi_create_async_work(env, NULL, name, advise_execute, advise_complete, p, &p->work));
   CHECK(napi_queue_async_work(env, p->work));
   return NULL;
 }
@@ -584,7 +584,6 @@ static bool range_of(napi_env env, napi_callback_info info, uintptr_t* from, uin
   *to = *from + (uintptr_t)count;
   return true;
 }
-
 
 /* release: drops the whole pages of the range from this process's memory. */
 static napi_value release_range(napi_env env, napi_callback_info info) {

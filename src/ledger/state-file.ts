@@ -176,7 +176,7 @@ export class LedgerStateRenderer {
   }
 
   private trade(r: RecentTrade): Buffer {
-    const strategy = this.ledger.books.strategies.get(r.strategyUid)?.name ?? '';
+    const strategy = strategyName(this.ledger, r.strategyUid);
     const kept = this.trades.get(r);
     if (kept?.strategy === strategy) return kept.json;
     const json = toJson(tradeRecord(r, strategy));
