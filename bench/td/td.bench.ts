@@ -13,6 +13,9 @@
  *   - the TD with -x (its loop spins) over the WS API;
  *   - the journal hop in the same runs: OrderInput commit -> the TD's Pending Order frame (written
  *     when the TD has read the input, before it builds the request);
+ *   - the floor (floor.ts), default and -x: a process that waits as the TD does and, for each
+ *     OrderInput, writes one order.place frame and does nothing else. No TD can go under it here;
+ *     the TD's figure minus the floor's is the TD's own work;
  *   - baselines: ccxt's createOrder (REST) and createOrderWs, timed from the call to the last byte
  *     at the proxy, against the same sim.
  * Idle RSS of the TD (/proc/<pid>/status, 15 s after Ready) is reported too. Ends with one JSON line.
@@ -37,6 +40,7 @@ import { quantile } from '../common/stats.js';
 import { startWireProxy } from '../common/wire-proxy.js';
 
 const KFC = fileURLToPath(new URL('../../src/cli/kfc.js', import.meta.url));
+const FLOOR = fileURLToPath(new URL('./floor.js', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'kfts-bench-td-'));
 // Every stamp and frame time of this run on the journal clock of this KF_HOME (clock.ts).
 mkdirSync(journalRoot(home), { recursive: true, mode: 0o700 });
@@ -86,6 +90,28 @@ function tdFrames(name: string): { pending: Map<bigint, bigint>; ready: boolean 
 const pct = (xs: number[], p: number) => quantile([...xs].sort((a, b) => a - b), p / 100);
 const round = (x: number) => Math.round(x * 10) / 10;
 
+/**
+ * N orders (+ warm-up), each written as the ledger writes them to `name`'s TD, one at a time:
+ * from each commit to its last byte at the proxy, in us, and each order's commit time.
+ */
+async function placeOrders(name: string, strategySeq: bigint): Promise<{ wire: number[]; committed: Map<bigint, bigint> }> {
+  const ledger = JournalWriter.open({ home, location: Locations.ledger(), dest: Locations.td('binance', name).uid, log });
+  const input = OrderInput.empty();
+  Object.assign(input, { symbol: 'BTCUSDT', exchange: 'binance', source: 'binance', account: name, price: d('1000'), volume: d('0.01'), price_type: PriceType.Limit, side: Side.Buy, time_condition: TimeCondition.GTC });
+  const wire: number[] = [];
+  const committed = new Map<bigint, bigint>();
+  for (let i = 0; i < N + WARMUP; i++) {
+    input.order_id = (strategySeq << 32n) | BigInt(i + 1);
+    const gen = ledger.write(MsgType.OrderInput, OrderInput, input);
+    if (i >= WARMUP) committed.set(input.order_id, gen);
+    const at = await stamps.of(clientOrderIdOf(input.order_id));
+    if (i >= WARMUP) wire.push(Number(at - gen) / 1000);
+    await sleep(3); // the reader goes back to sleep between orders, as between real ones
+  }
+  ledger.close();
+  return { wire, committed };
+}
+
 /** N orders through one TD: latency to the wire, and the hop to its Pending frame. */
 async function runTd(name: string, args: string[], strategySeq: bigint, idle?: { rssMb: number }): Promise<{ p50: number; p99: number; hopP50: number; startedAt: number; pid: number }> {
   const td = kfc([...args, 'td', '-s', 'binance', '-a', name]);
@@ -97,23 +123,20 @@ async function runTd(name: string, args: string[], strategySeq: bigint, idle?: {
     await sleep(Math.max(0, startedAt + 15_000 - Date.now()));
     idle.rssMb = rssMb(td.proc.pid!);
   }
-  const ledger = JournalWriter.open({ home, location: Locations.ledger(), dest: Locations.td('binance', name).uid, log });
-  const input = OrderInput.empty();
-  Object.assign(input, { symbol: 'BTCUSDT', exchange: 'binance', source: 'binance', account: name, price: d('1000'), volume: d('0.01'), price_type: PriceType.Limit, side: Side.Buy, time_condition: TimeCondition.GTC });
-  const wire: number[] = [];
-  const committed = new Map<bigint, bigint>();
-  for (let i = 0; i < N + WARMUP; i++) {
-    input.order_id = (strategySeq << 32n) | BigInt(i + 1);
-    const gen = ledger.write(MsgType.OrderInput, OrderInput, input);
-    committed.set(input.order_id, gen);
-    const at = await stamps.of(clientOrderIdOf(input.order_id));
-    if (i >= WARMUP) wire.push(Number(at - gen) / 1000);
-    await sleep(3); // the TD goes back to sleep between orders, as between real ones
-  }
+  const { wire, committed } = await placeOrders(name, strategySeq);
   const { pending } = tdFrames(name);
-  const hops = [...committed].slice(WARMUP).map(([id, gen]) => Number(pending.get(id)! - gen) / 1000);
-  ledger.close();
+  const hops = [...committed].map(([id, gen]) => Number(pending.get(id)! - gen) / 1000);
   return { p50: round(pct(wire, 50)), p99: round(pct(wire, 99)), hopP50: round(pct(hops, 50)), startedAt, pid: td.proc.pid! };
+}
+
+/** N orders through the floor (floor.ts) in `mode`: the journal hop and one write, nothing else. */
+async function runFloor(name: string, mode: 'loop' | 'spin', strategySeq: bigint): Promise<{ p50: number; p99: number }> {
+  const floor = startChild([FLOOR, JSON.stringify({ home, account: name, proxyPort, mode })], { env: { KF_HOME: home } });
+  await floor.line(/^ready$/, 15_000);
+  const { wire } = await placeOrders(name, strategySeq);
+  floor.proc.kill('SIGTERM');
+  await floor.exited;
+  return { p50: round(pct(wire, 50)), p99: round(pct(wire, 99)) };
 }
 
 function rssMb(pid: number): number {
@@ -130,6 +153,10 @@ const spin = await runTd('bwsx', ['-x'], 2n);
 say(`  TD -x, WS API:       p50 ${spin.p50} us  p99 ${spin.p99} us   (hop p50 ${spin.hopP50} us)`);
 const rest = await runTd('brest', [], 3n);
 say(`  TD default, REST:    p50 ${rest.p50} us  p99 ${rest.p99} us   (hop p50 ${rest.hopP50} us)`);
+const floor = await runFloor('floor', 'loop', 5n);
+const spinFloor = await runFloor('floorx', 'spin', 6n);
+say(`  floor (the journal hop and one write, no work), default: p50 ${floor.p50} us  p99 ${floor.p99} us;  -x: p50 ${spinFloor.p50} us  p99 ${spinFloor.p99} us`);
+say(`  the TD's own work over the floor, p50: ${round(ws.p50 - floor.p50)} us (default), ${round(spin.p50 - spinFloor.p50)} us (-x)`);
 
 // ---- baselines: ccxt ---------------------------------------------------------------------------
 const b = account('bccxt');
@@ -173,6 +200,10 @@ console.log(
     rest_p99_us: rest.p99,
     hop_p50_us: ws.hopP50,
     spin_hop_p50_us: spin.hopP50,
+    floor_p50_us: floor.p50,
+    floor_p99_us: floor.p99,
+    spin_floor_p50_us: spinFloor.p50,
+    spin_floor_p99_us: spinFloor.p99,
     baseline_p50_us: ccxtRest.p50,
     baseline_p99_us: ccxtRest.p99,
     baseline_ws_p50_us: ccxtWs.p50,
