@@ -2,112 +2,20 @@
  * The ledger's books, pure state (no I/O): what each account holds, what each strategy has
  * ordered, filled and holds, and what the markets and gateways last said. The ledger process feeds
  * it journal events (live and in replay: the same code, so a restart rebuilds the same books);
- * risk.ts reads it to decide on orders.
+ * risk.ts reads it to decide on orders. What one account holds is an AccountBook (account-book.ts),
+ * what one strategy has a StrategyBook (strategy-book.ts), one order an OrderView (order-view.ts).
  *
  * Balances are the exchange's (the TD's Asset events), less what the ledger has routed and the
  * exchange has not reported yet: an order routed to a TD reserves what it may spend until the
  * TD's journal shows both the exchange's answer to it and a balance report after that answer.
  */
 import { ZERO, mul, type Decimal } from '../model/decimal.js';
-import { BrokerState, OrderStatus, PriceType, Side, isFinalStatus } from '../model/enums.js';
+import { OrderStatus, PriceType, Side, isFinalStatus } from '../model/enums.js';
 import type { AssetEvent, InstrumentEvent, OrderEvent, OrderInputEvent, QuoteEvent, TradeEvent } from '../model/events.js';
-import { PositionState } from './position.js';
+import { AccountBook } from './account-book.js';
+import { accountIdOf, foreignKey, orderView, type OrderView } from './order-view.js';
+import { StrategyBook, utcDay } from './strategy-book.js';
 import { ownerOf } from '../gateway/binance/common/ids.js';
-
-export interface Balance {
-  free: Decimal;
-  locked: Decimal;
-}
-
-/** Accounts are named as the accounts database names them: "<source>_<account>". */
-export const accountIdOf = (source: string, account: string) => `${source}_${account}`;
-
-export interface OrderView {
-  orderId: bigint;
-  strategyUid: number;
-  accountId: string;
-  source: string;
-  account: string;
-  symbol: string;
-  exchange: string;
-  side: number;
-  priceType: number;
-  price: Decimal;
-  volume: Decimal;
-  quoteVolume: Decimal;
-  volumeTraded: Decimal;
-  amountTraded: Decimal;
-  status: number;
-  errorMsg: string;
-  insertTime: bigint;
-  updateTime: bigint;
-}
-
-interface Reservation {
-  asset: string;
-  amount: Decimal;
-  /** The TD's journal showed the exchange's answer: the next balance report includes it. */
-  answered: boolean;
-}
-
-export class AccountBook {
-  readonly balances = new Map<string, Balance>();
-  readonly reservations = new Map<bigint, Reservation>();
-  /** The sum of the reservations per asset (kept with them: a check is one lookup). */
-  private readonly reservedTotal = new Map<string, Decimal>();
-  /** Open orders on the account (ours and others'), by order id; counted per symbol. */
-  readonly openOrders = new Map<bigint, OrderView>();
-  private readonly openPerSymbol = new Map<string, number>();
-  brokerState: number = BrokerState.Unknown;
-  brokerMessage = '';
-  /** Journal time of the last balance report. */
-  balancesAt = 0n;
-
-  constructor(
-    readonly id: string,
-    readonly source: string,
-    readonly account: string,
-  ) {}
-
-  /** What the account may spend of `asset` now: the exchange's free balance less reservations. */
-  available(asset: string): Decimal {
-    return (this.balances.get(asset)?.free ?? ZERO) - this.reserved(asset);
-  }
-
-  reserved(asset: string): Decimal {
-    return this.reservedTotal.get(asset) ?? ZERO;
-  }
-
-  openOn(symbol: string): number {
-    return this.openPerSymbol.get(symbol) ?? 0;
-  }
-
-  addOpen(o: OrderView): void {
-    if (this.openOrders.has(o.orderId)) return;
-    this.openOrders.set(o.orderId, o);
-    this.openPerSymbol.set(o.symbol, this.openOn(o.symbol) + 1);
-  }
-
-  removeOpen(orderId: bigint): void {
-    const o = this.openOrders.get(orderId);
-    if (!o) return;
-    this.openOrders.delete(orderId);
-    this.openPerSymbol.set(o.symbol, this.openOn(o.symbol) - 1);
-  }
-
-  reserve(orderId: bigint, r: Reservation): void {
-    this.release(orderId);
-    this.reservations.set(orderId, r);
-    this.reservedTotal.set(r.asset, this.reserved(r.asset) + r.amount);
-  }
-
-  release(orderId: bigint): void {
-    const r = this.reservations.get(orderId);
-    if (!r) return;
-    this.reservations.delete(orderId);
-    this.reservedTotal.set(r.asset, this.reserved(r.asset) - r.amount);
-  }
-}
 
 export interface Instrument {
   symbol: string;
@@ -134,62 +42,6 @@ export interface QuoteView {
   last: Decimal;
   /** Journal time of the quote. */
   time: bigint;
-}
-
-export class StrategyBook {
-  readonly accounts = new Set<string>();
-  /** Open orders, by order id; counted per account. */
-  readonly openOrders = new Map<bigint, OrderView>();
-  private readonly openPerAccount = new Map<string, number>();
-  /** By account id, then symbol. */
-  readonly positions = new Map<string, Map<string, PositionState>>();
-  /** Commissions paid in assets other than the symbol's base and quote. */
-  readonly otherFees = new Map<string, Decimal>();
-  /** Send times (journal ns) of the last orders, for the orders-per-second limit. */
-  readonly recentSends: bigint[] = [];
-  /** Realized PnL by UTC day (yyyy-mm-dd) and quote asset. */
-  readonly realizedByDay = new Map<string, Decimal>();
-
-  constructor(
-    readonly uid: number,
-    public name: string,
-  ) {}
-
-  openOn(accountId: string): number {
-    return this.openPerAccount.get(accountId) ?? 0;
-  }
-
-  addOpen(o: OrderView): void {
-    if (this.openOrders.has(o.orderId)) return;
-    this.openOrders.set(o.orderId, o);
-    this.openPerAccount.set(o.accountId, this.openOn(o.accountId) + 1);
-  }
-
-  removeOpen(orderId: bigint): void {
-    const o = this.openOrders.get(orderId);
-    if (!o) return;
-    this.openOrders.delete(orderId);
-    this.openPerAccount.set(o.accountId, this.openOn(o.accountId) - 1);
-  }
-
-  position(accountId: string, symbol: string): PositionState {
-    let bySymbol = this.positions.get(accountId);
-    if (!bySymbol) this.positions.set(accountId, (bySymbol = new Map()));
-    let p = bySymbol.get(symbol);
-    if (!p) bySymbol.set(symbol, (p = new PositionState()));
-    return p;
-  }
-}
-
-const DAY_NS = 86_400_000_000_000n;
-let cachedDay = { start: 0n, end: 0n, name: '' };
-
-/** The UTC day of a journal time, as "2026-11-29" (the last day is cached: called per order). */
-export function utcDay(ns: bigint): string {
-  if (ns >= cachedDay.start && ns < cachedDay.end) return cachedDay.name;
-  const start = ns - (((ns % DAY_NS) + DAY_NS) % DAY_NS);
-  cachedDay = { start, end: start + DAY_NS, name: new Date(Number(start / 1_000_000n)).toISOString().slice(0, 10) };
-  return cachedDay.name;
 }
 
 /** What an order may spend, in which asset: the reservation the ledger holds until the exchange reports. */
@@ -381,38 +233,4 @@ export class Books {
   prune(beforeNs: bigint): void {
     for (const [id, o] of this.orders) if (isFinalStatus(o.status) && o.updateTime < beforeNs) this.orders.delete(id);
   }
-}
-
-/** A new view of an order, as first seen (nothing traded yet). */
-export function orderView(
-  o: Pick<OrderEvent, 'order_id' | 'source' | 'account' | 'symbol' | 'exchange' | 'side' | 'price_type' | 'price' | 'volume' | 'quote_volume'>,
-  at: { key: bigint; strategyUid: number; status: number; errorMsg: string; insertTime: bigint; updateTime: bigint },
-): OrderView {
-  return {
-    orderId: at.key,
-    strategyUid: at.strategyUid,
-    accountId: accountIdOf(o.source, o.account),
-    source: o.source,
-    account: o.account,
-    symbol: o.symbol,
-    exchange: o.exchange,
-    side: o.side,
-    priceType: o.price_type,
-    price: o.price,
-    volume: o.volume,
-    quoteVolume: o.quote_volume,
-    volumeTraded: ZERO,
-    amountTraded: ZERO,
-    status: at.status,
-    errorMsg: at.errorMsg,
-    insertTime: at.insertTime,
-    updateTime: at.updateTime,
-  };
-}
-
-/** Orders of other clients have no order id of ours: key them by the exchange's id, high bit set. */
-export function foreignKey(exOrderId: string): bigint {
-  let h = 0xcbf29ce484222325n;
-  for (let i = 0; i < exOrderId.length; i++) h = ((h ^ BigInt(exOrderId.charCodeAt(i))) * 0x100000001b3n) & 0xffffffffffffffffn;
-  return h | (1n << 63n);
 }

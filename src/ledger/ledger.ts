@@ -34,7 +34,8 @@ import {
   type TradeEvent,
 } from '../model/events.js';
 import type { Logger } from '../util/log.js';
-import { Books, accountIdOf, orderView, type OrderView } from './books.js';
+import { Books } from './books.js';
+import { accountIdOf, orderView, type OrderView } from './order-view.js';
 import { Halts, describeScope } from './halts.js';
 import type { Outbox } from './outbox.js';
 import { Denial, checkOrder, type Denied } from './risk.js';

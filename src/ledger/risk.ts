@@ -16,7 +16,9 @@
 import { ZERO, div, formatFixed, mul, type Decimal } from '../model/decimal.js';
 import { BrokerState, PriceType, Side, brokerStateName } from '../model/enums.js';
 import type { OrderInputEvent } from '../model/events.js';
-import { accountIdOf, spendOf, utcDay, type Books, type Instrument, type StrategyBook } from './books.js';
+import { spendOf, type Books, type Instrument } from './books.js';
+import { accountIdOf } from './order-view.js';
+import { utcDay, type StrategyBook } from './strategy-book.js';
 import type { Halts } from './halts.js';
 import type { Limits } from './settings.js';
 

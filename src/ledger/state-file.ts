@@ -8,7 +8,7 @@ import { closeSync, mkdirSync, openSync, renameSync, writevSync } from 'node:fs'
 import { join } from 'node:path';
 import { ZERO, div, formatFixed, type Decimal } from '../model/decimal.js';
 import { brokerStateName, isFinalStatus, orderStatusName, priceTypeName, sideName } from '../model/enums.js';
-import type { OrderView } from './books.js';
+import type { OrderView } from './order-view.js';
 import { formatTime } from '../journal/clock.js';
 import type { Ledger, RecentTrade } from './ledger.js';
 

@@ -2,7 +2,8 @@
 import { parseDecimal as d } from '../../src/model/decimal.js';
 import { BrokerState, OrderStatus, PriceType, Side, TimeCondition } from '../../src/model/enums.js';
 import { Asset, Instrument, Order, OrderInput, Quote, Trade, type OrderInputEvent } from '../../src/model/events.js';
-import { Books, accountIdOf } from '../../src/ledger/books.js';
+import { Books } from '../../src/ledger/books.js';
+import { accountIdOf } from '../../src/ledger/order-view.js';
 
 export const T0 = 1_800_000_000_000_000_000n;
 export const STRATEGY_UID = 0x1234abcd;
