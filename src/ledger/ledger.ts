@@ -1,7 +1,8 @@
 /**
- * The ledger's logic over journal frames: books kept from what the gateways report, orders routed
- * after pre-trade risk, cancels, the kill switch. The process (ledger-process.ts) feeds it frames;
- * this file decides. Replay and live run the same code; only live frames cause writes.
+ * The ledger's logic over journal frames: orders routed after pre-trade risk, cancels, the kill
+ * switch, over the books it keeps from what the gateways report (gateway-reports.ts, the class this
+ * one extends). The process (ledger-process.ts) feeds it frames; this file decides. Replay and live
+ * run the same code; only live frames cause writes.
  *
  * Replay (at start, everything up to now, in time order): the ledger's own frames say what it
  * decided before; a strategy's order with no decision of the ledger after it was never answered
@@ -11,80 +12,41 @@
 import { plural } from '../util/plural.js';
 import { ownerOf } from '../gateway/binance/common/ids.js';
 import type { Frame } from '../journal/reader.js';
-import { ZERO } from '../model/decimal.js';
-import { BrokerState, LedgerCommandKind, OrderStatus, Scope, TradingState, isFinalStatus } from '../model/enums.js';
+import { LedgerCommandKind, OrderStatus, Scope, TradingState, isFinalStatus } from '../model/enums.js';
 import {
   AddAccount,
-  Asset,
-  BrokerStateUpdate,
-  Instrument,
   LedgerCommand,
   MsgType,
   Order,
   OrderAction,
   OrderActionError,
   OrderInput,
-  Quote,
-  Trade,
   TradingStateUpdate,
   type LedgerCommandEvent,
   type OrderActionEvent,
   type OrderEvent,
   type OrderInputEvent,
-  type TradeEvent,
 } from '../model/events.js';
-import type { Logger } from '../util/log.js';
-import { Books } from './books.js';
+import { GatewayReports } from './gateway-reports.js';
 import { accountIdOf, orderView, type OrderView } from './order-view.js';
 import { Halts, describeScope } from './halts.js';
-import type { Outbox } from './outbox.js';
 import { Denial, checkOrder, type Denied } from './risk.js';
-import type { Limits } from './settings.js';
-
-
-export interface LedgerOptions {
-  ledgerUid: number;
-  outbox: Outbox;
-  limits: (strategy: string, accountId: string) => Limits;
-  log: Logger;
-  /** The journal clock. */
-  now: () => bigint;
-  /** Something visible changed (the state the master serves). */
-  onChange?: () => void;
-}
 
 const seqOf = (orderId: bigint) => orderId & 0xffffffffn;
-const RECENT_TRADES = 200;
 const RECENT_REFUSALS = 100;
 
 type Refused = Pick<OrderEvent, 'order_id' | 'symbol' | 'exchange' | 'source' | 'account' | 'side' | 'price_type' | 'price' | 'volume' | 'quote_volume' | 'insert_time' | 'update_time' | 'error_msg'>;
 
-export interface RecentTrade {
-  trade: TradeEvent;
-  strategyUid: number;
-  time: bigint;
-}
-
-export class Ledger {
-  readonly books = new Books();
+export class Ledger extends GatewayReports {
   readonly halts = new Halts();
-  private replaying = true;
   /** The last order seq decided per strategy: a repeated or older id is a duplicate. */
   private readonly lastSeq = new Map<number, bigint>();
   private readonly pendingInputs = new Map<bigint, { input: OrderInputEvent; gen: bigint; name: string }>();
   private readonly pendingActions = new Map<bigint, { action: OrderActionEvent; uid: number; gen: bigint }>();
   private readonly pendingCommands = new Map<bigint, LedgerCommandEvent>();
   private nextActionSeq = 1n;
-  /** The last fills, newest last (for the API; formatted only when shown). */
-  readonly recentTrades: RecentTrade[] = [];
   /** The last orders the ledger refused, newest last (for the API: why an order did not go out). */
   readonly recentRefusals: OrderView[] = [];
-
-  constructor(private readonly opts: LedgerOptions) {}
-
-  get live(): boolean {
-    return !this.replaying;
-  }
 
   /** Every frame the ledger reads, in time order. */
   onFrame(f: Frame): void {
@@ -172,81 +134,6 @@ export class Ledger {
         return;
       }
     }
-  }
-
-  // ---- gateways ---------------------------------------------------------------------------------
-
-  private gatewayFrame(f: Frame): void {
-    switch (f.msgType) {
-      case MsgType.Order:
-        this.books.onOrder(f.decode(Order), f.genTime);
-        break;
-      case MsgType.Trade: {
-        const t = f.decode(Trade);
-        this.books.onTrade(t, f.genTime);
-        const view = this.books.orders.get(t.order_id);
-        this.recordTrade(t, view?.strategyUid ?? 0, f.genTime);
-        if (this.live && view && view.strategyUid !== 0) {
-          const p = this.books.strategy(view.strategyUid).position(accountIdOf(t.source, t.account), t.symbol);
-          this.opts.outbox.publishPosition(view.strategyUid, t.source, t.account, t.exchange, t.symbol, p, this.mark(t.exchange, t.symbol), f.genTime, this.opts.now());
-        }
-        break;
-      }
-      case MsgType.Asset:
-        this.books.onAsset(f.decode(Asset), f.genTime);
-        break;
-      case MsgType.BrokerState:
-        this.brokerState(f);
-        break;
-      case MsgType.Instrument:
-        this.books.onInstrument(f.decode(Instrument));
-        break;
-      default:
-        return;
-    }
-    if (this.live) this.opts.onChange?.();
-  }
-
-  private marketFrame(f: Frame): void {
-    switch (f.msgType) {
-      case MsgType.Quote:
-        this.books.onQuote(f.decode(Quote), f.genTime);
-        return;
-      case MsgType.Instrument:
-        this.books.onInstrument(f.decode(Instrument));
-        return;
-      case MsgType.BrokerState:
-        this.brokerState(f);
-        return;
-    }
-  }
-
-  private recordTrade(t: TradeEvent, strategyUid: number, time: bigint): void {
-    this.recentTrades.push({ trade: t, strategyUid, time });
-    if (this.recentTrades.length > RECENT_TRADES * 2) this.recentTrades.splice(0, this.recentTrades.length - RECENT_TRADES);
-  }
-
-  private brokerState(f: Frame): void {
-    const b = f.decode(BrokerStateUpdate);
-    // An MD's state is its source's; a TD's is its account's.
-    const account = f.location.category === 'td' ? f.location.name : '';
-    if (f.location.category === 'td') this.books.onBrokerState(b.source || f.location.group, account, b.state, b.message);
-    if (this.live) this.opts.outbox.brokerState(b.source || f.location.group, account, b.state, b.message, f.genTime, this.opts.now());
-  }
-
-  /** A TD (re)registered: what it had open is Unknown until it reports it again. */
-  gatewayRegistered(source: string, account: string): void {
-    const book = this.books.accounts.get(accountIdOf(source, account));
-    if (!book) return;
-    for (const o of book.openOrders.values()) if (!isFinalStatus(o.status)) o.status = OrderStatus.Unknown;
-    book.brokerState = BrokerState.Unknown;
-    this.opts.onChange?.();
-  }
-
-  private mark(exchange: string, symbol: string): bigint {
-    const q = this.books.quote(exchange, symbol);
-    if (!q) return ZERO;
-    return q.bid > 0n && q.ask > 0n ? (q.bid + q.ask) / 2n : q.last;
   }
 
   // ---- strategies -------------------------------------------------------------------------------

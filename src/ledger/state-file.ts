@@ -10,7 +10,8 @@ import { ZERO, div, formatFixed, type Decimal } from '../model/decimal.js';
 import { brokerStateName, isFinalStatus, orderStatusName, priceTypeName, sideName } from '../model/enums.js';
 import type { OrderView } from './order-view.js';
 import { formatTime } from '../journal/clock.js';
-import type { Ledger, RecentTrade } from './ledger.js';
+import type { RecentTrade } from './gateway-reports.js';
+import type { Ledger } from './ledger.js';
 
 export function ledgerDbDir(home: string): string {
   return join(home, 'system', 'service', 'ledger', 'db', 'live');

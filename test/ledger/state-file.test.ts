@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Halts } from '../../src/ledger/halts.js';
-import type { RecentTrade } from '../../src/ledger/ledger.js';
+import type { RecentTrade } from '../../src/ledger/gateway-reports.js';
 import { LedgerStateRenderer, type LedgerViews } from '../../src/ledger/state-file.js';
 import { OrderStatus } from '../../src/model/enums.js';
 import { books, input, orderUpdate, STRATEGY_UID, T0, trade } from './fixtures.js';
