@@ -6,7 +6,7 @@
  *   GET  /api/health      read     { ok, shuttingDown }
  *   POST /api/shutdown    change   the ordered shutdown (what `kfc shutdown` and `run.sh stop` use)
  *   /api/books, /api/accounts, ..., POST /api/ledger/halt|resume: the ledger's (ledger-api.ts)
- *   GET  /control         change   Upgrade: kfc-control, the processes' control channel (protocol.ts)
+ *   GET  /control         change   Upgrade: kfc-control, the processes' control channel (control-channel.ts)
  *
  * Every endpoint passes AccessGuard (auth.ts): "change" needs the master token and no foreign
  * Origin; "read" is open on loopback. A registration is believed only for a live pid > 1 that holds
@@ -23,7 +23,8 @@ import type { Logger } from '../util/log.js';
 import { UserError } from '../util/errors.js';
 import { rssBytes } from '../util/process.js';
 import { AccessGuard, ensureToken, type Access } from './auth.js';
-import { CONTROL_PATH, CONTROL_PROTOCOL, LineDecoder, MAX_LINE_TO_MASTER, toMaster, type ProcessInfo } from './protocol.js';
+import type { ProcessInfo } from './protocol.js';
+import { acceptControlConnection } from './control-channel.js';
 import { Pm2Control } from './pm2-control.js';
 import { Registry, type Entry } from './registry.js';
 import { LedgerApi } from './ledger-api.js';
@@ -64,7 +65,9 @@ export class Master {
     this.log = opts.log;
     this.routes = this.makeRoutes();
     this.server = createServer((req, res) => this.handleHttp(req, res));
-    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.handleUpgrade(req, socket, head));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
+      acceptControlConnection(req, socket, head, { guard: this.guard, registry: this.registry, log: this.log, registrationTimeoutMs: this.opts.registrationTimeoutMs }),
+    );
   }
 
   /**
@@ -120,69 +123,6 @@ export class Master {
 
   get processes(): ProcessInfo[] {
     return this.registry.processes;
-  }
-
-  // ---- control channel -----------------------------------------------------------------------
-
-  private handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
-    if (req.url !== CONTROL_PATH || req.headers.upgrade?.toLowerCase() !== CONTROL_PROTOCOL) {
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    const refusal = this.guard.check(req, 'change');
-    if (refusal) {
-      this.log.warn(`refused a control connection from ${socket.remoteAddress}:${socket.remotePort}: ${refusal.error}`);
-      const body = JSON.stringify({ error: refusal.error });
-      socket.end(`HTTP/1.1 ${refusal.status} ${refusal.status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-      return;
-    }
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${CONTROL_PROTOCOL}\r\nConnection: Upgrade\r\n\r\n`);
-    socket.setNoDelay(true);
-    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
-    let entry: Entry | undefined;
-    let attempted = false;
-    let dropped: string | undefined;
-    const drop = (reason: string) => {
-      dropped = reason;
-      this.log.warn(`dropped the control connection from ${peer}${entry ? ` (${entry.info.location}, pid ${entry.info.pid})` : ''}: ${reason}`);
-      if (!entry && socket.writable) this.registry.send(socket, { type: 'refused', reason }); // so a kfc process can say why
-      socket.destroy();
-    };
-    // Also ends a refused registrant that keeps its end open.
-    const timeoutMs = this.opts.registrationTimeoutMs ?? 10_000;
-    const unregistered = setTimeout(() => drop(`no registration within ${timeoutMs} ms`), timeoutMs);
-    unregistered.unref();
-    const decoder = new LineDecoder(
-      toMaster,
-      MAX_LINE_TO_MASTER,
-      (msg) => {
-        if (msg.type === 'register' && !attempted) {
-          attempted = true; // one registration per connection, refused or not
-          entry = this.registry.register(msg, socket);
-          if (entry) clearTimeout(unregistered);
-        } else if (msg.type === 'stopping' && entry) entry.info.state = 'stopping';
-        else drop(`unexpected ${msg.type} message`);
-      },
-      drop,
-    );
-    // (An upgraded HTTP socket may not change its encoding: decode each chunk instead.)
-    if (head.length > 0) decoder.push(head);
-    socket.on('data', (chunk: Buffer) => decoder.push(chunk));
-    const leave = () => {
-      clearTimeout(unregistered);
-      if (entry && this.registry.holds(entry)) {
-        this.registry.deregister(entry, entry.info.state === 'stopping' ? 'stopped' : dropped ? `dropped: ${dropped}` : 'connection lost');
-      }
-    };
-    // HTTP sockets allow half-open connections: answer the process's end with ours, so it can exit.
-    // It is deregistered first: a process that has exited after a clean stop (it waits for this
-    // end) is in the master's journal as stopped.
-    socket.on('end', () => {
-      leave();
-      socket.end();
-    });
-    socket.on('close', leave);
   }
 
   // ---- HTTP API ------------------------------------------------------------------------------
