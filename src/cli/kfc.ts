@@ -3,19 +3,19 @@
  * kfc: the one command of kungfu-ts. Global options and process commands follow the operations
  * guide (its dev_run.py arguments, kept):
  *     kfc [-H home] [-l level] [-x] master | ledger | md -s SRC | td -s SRC -a ACCT | strategy -s NAME -p FILE
- * plus tools: sim, status, shutdown, journal. Shared options may also follow the command
- * (`kfc status --port 9100`): see options.ts.
+ * plus tools: sim, status, shutdown, journal, and those wired in their own files (account-commands.ts,
+ * ledger-commands.ts). Shared options may also follow the command (`kfc status --port 9100`): see
+ * options.ts.
  */
 import { mkdirSync } from 'node:fs';
 import { Command } from 'commander';
-import { Locations, logDir, resolveHome, type Location } from '../journal/location.js';
-import type { HistoryTable } from '../ledger/history-db.js';
+import { Locations, logDir, type Location } from '../journal/location.js';
 import type { ServiceHooks } from '../runtime/service.js';
-import type { HistoryOptions } from './history.js';
-import { createLogger, isLogLevel, LOG_LEVELS, setLogger, type Logger, type LogLevel } from '../util/log.js';
+import { createLogger, setLogger, type Logger } from '../util/log.js';
 import { runCli, UserError } from './errors.js';
 import { addAccountCommands } from './account-commands.js';
-import { addNumberOption, masterEndpoint, parseNumber, PORT, SECONDS, sharedValues, withShared } from './options.js';
+import { addLedgerCommands } from './ledger-commands.js';
+import { addNumberOption, FOR_MASTER, FOR_MASTER_CLIENT, FOR_PROCESS, globals, masterEndpoint, parseNumber, PORT, SECONDS, sharedValues, withShared, type Globals } from './options.js';
 
 /**
  * `kfc journal | head -1`: when the reader of our output goes away, the command ends quietly with
@@ -28,19 +28,6 @@ function endQuietlyOnClosedPipe(): void {
       throw err;
     });
   }
-}
-
-interface Globals {
-  home: string;
-  level: LogLevel;
-  lowLatency: boolean;
-}
-
-function globals(cmd: Command): Globals {
-  const g = sharedValues(cmd);
-  const level = g.logLevel ?? process.env.KF_LOG_LEVEL ?? 'info';
-  if (!isLogLevel(level)) throw new UserError(`unknown log level "${level}" (from -l or KF_LOG_LEVEL): use one of ${LOG_LEVELS.join(', ')}`);
-  return { home: resolveHome(g.home), level, lowLatency: g.lowLatency ?? false };
 }
 
 /** Makes sure KF_HOME can hold logs and journals, and sets up this process's logger. */
@@ -66,11 +53,6 @@ async function runProcess(cmd: Command, location: Location, name: string, wait: 
   const code = await runService({ home: g.home, location, log, master: { host, port }, lowLatency: g.lowLatency, wait }, hooks);
   process.exit(code);
 }
-
-/** The shared options each kind of command uses (and so accepts after its name, too). */
-const FOR_PROCESS = ['home', 'logLevel', 'lowLatency', 'port', 'host'] as const;
-const FOR_MASTER = ['home', 'logLevel', 'port', 'host'] as const;
-const FOR_MASTER_CLIENT = ['home', 'port', 'host'] as const;
 
 export function buildProgram(): Command {
   const program = withShared(new Command('kfc'), [...FOR_PROCESS])
@@ -119,58 +101,7 @@ export function buildProgram(): Command {
       const { ledgerHooks } = await import('../ledger/ledger-process.js');
       await runProcess(cmd, Locations.ledger(), 'ledger', 'block', () => ledgerHooks());
     });
-  for (const verb of ['halt', 'resume'] as const) {
-    withShared(ledger.command(verb), [...FOR_MASTER_CLIENT])
-      .description(
-        verb === 'halt'
-          ? 'kill switch: refuse new orders (cancels still pass) for everything, one account or one strategy; survives a ledger restart'
-          : 'lift a halt of everything, one account or one strategy',
-      )
-      .option('--account <account>', 'only this account, as <source>_<account> (e.g. binance_my_account)')
-      .option('--strategy <name>', 'only this strategy (e.g. demo_spot)')
-      .option('--reason <text>', 'why (shown to strategies and in the logs)')
-      .option('--cancel', verb === 'halt' ? 'also cancel the open orders in that scope' : 'ignored: a resume cancels nothing')
-      .action(async (opts: { account?: string; strategy?: string; reason?: string; cancel?: boolean }, cmd: Command) => {
-        if (opts.account && opts.strategy) throw new UserError('give --account or --strategy, not both (or neither, for everything)');
-        const { ledgerCommand, books } = await import('./master-api.js');
-        const endpoint = masterEndpoint(sharedValues(cmd));
-        // A misspelt scope would halt nothing while saying it did: an account must be one that exists.
-        if (opts.account) {
-          const { AccountStore } = await import('../config/accounts.js');
-          const store = AccountStore.open(endpoint.home, { create: false });
-          const ids = store ? store.list().map((a) => a.accountId) : [];
-          store?.close();
-          if (!ids.includes(opts.account)) {
-            const like = ids.find((id) => id.endsWith(`_${opts.account}`));
-            throw new UserError(`no account ${opts.account} in ${endpoint.home}: ${like ? `did you mean ${like}? ` : ''}accounts are named <source>_<name> (kfc account list shows them)`, 2);
-          }
-        }
-        const scope = opts.account ? { scope: 'account', name: opts.account } : opts.strategy ? { scope: 'strategy', name: opts.strategy } : { scope: 'all', name: '' };
-        const answer = await ledgerCommand(endpoint, verb, { ...scope, cancel: verb === 'halt' && opts.cancel === true, reason: opts.reason });
-        process.stdout.write(`${answer}\n`);
-        if (opts.strategy) {
-          const known = ((await books(endpoint).catch(() => ({}))) as { strategies?: { strategy: string }[] }).strategies ?? [];
-          if (!known.some((x) => x.strategy === opts.strategy)) process.stderr.write(`kfc: note: the ledger has no strategy ${opts.strategy} yet; the ${verb} applies to one of that name when it trades\n`);
-        }
-      });
-  }
-
-  const history = withShared(ledger.command('history'), ['home'])
-    .description('the ledger\'s history (SQLite): orders, trades, assets (balance changes) or positions, newest last')
-    .argument('<what>', 'orders, trades, assets or positions')
-    .option('--strategy <name>', 'only this strategy')
-    .option('--account <account>', 'only this account, as <source>_<account>')
-    .option('--symbol <symbol>', 'only this symbol')
-    .option('--since <time>', 'from this time on: ISO (2026-11-29T08:00:00Z), ns since the epoch, or now-1h')
-    .option('--json', 'print JSON instead of a table');
-  addNumberOption(history, '--limit <rows>', 'at most this many rows (the newest)', { min: 1, max: 1_000_000, unit: 'rows' }, 50).action(
-    async (what: string, opts: HistoryOptions, cmd: Command) => {
-      const tables = ['orders', 'trades', 'assets', 'positions'];
-      if (!tables.includes(what)) throw new UserError(`unknown history "${what}": use one of ${tables.join(', ')}`, 2);
-      const { printHistory } = await import('./history.js');
-      process.stdout.write(printHistory(globals(cmd).home, what as HistoryTable, opts) + '\n');
-    },
-  );
+  addLedgerCommands(ledger);
 
   const md = command('md', FOR_PROCESS)
     .description('run a market-data gateway: binance (quotes, books, trades, bars, tickers, instruments into the journal, for what processes subscribe to)')

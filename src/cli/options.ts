@@ -1,5 +1,6 @@
 /**
- * Options every kfc command shares, and the one way to read a number a user typed.
+ * Options every kfc command shares, which of them each kind of command takes, and the one way to
+ * read a number a user typed.
  *
  * Users type options after the command (`kfc status --port 9100`) as often as before it (`kfc
  * --port 9100 master`, the guide's dev_run.py style): each command that uses an option accepts it
@@ -8,7 +9,7 @@
 import { Command, Option } from 'commander';
 import { resolveHome } from '../journal/location.js';
 import { DEFAULT_MASTER_HOST, DEFAULT_MASTER_PORT } from '../master/protocol.js';
-import { LOG_LEVELS } from '../util/log.js';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from '../util/log.js';
 import { UserError } from './errors.js';
 
 export interface NumberRule {
@@ -66,6 +67,11 @@ export function withShared(cmd: Command, names: SharedName[]): Command {
   return cmd;
 }
 
+/** The shared options each kind of command uses (and so accepts after its name, too). */
+export const FOR_PROCESS = ['home', 'logLevel', 'lowLatency', 'port', 'host'] as const;
+export const FOR_MASTER = ['home', 'logLevel', 'port', 'host'] as const;
+export const FOR_MASTER_CLIENT = ['home', 'port', 'host'] as const;
+
 export interface SharedValues {
   home?: string;
   logLevel?: string;
@@ -80,6 +86,20 @@ export function sharedValues(cmd: Command): SharedValues {
   for (let c: Command | null = cmd; c; c = c.parent) chain.push(c.opts<SharedValues>());
   const pick = <K extends keyof SharedValues>(k: K) => chain.find((o) => o[k] !== undefined)?.[k];
   return { home: pick('home'), logLevel: pick('logLevel'), lowLatency: pick('lowLatency'), port: pick('port'), host: pick('host') };
+}
+
+export interface Globals {
+  home: string;
+  level: LogLevel;
+  lowLatency: boolean;
+}
+
+/** The global options as `cmd` has them: KF_HOME resolved, the log level checked, -x. */
+export function globals(cmd: Command): Globals {
+  const g = sharedValues(cmd);
+  const level = g.logLevel ?? process.env.KF_LOG_LEVEL ?? 'info';
+  if (!isLogLevel(level)) throw new UserError(`unknown log level "${level}" (from -l or KF_LOG_LEVEL): use one of ${LOG_LEVELS.join(', ')}`);
+  return { home: resolveHome(g.home), level, lowLatency: g.lowLatency ?? false };
 }
 
 export interface MasterEndpoint {
