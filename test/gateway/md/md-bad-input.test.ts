@@ -73,7 +73,7 @@ describe('MD gateway: subscriptions it cannot serve, snapshot failures (kfc sim)
     ['a 429 (waits Retry-After)', 'fail?count=1&status=429', /book BTCUSDT: snapshot refused \(Binance rate limit \(429\): requests paused until .*\); waiting 1 s/],
   ] as const) {
     it(`a snapshot refused with ${what} during a resync: retried, and the book is whole again`, async () => {
-      await j.untilPastSnapshot('BTCUSDT', () => stackLines(stack));
+      await j.untilPastSnapshot('BTCUSDT');
       j.poll();
       const before = j.depths.length;
       await admin(stack.simPort, fault);

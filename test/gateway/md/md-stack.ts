@@ -158,19 +158,20 @@ export class MdJournal {
   }
 
   /**
-   * Waits until the book of `symbol` has applied a diff that lies wholly after its last snapshot
-   * (the id in the gateway's latest "in sync at update N" line). Before that, a sequence gap that
-   * the sim injects into the first diff (skip-depth) cannot be seen: the update it claims to have
-   * skipped is inside the snapshot, and the gateway rightly carries on.
+   * Waits until the book of `symbol` has applied a diff that lies wholly after its last snapshot.
+   * Before that, a sequence gap that the sim injects into the next diff (skip-depth) may go unseen:
+   * the diff in flight when the snapshot was taken lies inside it, and the gateway rightly drops it.
+   * The snapshot's id is read from the journal (the first Live frame after a Stale one, or the
+   * first of all, carries it), not from the gateway's log: its "in sync" line can reach this
+   * process after the frame does, and the previous resync's line would then pass for this one's.
    */
-  async untilPastSnapshot(symbol: string, lines: () => string[]): Promise<void> {
-    const re = new RegExp(`book ${symbol}: in sync at update (\\d+)`);
+  async untilPastSnapshot(symbol: string): Promise<void> {
     await this.until(`a diff of ${symbol} after its snapshot`, () => {
-      const synced = lines().findLast((l) => re.test(l));
-      if (synced === undefined) return undefined;
-      const id = BigInt(re.exec(synced)![1]!);
-      const last = this.lastDepth(symbol);
-      return last?.state === BookState.Live && last.first_update_id > id ? true : undefined;
+      const mine = this.depths.filter((e) => e.d.symbol === symbol).map((e) => e.d);
+      let synced: DepthEvent | undefined;
+      for (let i = 0; i < mine.length; i++) if (mine[i]!.state === BookState.Live && mine[i - 1]?.state !== BookState.Live) synced = mine[i];
+      const last = mine.at(-1);
+      return synced && last?.state === BookState.Live && last.first_update_id > synced.update_id ? true : undefined;
     });
   }
 
