@@ -1,9 +1,9 @@
 /**
- * Page files: create, open, validate and map them (format in format.ts).
+ * Page files as they are on disk (format in format.ts): how a page file is mapped, opened and
+ * validated, which pages a journal has, and a walk over a page's whole frames. Readers and the
+ * writer use these; making new page files (the writer's side) is page-create.ts.
  */
-import { closeSync, constants, fstatSync, ftruncateSync, openSync, readdirSync, readSync, renameSync, writeSync } from 'node:fs';
-import { promisify } from 'node:util';
-import { close as closeCb, ftruncate as ftruncateCb, open as openCb, write as writeCb } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { native } from './native.js';
 import { MsgType } from '../model/events.js';
@@ -44,11 +44,11 @@ export interface MappedPage {
  * Maps a page, lazily: memory is touched (and counted in the process's RSS) as frames are written.
  * Pages after the first are prepared in the background (preparePage), so their faults are cheap.
  */
-function mapFile(fd: number, size: number, writable: boolean): Buffer {
+export function mapFile(fd: number, size: number, writable: boolean): Buffer {
   return native().map(fd, size, writable);
 }
 
-function wrap(id: number, file: string, pageSize: number, buf: Buffer, ino: number, dataEnd = buf.byteLength): MappedPage {
+export function wrap(id: number, file: string, pageSize: number, buf: Buffer, ino: number, dataEnd = buf.byteLength): MappedPage {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   return {
     id,
@@ -64,109 +64,15 @@ function wrap(id: number, file: string, pageSize: number, buf: Buffer, ino: numb
   };
 }
 
-export function checkPageSize(pageSize: number): void {
-  if (!Number.isInteger(pageSize) || pageSize < MIN_PAGE_SIZE || pageSize > MAX_PAGE_SIZE || pageSize % 4096 !== 0) {
-    throw new JournalError(`page size ${pageSize} is invalid: use a multiple of 4096 between ${MIN_PAGE_SIZE} and ${MAX_PAGE_SIZE} bytes`, 'bad-page-size');
-  }
-}
-
-function pageHeader(source: number, dest: number, pageId: number, pageSize: number, beginTime: bigint): Buffer {
-  const header = Buffer.alloc(PAGE_HEADER_SIZE);
-  header.writeUInt32LE(MAGIC, PageHeader.magic);
-  header.writeUInt32LE(VERSION, PageHeader.version);
-  header.writeUInt32LE(PAGE_HEADER_SIZE, PageHeader.headerLength);
-  header.writeUInt32LE(FRAME_HEADER_SIZE, PageHeader.frameHeaderLength);
-  header.writeUInt32LE(pageSize, PageHeader.pageSize);
-  header.writeUInt32LE(pageId, PageHeader.pageId);
-  header.writeUInt32LE(source >>> 0, PageHeader.source);
-  header.writeUInt32LE(dest >>> 0, PageHeader.dest);
-  header.writeBigInt64LE(beginTime, PageHeader.beginTime);
-  return header;
-}
-
-let tmpCounter = 0;
-
-/** A name for a page being prepared: not matched by the page-file pattern, so readers ignore it. */
-export function preparingFileName(file: string): string {
-  return `${file}.${process.pid}.${++tmpCounter}.next`;
-}
-
-/** Leftovers of pages that were being prepared when a writer stopped. */
-export function isPreparingFile(name: string): boolean {
-  return /\.journal\.\d+\.\d+\.next$/.test(name);
-}
-
-/**
- * Creates page `pageId` synchronously and atomically (written under a temporary name, then
- * renamed), so a reader never sees a page without its header. Used for a journal's first page.
- */
-export function createPage(dir: string, source: number, dest: number, pageId: number, pageSize: number, beginTime: bigint): MappedPage {
-  checkPageSize(pageSize);
-  const file = join(dir, pageFileName(dest, pageId));
-  const tmp = preparingFileName(file);
-  const header = pageHeader(source, dest, pageId, pageSize, beginTime);
-  const fd = openSync(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o600);
-  try {
-    ftruncateSync(fd, pageSize);
-    reserveBlocks(fd, pageSize, file);
-    writeSync(fd, header, 0, header.length, 0);
-    const page = wrap(pageId, file, pageSize, mapFile(fd, pageSize, true), fstatSync(fd).ino);
-    renameSync(tmp, file);
-    return page;
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /**
  * A page's disk blocks, allocated now (native reserve: fallocate, no data written): the page is
  * written through memory, and a store into a hole on a full disk is a SIGBUS, not an error.
  */
-function reserveBlocks(fd: number, size: number, file: string): void {
+export function reserveBlocks(fd: number, size: number, file: string): void {
   try {
     native().reserve(fd, size);
   } catch (err) {
     throw new JournalError(`cannot allocate journal page ${file} (${size} bytes): ${(err as Error).message}; free disk space under KF_HOME`, 'io');
-  }
-}
-
-/**
- * Prepares page `pageId` in the background: the file is created at its size with its blocks
- * allocated and its header written, so that the rollover only maps it (about 2 ms per 64 MB).
- * Its pages are not written out: the writer's populate-ahead faults them in as it goes, and
- * zero-filling 64 MB cost a busy gateway's two cores as much again. Resolves to the temporary
- * file's path; the writer renames it when it rolls over.
- */
-export async function preparePage(dir: string, source: number, dest: number, pageId: number, pageSize: number): Promise<string> {
-  const tmp = preparingFileName(join(dir, pageFileName(dest, pageId)));
-  // Callback fs through promisify: node:fs/promises would load modules (readline, streams) that
-  // every process would then carry in memory for this one use.
-  const fd = await openAsync(tmp, 'w+', 0o600);
-  try {
-    await ftruncateAsync(fd, pageSize);
-    reserveBlocks(fd, pageSize, tmp);
-    const header = pageHeader(source, dest, pageId, pageSize, 0n);
-    await writeAsync(fd, header, 0, header.length, 0);
-  } finally {
-    await closeAsync(fd);
-  }
-  return tmp;
-}
-
-const openAsync = promisify(openCb);
-const writeAsync = promisify(writeCb) as unknown as (fd: number, buf: Buffer, offset: number, length: number, position: number) => Promise<{ bytesWritten: number }>;
-const closeAsync = promisify(closeCb);
-const ftruncateAsync = promisify(ftruncateCb);
-
-/** Maps a prepared page (see preparePage), stamps its begin time, and returns it (not renamed yet). */
-export function mapPreparedPage(tmp: string, pageId: number, pageSize: number, beginTime: bigint): MappedPage {
-  const fd = openSync(tmp, constants.O_RDWR);
-  try {
-    const buf = mapFile(fd, pageSize, true);
-    buf.writeBigInt64LE(beginTime, PageHeader.beginTime);
-    return wrap(pageId, tmp.replace(/\.\d+\.\d+\.next$/, ''), pageSize, buf, fstatSync(fd).ino);
-  } finally {
-    closeSync(fd);
   }
 }
 
