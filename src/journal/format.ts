@@ -112,6 +112,8 @@ export const WAKE_HEADER_SIZE = 64;
 export const WAKE_TABLE_SIZE = WAKE_HEADER_SIZE + WAKE_SLOTS * WAKE_SLOT_SIZE;
 /** Byte offsets within a wake-table slot. */
 export const WakeSlot = { word: 0, sleeping: 4, pid: 8, generation: 12, mode: 16, startTime: 24, wakeFilter: 32, wakeCount: 36, wakeTypes: 40 } as const;
+/** The Int32 index in the wake table of a slot's field (a WakeSlot offset). */
+export const slotWord = (slot: number, field: number): number => (WAKE_HEADER_SIZE + slot * WAKE_SLOT_SIZE + field) >>> 2;
 export const WakeMode = { futex: 1, fifo: 2 } as const;
 export const WakeFilterKind = { all: 0, only: 1, except: 2 } as const;
 export const MAX_WAKE_TYPES = 6;

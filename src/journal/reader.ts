@@ -26,7 +26,8 @@ import { journalDir, journalRoot, type Location } from './location.js';
 import { native } from './native.js';
 import { frameProblem, listPageIds, openPage, readBeginTime, type MappedPage } from './page.js';
 import { ControlBlock } from './control.js';
-import { WakeTable, wakeFilterProblem, type ReaderSlot, type WakeFilter } from './wake.js';
+import type { ReaderSlot } from './reader-slot.js';
+import { WakeTable, wakeFilterProblem, type WakeFilter } from './wake.js';
 import { makePrivateDir } from './writer.js';
 
 /** The frame under the reader's cursor. One object, reused: copy what you keep. */
