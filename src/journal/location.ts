@@ -2,9 +2,14 @@
  * A location names a process and its files: `category/group/name/mode`, e.g.
  * `td/binance/my_account/live`. Its uid (32-bit FNV-1a of that text) is what frames carry as
  * source and dest, so it must never change for a given name.
+ *
+ * Here too: where a KF_HOME keeps its files (resolveHome, journalDir, logDir), and the making of a
+ * journal directory that only its user may enter (makePrivateDir).
  */
+import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { JournalError } from './errors.js';
 
 export const CATEGORIES = ['md', 'td', 'strategy', 'system'] as const;
 export type Category = (typeof CATEGORIES)[number];
@@ -73,6 +78,16 @@ export function journalRoot(home: string): string {
 
 export function journalDir(home: string, location: Location): string {
   return join(journalRoot(home), location.category, location.group, location.name, location.mode);
+}
+
+/** Creates `dir` and its missing parents as 0700 (journals hold orders and balances). */
+export function makePrivateDir(dir: string, home: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new JournalError(`cannot create journal directory ${dir} (${code}); make KF_HOME (${home}) a writable directory, or point -H/KF_HOME elsewhere`, 'not-writable');
+  }
 }
 
 export function logDir(home: string): string {

@@ -22,12 +22,11 @@ import { getLogger, type Logger } from '../util/log.js';
 import { useHomeClock } from './clock.js';
 import { Cursor } from './cursor.js';
 import { FRAME_HEADER_SIZE, WakeMode } from './format.js';
-import { journalDir, journalRoot, type Location } from './location.js';
+import { journalDir, journalRoot, makePrivateDir, type Location } from './location.js';
 import { native } from './native.js';
 import { ControlBlock } from './control.js';
 import type { ReaderSlot } from './reader-slot.js';
 import { WakeTable, wakeFilterProblem, type WakeFilter } from './wake.js';
-import { makePrivateDir } from './writer.js';
 
 /** The frame under the reader's cursor. One object, reused: copy what you keep. */
 export class Frame {

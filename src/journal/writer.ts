@@ -12,7 +12,7 @@
  *     w.deferWakes(() => { w.write(...); sendOrder(); });   // readers woken after the send
  */
 import { Durability, envFsyncPolicy, type FsyncPolicy } from './durability.js';
-import { mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Layout } from '../model/layout.js';
 import { MsgType } from '../model/events.js';
@@ -21,7 +21,7 @@ import { nowNs, useHomeClock } from './clock.js';
 import { JournalError } from './errors.js';
 import { FRAME_HEADER_SIZE, FrameHeader, MAX_FRAME_SIZE, PAGE_HEADER_SIZE, alignFrame, defaultPageSize, hex8, parsePageFileName } from './format.js';
 import { acquireWriterLock } from './lock.js';
-import { journalDir, journalRoot, type Location } from './location.js';
+import { journalDir, journalRoot, makePrivateDir, type Location } from './location.js';
 import { listPageIds, openPage, scanPage, type MappedPage } from './page.js';
 import { createPage, isPreparingFile, mapPreparedPage, preparePage } from './page-create.js';
 import { native } from './native.js';
@@ -44,16 +44,6 @@ export interface WriterOptions {
   clear?: boolean;
   /** When frames reach the disk (durability.ts); default: KF_JOURNAL_FSYNC, else none. */
   fsync?: FsyncPolicy;
-}
-
-/** Creates `dir` and its missing parents as 0700 (journals hold orders and balances). */
-export function makePrivateDir(dir: string, home: string): void {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new JournalError(`cannot create journal directory ${dir} (${code}); make KF_HOME (${home}) a writable directory, or point -H/KF_HOME elsewhere`, 'not-writable');
-  }
 }
 
 /** Deletes the pages of a location's journals (locks and control blocks stay); returns how many. */
