@@ -7,7 +7,9 @@
  *     Quote.encode(w.view, w.buf, at, quote); w.commitFrame(trigger); // encode in place
  *
  * Appending is a few stores into a MAP_SHARED mapping: no system call per frame unless a follower
- * sleeps (see wake.ts). A restarted writer continues after the last whole frame.
+ * sleeps (see wake.ts). A restarted writer continues after the last whole frame. Its pages are kept
+ * ready off the per-frame path (populated ahead, given back behind, the next one prepared) by
+ * page-upkeep.ts.
  *
  *     w.deferWakes(() => { w.write(...); sendOrder(); });   // readers woken after the send
  */
@@ -23,8 +25,8 @@ import { FRAME_HEADER_SIZE, FrameHeader, MAX_FRAME_SIZE, PAGE_HEADER_SIZE, align
 import { acquireWriterLock } from './lock.js';
 import { journalDir, journalRoot, makePrivateDir, type Location } from './location.js';
 import { listPageIds, openPage, scanPage, type MappedPage } from './page.js';
-import { createPage, isPreparingFile, mapPreparedPage, preparePage } from './page-create.js';
-import { native } from './native.js';
+import { createPage, isPreparingFile, mapPreparedPage } from './page-create.js';
+import { POPULATE_QUIET_NS, PageUpkeep } from './page-upkeep.js';
 import { ControlBlock } from './control.js';
 import { WakeTable } from './wake.js';
 
@@ -59,24 +61,6 @@ function deletePages(dir: string): number {
 }
 
 const TORN_SCAN = 4096;
-/**
- * The writer keeps part of its page faulted in ahead of its position, by a worker thread (native
- * populate): a first write to a page of a shared file mapping costs a page fault of several
- * microseconds (the file system allocates and marks the page), 1/32 of that per 128-byte frame.
- * The window starts small (an idle process should not carry megabytes of journal in memory) and
- * doubles while the writer catches up with it fast, up to POPULATE_MAX.
- */
-const POPULATE_MIN = 256 << 10;
-const POPULATE_MAX = 4 << 20;
-/** The writer gives back pages of its mapping this far behind its position (see maintain). */
-const RELEASE_LAG = 256 << 10;
-/** Crossing the window faster than this means a busy writer: widen it. */
-const POPULATE_BUSY_MS = 100;
-/**
- * Not maintained for this long, a quiet writer: its window goes back to the minimum, and what was
- * populated beyond it is given back (pages populated ahead are resident until written and passed).
- */
-const POPULATE_QUIET_NS = 10_000_000_000n;
 
 export class JournalWriter {
   readonly dir: string;
@@ -98,17 +82,9 @@ export class JournalWriter {
   private closed = false;
   /** Past this offset, maintain() runs: it populates ahead and prepares the next page. */
   private maintainAt = Number.POSITIVE_INFINITY;
-  /** Offset up to which population of the current page was requested, and how far ahead. */
-  private populatedTo = 0;
-  private populateAhead = POPULATE_MIN;
-  private lastMaintain = 0;
   /** A frame generated after this maintains the page even if maintainAt is not reached (quiet writers). */
   private maintainBy = 0n;
-  /** Bytes of the page behind the write position given back from this process's memory. */
-  private releasedTo = 0;
-  /** The next page is prepared in the background (see preparePage) as soon as a page is in use:
-   * a busy writer fills a 64 MB page in a fraction of a second. */
-  private preparing: { id: number; tmp?: string } | undefined;
+  private readonly upkeep: PageUpkeep;
   private readonly durability: Durability;
   /** Inside deferWakes: the msg_types committed and not announced to sleeping readers yet. */
   private wakesDeferred: number[] | undefined;
@@ -127,6 +103,7 @@ export class JournalWriter {
     useHomeClock(journalRoot(opts.home));
     const policy = opts.fsync ?? envFsyncPolicy();
     this.releaseLock = acquireWriterLock(this.dir, this.dest, opts.location.path);
+    this.upkeep = new PageUpkeep(this.dir, this.location, this.dest, this.pageSize, this.log);
     this.durability = new Durability(policy, () => ({ page: this.page, pos: this.pos }));
     try {
       this.cleared = opts.clear ? deletePages(this.dir) : 0;
@@ -180,41 +157,15 @@ export class JournalWriter {
     this.page = page;
     this.durability.pageStarted(this.dir);
     this.pos = PAGE_HEADER_SIZE;
-    this.populatedTo = 0;
-    this.releasedTo = 0;
+    this.upkeep.pageStarted();
     this.maintainAt = 0;
     if (page.beginTime > this.lastGenTime) this.lastGenTime = page.beginTime;
   }
 
-  /** Off the per-frame path: keeps the page populated ahead, and the next page prepared. */
+  /** Off the per-frame path: the page's upkeep (page-upkeep.ts), and when it is due again. */
   private maintain(): void {
-    const now = performance.now();
-    const size = this.page.pageSize;
-    if (this.populatedTo > 0 && now - this.lastMaintain < POPULATE_BUSY_MS) this.populateAhead = Math.min(POPULATE_MAX, this.populateAhead * 2);
-    else if (this.lastGenTime > this.maintainBy && this.populateAhead > POPULATE_MIN) {
-      this.populateAhead = POPULATE_MIN;
-      const keep = Math.min(size, (this.pos + POPULATE_MIN + 4095) & ~4095);
-      if (this.populatedTo > keep) {
-        native().releaseLater(this.page.buf, keep, this.populatedTo - keep); // not on this frame's time
-        this.populatedTo = keep;
-      }
-    }
-    this.lastMaintain = now;
+    this.maintainAt = this.upkeep.maintain(this.page, this.pos, this.lastGenTime > this.maintainBy);
     this.maintainBy = this.lastGenTime + POPULATE_QUIET_NS;
-    const want = Math.min(size, this.pos + this.populateAhead);
-    if (want > this.populatedTo) {
-      native().populate(this.page.buf, this.populatedTo, want - this.populatedTo);
-      this.populatedTo = want;
-    }
-    if (this.preparing?.id !== this.page.id + 1) this.prepareNextPage();
-    // What was written is the readers' (and the page cache's): not this process's memory.
-    const behind = this.pos - RELEASE_LAG;
-    if (behind - this.releasedTo >= RELEASE_LAG) {
-      native().releaseLater(this.page.buf, this.releasedTo, behind - this.releasedTo);
-      this.releasedTo = behind & ~4095;
-    }
-    // Next time: when half the window ahead is used.
-    this.maintainAt = this.populatedTo >= size ? Number.POSITIVE_INFINITY : this.populatedTo - this.populateAhead / 2;
   }
 
   /**
@@ -226,22 +177,6 @@ export class JournalWriter {
     return now > this.lastGenTime ? now : this.lastGenTime + 1n;
   }
 
-  /** Starts preparing the next page off the event loop's thread; called once per page. */
-  private prepareNextPage(): void {
-    const job: { id: number; tmp?: string } = { id: this.page.id + 1 };
-    this.preparing = job;
-    preparePage(this.dir, this.location.uid, this.dest, job.id, this.pageSize).then(
-      (tmp) => {
-        if (this.preparing === job && !this.closed) job.tmp = tmp;
-        else rmSync(tmp, { force: true }); // overtaken by a synchronous rollover, or closed
-      },
-      (err: Error) => {
-        if (this.preparing === job) this.preparing = undefined;
-        this.log.warn(`journal ${this.location.path}: could not prepare page ${job.id} in the background (${err.message}); it will be created when needed`);
-      },
-    );
-  }
-
   /**
    * Ends the current page with a PageEnd frame and continues on the next one. The next page is
    * mapped before PageEnd is committed and renamed into place right after, so a reader that
@@ -249,15 +184,14 @@ export class JournalWriter {
    */
   private rollOver(): void {
     const id = this.page.id + 1;
-    const job = this.preparing;
-    this.preparing = undefined;
+    const prepared = this.upkeep.takePrepared(id);
     const endAt = this.pos;
     const begin = this.nextGenTime();
-    if (job?.id === id && job.tmp !== undefined) {
-      const next = mapPreparedPage(job.tmp, id, this.pageSize, begin);
+    if (prepared !== undefined) {
+      const next = mapPreparedPage(prepared, id, this.pageSize, begin);
       this.writeHeaderAndCommit(endAt, FRAME_HEADER_SIZE, MsgType.PageEnd, 0n);
       this.durability.leaving(this.page, this.pos);
-      renameSync(job.tmp, next.file);
+      renameSync(prepared, next.file);
       this.setPage(next);
     } else {
       const next = createPage(this.dir, this.location.uid, this.dest, id, this.pageSize, begin);
@@ -372,8 +306,7 @@ export class JournalWriter {
     this.closed = true;
     this.durability.leaving(this.page, this.pos);
     this.durability.close();
-    if (this.preparing?.tmp !== undefined) rmSync(this.preparing.tmp, { force: true });
-    this.preparing = undefined;
+    this.upkeep.close();
     this.releaseLock();
   }
 

@@ -495,15 +495,16 @@ describe('journal read path', () => {
   it('a writer quiet for 10 s narrows its populate-ahead window and gives back what it had populated beyond it', async () => {
     const home = tmpHome();
     const w = JournalWriter.open({ home, location: Locations.md('binance'), log: recordingLogger() }); // 64 MB pages
-    // Its bookkeeping, read directly: process-wide RSS would count other tests' memory coming and going.
-    const state = w as unknown as { pos: number; populatedTo: number; populateAhead: number };
+    // Its bookkeeping (the writer's position, its page upkeep's window), read directly: process-wide
+    // RSS would count other tests' memory coming and going.
+    const state = w as unknown as { pos: number; upkeep: { populatedTo: number; populateAhead: number } };
     writeSeq(w, 0, 80_000); // 10 MB at once: the window ahead widens to its maximum (4 MB)
-    assert.equal(state.populateAhead, 4 << 20);
-    assert.ok(state.populatedTo - state.pos >= 2 << 20, `populated ${state.populatedTo - state.pos} bytes ahead after the burst`);
+    assert.equal(state.upkeep.populateAhead, 4 << 20);
+    assert.ok(state.upkeep.populatedTo - state.pos >= 2 << 20, `populated ${state.upkeep.populatedTo - state.pos} bytes ahead after the burst`);
     await new Promise((resolve) => setTimeout(resolve, 10_500)); // the quiet period is the claim under test
     writeSeq(w, 80_000, 1);
-    assert.equal(state.populateAhead, 256 << 10, 'the window is back to its minimum');
-    assert.ok(state.populatedTo - state.pos <= (256 << 10) + 4096, `still ${state.populatedTo - state.pos} bytes populated ahead`);
+    assert.equal(state.upkeep.populateAhead, 256 << 10, 'the window is back to its minimum');
+    assert.ok(state.upkeep.populatedTo - state.pos <= (256 << 10) + 4096, `still ${state.upkeep.populatedTo - state.pos} bytes populated ahead`);
     w.close();
   });
 
