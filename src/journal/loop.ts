@@ -26,6 +26,7 @@
 import { nowNs } from './clock.js';
 import { native } from './native.js';
 import { POLL_INTERVAL_MS, type Frame, type JournalReader, type WaitMode } from './reader.js';
+import { TimerQueue, type Timer } from './timer-queue.js';
 
 export interface EventLoopOptions {
   reader: JournalReader;
@@ -46,14 +47,6 @@ export interface EventLoopOptions {
   nodeTimerSlackMs?: number;
 }
 
-
-interface Timer {
-  id: number;
-  at: bigint;
-  period: bigint;
-  callback: (now: bigint) => void;
-}
-
 export class EventLoop {
   private readonly reader: JournalReader;
   private readonly mode: WaitMode;
@@ -63,10 +56,8 @@ export class EventLoop {
   private readonly housekeepingMs: number;
   private readonly nodeTimerSlackMs: number;
   private handler: (frame: Frame) => void = () => {};
-  /** Min-heap by due time, then id (first added first). */
-  private readonly timers: Timer[] = [];
-  private readonly cancelled = new Set<number>();
-  private nextTimerId = 1;
+  /** addTimer's and addInterval's timers, in the order they are due (timer-queue.ts). */
+  private readonly timers = new TimerQueue();
   private current = 0n;
   private stopped = false;
   private wakeLoop: (() => void) | undefined;
@@ -94,60 +85,27 @@ export class EventLoop {
 
   /** Runs `callback` once at journal time `atNs`; returns an id for cancel(). */
   addTimer(atNs: bigint, callback: (now: bigint) => void): number {
-    return this.push({ id: this.nextTimerId++, at: atNs, period: 0n, callback });
+    return this.push({ id: this.timers.newId(), at: atNs, period: 0n, callback });
   }
 
   /** Runs `callback` every `periodNs`, first at `firstAtNs` (default: one period from now). */
   addInterval(periodNs: bigint, callback: (now: bigint) => void, firstAtNs?: bigint): number {
     if (periodNs <= 0n) throw new RangeError(`an interval must be positive, not ${periodNs} ns`);
-    return this.push({ id: this.nextTimerId++, at: firstAtNs ?? nowNs() + periodNs, period: periodNs, callback });
+    return this.push({ id: this.timers.newId(), at: firstAtNs ?? nowNs() + periodNs, period: periodNs, callback });
   }
 
   cancel(id: number): void {
-    if (this.timers.some((t) => t.id === id)) this.cancelled.add(id);
+    this.timers.cancel(id);
   }
 
   private push(timer: Timer): number {
-    const heap = this.timers;
-    heap.push(timer);
-    for (let i = heap.length - 1; i > 0; ) {
-      const parent = (i - 1) >> 1;
-      if (!earlier(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-      i = parent;
-    }
+    this.timers.push(timer);
     this.wakeLoop?.(); // a loop asleep in the event loop must re-plan its timeout
     return timer.id;
   }
 
-  private pop(): Timer {
-    const heap = this.timers;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && earlier(heap[l]!, heap[m]!)) m = l;
-        if (r < heap.length && earlier(heap[r]!, heap[m]!)) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-
-  /** The next live timer's due time, dropping cancelled ones. */
-  private nextTimerAt(): bigint | undefined {
-    while (this.timers.length > 0 && this.cancelled.has(this.timers[0]!.id)) this.cancelled.delete(this.pop().id);
-    return this.timers[0]?.at;
-  }
-
   private fire(): void {
-    const t = this.pop();
+    const t = this.timers.pop();
     this.current = t.at;
     if (t.period > 0n) {
       // The next run is one period after this one was due, not after it ran: no drift.
@@ -166,7 +124,7 @@ export class EventLoop {
     let clock = 0n; // read lazily: only a timer with no frame ahead of it needs the clock
     while (n < limit && !this.stopped) {
       const frameAt = this.reader.peekTime();
-      const timerAt = this.nextTimerAt();
+      const timerAt = this.timers.nextAt();
       if (timerAt !== undefined && (frameAt === undefined ? timerAt <= (clock || (clock = nowNs())) : timerAt <= frameAt)) {
         this.fire();
       } else if (frameAt !== undefined) {
@@ -213,7 +171,7 @@ export class EventLoop {
    */
   private spinFor(ms: number): boolean {
     const start = performance.now();
-    const timerAt = this.nextTimerAt();
+    const timerAt = this.timers.nextAt();
     const dueAt = timerAt === undefined ? Number.POSITIVE_INFINITY : start + Number(timerAt - nowNs()) / 1e6;
     const until = Math.min(start + ms, dueAt);
     const reader = this.reader;
@@ -273,7 +231,7 @@ export class EventLoop {
       }
       // Block until a frame, our next timer, housekeeping, or the turn Node's timers are due
       // (the futex cannot see them); Node's I/O wakes us at once.
-      const timerAt = this.nextTimerAt();
+      const timerAt = this.timers.nextAt();
       let timeout = Math.max(0, Math.min(this.housekeepingMs, this.nodeTimerSlackMs - (performance.now() - lastTurn))) * 1e6;
       if (timerAt !== undefined) timeout = Math.max(0, Math.min(timeout, Number(timerAt - nowNs())));
       const woken = this.reader.block(timeout);
@@ -319,7 +277,7 @@ export class EventLoop {
           if (this.spinFor(this.spinMs) || !this.reader.arm()) return schedule();
           // Asleep: a ring, a timer, or housekeeping wakes us.
           clearTimeout(timer);
-          const timerAt = this.nextTimerAt();
+          const timerAt = this.timers.nextAt();
           const pollMs = this.reader.polling ? POLL_INTERVAL_MS : undefined;
           const dueMs = timerAt === undefined ? undefined : Math.max(0, Number(timerAt - nowNs()) / 1e6);
           const waitMs = dueMs === undefined ? pollMs : pollMs === undefined ? dueMs : Math.min(dueMs, pollMs);
@@ -345,10 +303,6 @@ export class EventLoop {
 /** Resolves after Node's event loop went through one more full iteration (its poll phase included). */
 function turnEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
-}
-
-function earlier(a: Timer, b: Timer): boolean {
-  return a.at < b.at || (a.at === b.at && a.id < b.id);
 }
 
 /** Follows journals until the signal aborts: a frame handler on an EventLoop, for tools and tests. */
