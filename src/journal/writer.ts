@@ -25,7 +25,7 @@ import { FRAME_HEADER_SIZE, FrameHeader, MAX_FRAME_SIZE, PAGE_HEADER_SIZE, align
 import { acquireWriterLock } from './lock.js';
 import { journalDir, journalRoot, makePrivateDir, type Location } from './location.js';
 import { listPageIds, openPage, scanPage, type MappedPage } from './page.js';
-import { createPage, isPreparingFile, mapPreparedPage } from './page-create.js';
+import { checkPageSize, createPage, isPreparingFile, mapPreparedPage } from './page-create.js';
 import { POPULATE_QUIET_NS, PageUpkeep } from './page-upkeep.js';
 import { ControlBlock } from './control.js';
 import { WakeTable } from './wake.js';
@@ -98,6 +98,8 @@ export class JournalWriter {
     this.dest = (opts.dest ?? 0) >>> 0;
     this.dir = journalDir(opts.home, opts.location);
     this.pageSize = opts.pageSize ?? defaultPageSize(opts.location.category);
+    // Checked before anything is opened: a resumed writer prepares its next pages at this size.
+    checkPageSize(this.pageSize);
     this.log = opts.log ?? getLogger();
     makePrivateDir(this.dir, opts.home);
     useHomeClock(journalRoot(opts.home));

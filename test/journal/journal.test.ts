@@ -143,6 +143,10 @@ describe('journal', () => {
     writeSeq(w, 1000, 1000);
     w.close();
     assert.deepEqual(readAll(home), range(0, 2000));
+    // A page size that is not one is refused at open, before anything is written (a resumed
+    // writer would otherwise prepare its next pages at that size: pages no reader accepts).
+    assert.throws(() => JournalWriter.open({ home, location: loc, pageSize: 5000, log: recordingLogger() }), (e: JournalError) => e.code === 'bad-page-size' && /page size 5000 is invalid/.test(e.message));
+    assert.deepEqual(readAll(home), range(0, 2000));
   });
 
   it('the clear option empties a journal only under its lock', () => {
