@@ -9,7 +9,7 @@
  * exchange has not reported yet: an order routed to a TD reserves what it may spend until the
  * TD's journal shows both the exchange's answer to it and a balance report after that answer.
  */
-import { ZERO, mul, type Decimal } from '../model/decimal.js';
+import { ZERO, div, fromInteger, mul, type Decimal } from '../model/decimal.js';
 import { OrderStatus, PriceType, Side, isFinalStatus } from '../model/enums.js';
 import type { AssetEvent, InstrumentEvent, OrderEvent, OrderInputEvent, QuoteEvent, TradeEvent } from '../model/events.js';
 import { AccountBook } from './account-book.js';
@@ -42,6 +42,18 @@ export interface QuoteView {
   last: Decimal;
   /** Journal time of the quote. */
   time: bigint;
+}
+
+const TWO = fromInteger(2);
+
+/**
+ * The price a position is marked at: the mid of the best bid and ask (rounded down to 1e-8: the
+ * risk band and PnL are measured from it), or the last trade price without both sides; 0 without
+ * a quote.
+ */
+export function markOf(q: QuoteView | undefined): Decimal {
+  if (!q) return ZERO;
+  return q.bid > 0n && q.ask > 0n ? div(q.bid + q.ask, TWO, 'down') : q.last;
 }
 
 /** What an order may spend, in which asset: the reservation the ledger holds until the exchange reports. */

@@ -9,11 +9,10 @@
  * it did when both were one file.
  */
 import type { Frame } from '../journal/reader.js';
-import { ZERO } from '../model/decimal.js';
 import { BrokerState, OrderStatus, isFinalStatus } from '../model/enums.js';
 import { Asset, BrokerStateUpdate, Instrument, MsgType, Order, Quote, Trade, type TradeEvent } from '../model/events.js';
 import type { Logger } from '../util/log.js';
-import { Books } from './books.js';
+import { Books, markOf } from './books.js';
 import { accountIdOf } from './order-view.js';
 import type { Outbox } from './outbox.js';
 import type { Limits } from './settings.js';
@@ -76,6 +75,9 @@ export class GatewayReports {
       case MsgType.Instrument:
         this.books.onInstrument(f.decode(Instrument));
         break;
+      case MsgType.SessionStart:
+        this.sessionStarted(f.location.group, f.location.name);
+        break;
       default:
         return;
     }
@@ -109,18 +111,21 @@ export class GatewayReports {
     if (this.live) this.opts.outbox.brokerState(b.source || f.location.group, account, b.state, b.message, f.genTime, this.opts.now());
   }
 
-  /** A TD (re)registered: what it had open is Unknown until it reports it again. */
-  gatewayRegistered(source: string, account: string): void {
+  /**
+   * A new TD process started (its SessionStart): what the last one had open is Unknown until this
+   * one reports it (it reconciles with the exchange, then writes the open orders and Ready). Told
+   * by the TD's own journal, in order with its reports, not by its registration with the master:
+   * the same process registers again after a master restart or a dropped control connection, and
+   * a new one may register before or after the ledger hears of it.
+   */
+  private sessionStarted(source: string, account: string): void {
     const book = this.books.accounts.get(accountIdOf(source, account));
     if (!book) return;
     for (const o of book.openOrders.values()) if (!isFinalStatus(o.status)) o.status = OrderStatus.Unknown;
     book.brokerState = BrokerState.Unknown;
-    this.opts.onChange?.();
   }
 
   private mark(exchange: string, symbol: string): bigint {
-    const q = this.books.quote(exchange, symbol);
-    if (!q) return ZERO;
-    return q.bid > 0n && q.ask > 0n ? (q.bid + q.ask) / 2n : q.last;
+    return markOf(this.books.quote(exchange, symbol));
   }
 }

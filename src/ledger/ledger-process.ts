@@ -31,33 +31,6 @@ export function ledgerReadPart(location: Location, ledgerUid: number): number | 
   return undefined;
 }
 
-/**
- * Which process each trading gateway is, by pid: a TD that registers is a new process (its open
- * orders are Unknown until it reports them again) unless the same process registers again, which
- * is what every process does when the master restarts. That TD reports nothing new: marking it
- * Unknown then would refuse every order until the TD restarted.
- */
-export class GatewayProcesses {
-  private readonly pids = new Map<string, number>();
-
-  /** Known registered processes (the registry at start). */
-  seen(location: string, pid: number): void {
-    this.pids.set(location, pid);
-  }
-
-  /** A registration: whether it is a new process at `location`. */
-  registered(location: string, pid: number): boolean {
-    const isNew = this.pids.get(location) !== pid;
-    this.pids.set(location, pid);
-    return isNew;
-  }
-
-  /** Deregistered: whatever registers there next is a new process, whatever its pid. */
-  left(location: string): void {
-    this.pids.delete(location);
-  }
-}
-
 /** How far back a restarting ledger reads the MD journals (for the last quote of each symbol). */
 const MARKS_REPLAY_NS = 10n * 60n * 1_000_000_000n;
 
@@ -67,7 +40,6 @@ export function ledgerHooks(): ServiceHooks {
   let stateFile: StateFile | undefined;
   let history: HistoryChild | undefined;
   let historyStopped: Promise<void> | undefined;
-  const gateways = new GatewayProcesses();
 
   const follow = (ctx: ServiceContext, location: Location, from = 0n) => {
     const dest = ledgerReadPart(location, ctx.location.uid);
@@ -102,7 +74,6 @@ export function ledgerHooks(): ServiceHooks {
         } else follow(ctx, location, location.category === 'md' ? marksFrom : 0n);
       }
       for (const p of ctx.master.registry) {
-        gateways.seen(p.location, p.pid);
         try {
           follow(ctx, parseLocation(p.location));
         } catch {
@@ -142,10 +113,7 @@ export function ledgerHooks(): ServiceHooks {
       } catch {
         return;
       }
-      if (change === 'register') {
-        follow(ctx, location);
-        if (location.category === 'td' && gateways.registered(p.location, p.pid)) ledger?.gatewayRegistered(location.group, location.name);
-      } else gateways.left(p.location);
+      if (change === 'register') follow(ctx, location);
       if (location.category !== 'system') ctx.log.info(`ledger: ${p.location} ${change === 'register' ? 'joined' : 'left'}`);
     },
 

@@ -16,7 +16,7 @@
 import { ZERO, div, formatFixed, mul, type Decimal } from '../model/decimal.js';
 import { BrokerState, PriceType, Side, brokerStateName } from '../model/enums.js';
 import type { OrderInputEvent } from '../model/events.js';
-import { spendOf, type Books, type Instrument } from './books.js';
+import { markOf, spendOf, type Books, type Instrument } from './books.js';
 import { accountIdOf } from './order-view.js';
 import { utcDay, type StrategyBook } from './strategy-book.js';
 import type { Halts } from './halts.js';
@@ -97,7 +97,7 @@ export function checkOrder(ctx: RiskContext, input: OrderInputEvent, strategy: S
 
   const limits = ctx.limits(strategy.name, accountId);
   const quote = ctx.books.quote(input.exchange, input.symbol);
-  const mid = quote && quote.bid > 0n && quote.ask > 0n ? (quote.bid + quote.ask) / 2n : (quote?.last ?? ZERO);
+  const mid = markOf(quote);
   if (!market && mid > 0n) {
     const band = mul(mid, limits.priceBandPercent, 'down') / 100n;
     const off = input.price > mid ? input.price - mid : mid - input.price;
@@ -179,9 +179,7 @@ export function pnlToday(books: Books, strategy: StrategyBook, quoteAsset: strin
     for (const [symbol, p] of bySymbol) {
       const i = books.instrument('', symbol);
       if (!i || i.quoteAsset !== quoteAsset) continue;
-      const q = books.quote('', symbol);
-      const mark = q && q.bid > 0n && q.ask > 0n ? (q.bid + q.ask) / 2n : (q?.last ?? ZERO);
-      pnl += p.unrealized(mark);
+      pnl += p.unrealized(markOf(books.quote('', symbol)));
     }
   }
   return pnl;

@@ -8,6 +8,7 @@ import { closeSync, mkdirSync, openSync, renameSync, writevSync } from 'node:fs'
 import { join } from 'node:path';
 import { ZERO, div, formatFixed, type Decimal } from '../model/decimal.js';
 import { brokerStateName, isFinalStatus, orderStatusName, priceTypeName, sideName } from '../model/enums.js';
+import { markOf } from './books.js';
 import type { OrderView } from './order-view.js';
 import { formatTime } from '../journal/clock.js';
 import type { RecentTrade } from './gateway-reports.js';
@@ -99,10 +100,7 @@ export class LedgerStateRenderer {
   /** The state file's JSON, in pieces to be written one after the other. */
   render(): Buffer[] {
     const { books } = this.ledger;
-    const marks = (symbol: string) => {
-      const q = books.quote('', symbol);
-      return q ? (q.bid > 0n && q.ask > 0n ? (q.bid + q.ask) / 2n : q.last) : ZERO;
-    };
+    const marks = (symbol: string) => markOf(books.quote('', symbol));
     const head = JSON.stringify({
       updatedAt: new Date().toISOString(),
       accounts: [...books.accounts.values()].map((a) => ({
