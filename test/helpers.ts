@@ -65,3 +65,10 @@ export async function freePort(): Promise<number> {
 }
 
 export { isRunning as alive } from '../src/util/process.js';
+
+/** The master's registry (GET /api/processes) on `port`. */
+export async function masterRegistry(port: number | string): Promise<{ location: string; pid: number; state: string }[]> {
+  const r = await fetch(`http://127.0.0.1:${port}/api/processes`);
+  if (r.status !== 200) throw new Error(`GET /api/processes: ${r.status} ${await r.text()}`);
+  return (await r.json()) as { location: string; pid: number; state: string }[];
+}

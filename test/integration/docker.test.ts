@@ -14,7 +14,7 @@ import { kfcRun } from '../fixtures/kfc.js';
 import { demoOrdersAtStop } from '../fixtures/demo-orders.js';
 import { masterEvents, pm2Env, ROOT } from '../fixtures/pm2.js';
 import { isFinalStatus } from '../../src/model/enums.js';
-import { waitFor } from '../helpers.js';
+import { masterRegistry, waitFor } from '../helpers.js';
 
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 /** The instructions, continuation lines joined. */
@@ -71,7 +71,7 @@ describe('Dockerfile', () => {
 
     const registry = async () => {
       try {
-        return (await (await fetch(`http://127.0.0.1:${env.KF_MASTER_PORT}/api/processes`)).json()) as { location: string; pid: number }[];
+        return await masterRegistry(env.KF_MASTER_PORT);
       } catch {
         return [];
       }

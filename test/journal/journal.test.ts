@@ -146,6 +146,7 @@ describe('journal', () => {
     // A page size that is not one is refused at open, before anything is written (a resumed
     // writer would otherwise prepare its next pages at that size: pages no reader accepts).
     assert.throws(() => JournalWriter.open({ home, location: loc, pageSize: 5000, log: recordingLogger() }), (e: JournalError) => e.code === 'bad-page-size' && /page size 5000 is invalid/.test(e.message));
+    JournalWriter.open({ home, location: loc, pageSize: PAGE, log: recordingLogger() }).close(); // the refused open held no lock
     assert.deepEqual(readAll(home), range(0, 2000));
   });
 

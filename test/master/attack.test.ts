@@ -14,7 +14,7 @@ import { MasterClient } from '../../src/runtime/master-client.js';
 import { kfcProcess, kfcRun, type KfcEnv } from '../fixtures/kfc.js';
 import { runFixture, runNode, type Child } from '../fixtures/child.js';
 import { openControl } from '../fixtures/control.js';
-import { alive, freePort, recordingLogger, tmpHome, waitFor, WARN } from '../helpers.js';
+import { alive, freePort, masterRegistry, recordingLogger, tmpHome, waitFor, WARN } from '../helpers.js';
 
 const TEN_MB = 10 * 1024 * 1024;
 
@@ -22,9 +22,7 @@ async function env(): Promise<KfcEnv> {
   return { KF_HOME: tmpHome(), KF_MASTER_PORT: String(await freePort()) };
 }
 
-async function registry(e: KfcEnv): Promise<{ location: string; pid: number }[]> {
-  return (await (await fetch(`http://127.0.0.1:${e.KF_MASTER_PORT}/api/processes`)).json()) as { location: string; pid: number }[];
-}
+const registry = (e: KfcEnv) => masterRegistry(e.KF_MASTER_PORT);
 
 /** A master that is SIGKILLed at the end of the test if it is still up (never asked to shut down with a bad entry). */
 async function startMaster(e: KfcEnv, args: string[] = []): Promise<Child> {

@@ -7,7 +7,7 @@ import { JournalReader } from '../../src/journal/reader.js';
 import { Deregister, MsgType, Register } from '../../src/model/events.js';
 import { kfcProcess, kfcRun, type KfcEnv } from '../fixtures/kfc.js';
 import { runFixture } from '../fixtures/child.js';
-import { alive, freePort, recordingLogger, tmpHome, waitFor } from '../helpers.js';
+import { alive, freePort, masterRegistry, recordingLogger, tmpHome, waitFor } from '../helpers.js';
 
 async function env(): Promise<KfcEnv> {
   return { KF_HOME: tmpHome(), KF_MASTER_PORT: String(await freePort()) };
@@ -40,10 +40,7 @@ async function addOfflineAccount(e: KfcEnv, account: string): Promise<void> {
   assert.equal(r.status, 0, r.stderr);
 }
 
-async function status(e: KfcEnv): Promise<{ location: string; pid: number; state: string }[]> {
-  const res = await fetch(`http://127.0.0.1:${e.KF_MASTER_PORT}/api/processes`);
-  return (await res.json()) as { location: string; pid: number; state: string }[];
-}
+const status = (e: KfcEnv) => masterRegistry(e.KF_MASTER_PORT);
 
 describe('master and process lifecycle', { timeout: 120_000 }, () => {
   it('a process started without a master waits with a clear line, then registers when it comes up', async () => {

@@ -105,6 +105,8 @@ export class MdJournal {
   readonly errors: SubscribeErrorEvent[] = [];
   /** Frame counts after each SessionStart of the gateway (one entry per session). */
   readonly sessions: { quotes: number }[] = [];
+  /** Where the gateway's latest session starts in `depths`. */
+  private sessionDepths = 0;
 
   constructor(home: string) {
     this.reader = new JournalReader({ home });
@@ -146,6 +148,7 @@ export class MdJournal {
           break;
         case MsgType.SessionStart:
           this.sessions.push({ quotes: 0 });
+          this.sessionDepths = this.depths.length;
           break;
       }
     }
@@ -162,12 +165,12 @@ export class MdJournal {
    * Before that, a sequence gap that the sim injects into the next diff (skip-depth) may go unseen:
    * the diff in flight when the snapshot was taken lies inside it, and the gateway rightly drops it.
    * The snapshot's id is read from the journal (the first Live frame after a Stale one, or the
-   * first of all, carries it), not from the gateway's log: its "in sync" line can reach this
+   * first of the gateway's latest session, carries it), not from the gateway's log: its "in sync" line can reach this
    * process after the frame does, and the previous resync's line would then pass for this one's.
    */
   async untilPastSnapshot(symbol: string): Promise<void> {
     await this.until(`a diff of ${symbol} after its snapshot`, () => {
-      const mine = this.depths.filter((e) => e.d.symbol === symbol).map((e) => e.d);
+      const mine = this.depths.slice(this.sessionDepths).filter((e) => e.d.symbol === symbol).map((e) => e.d);
       let synced: DepthEvent | undefined;
       for (let i = 0; i < mine.length; i++) if (mine[i]!.state === BookState.Live && mine[i - 1]?.state !== BookState.Live) synced = mine[i];
       const last = mine.at(-1);
