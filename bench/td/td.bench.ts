@@ -156,7 +156,7 @@ say(`  TD default, REST:    p50 ${rest.p50} us  p99 ${rest.p99} us   (hop p50 ${
 const floor = await runFloor('floor', 'loop', 5n);
 const spinFloor = await runFloor('floorx', 'spin', 6n);
 say(`  floor (the journal hop and one write, no work), default: p50 ${floor.p50} us  p99 ${floor.p99} us;  -x: p50 ${spinFloor.p50} us  p99 ${spinFloor.p99} us`);
-say(`  the TD's own work over the floor, p50: ${round(ws.p50 - floor.p50)} us (default), ${round(spin.p50 - spinFloor.p50)} us (-x)`);
+say(`  the TD's p50 minus the floor's (runs minutes apart: the TD's own work, roughly): ${round(ws.p50 - floor.p50)} us (default), ${round(spin.p50 - spinFloor.p50)} us (-x)`);
 
 // ---- baselines: ccxt ---------------------------------------------------------------------------
 const b = account('bccxt');
