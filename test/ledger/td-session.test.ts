@@ -70,26 +70,29 @@ describe('ledger: which TD process its books speak for', { timeout: 180_000 }, (
     const home = tmpHome();
     const log = recordingLogger();
     const td = JournalWriter.open({ home, location: Locations.td('binance', 'acct'), log });
+    // Another account's TD, and the MD: their sessions are not this account's.
+    const otherTd = JournalWriter.open({ home, location: Locations.td('binance', 'other'), log });
+    const md = JournalWriter.open({ home, location: Locations.md('binance'), log });
     const ledgerUid = Locations.ledger().uid;
     const outboxJournal = JournalWriter.open({ home, location: Locations.ledger(), log });
     const newLedger = () => new Ledger({ ledgerUid, outbox: new Outbox(outboxJournal, (dest) => JournalWriter.open({ home, location: Locations.ledger(), dest, log }), log), limits: () => DEFAULT_LIMITS, log, now: nowNs });
     const reader = new JournalReader({ home, log });
-    reader.join(Locations.td('binance', 'acct'), 0);
+    for (const at of [Locations.td('binance', 'acct'), Locations.td('binance', 'other'), Locations.md('binance')]) reader.join(at, 0);
     const ledger = newLedger();
     const feed = (l: Ledger, r: JournalReader) => {
       for (let f = r.next(); f; f = r.next()) l.onFrame(f);
     };
-    const ready = () => {
+    const ready = (w = td, account = 'acct') => {
       const b = BrokerStateUpdate.empty();
-      Object.assign(b, { source: 'binance', account: 'acct', state: BrokerState.Ready, update_time: nowNs() });
-      td.write(MsgType.BrokerState, BrokerStateUpdate, b);
+      Object.assign(b, { source: 'binance', account, state: BrokerState.Ready, update_time: nowNs() });
+      w.write(MsgType.BrokerState, BrokerStateUpdate, b);
     };
     const order = Order.empty();
     Object.assign(order, { order_id: (7n << 32n) | 1n, source: 'binance', account: 'acct', symbol: 'BTCUSDT', exchange: 'BINANCE', status: OrderStatus.Submitted, price: 6_000_000_000_000n, volume: 1_000_000n });
-    const session = () => {
+    const session = (w = td) => {
       const s = SessionStart.empty();
       Object.assign(s, { pid: 4242, start_time: nowNs() });
-      td.write(MsgType.SessionStart, SessionStart, s);
+      w.write(MsgType.SessionStart, SessionStart, s);
     };
     const seen = (l: Ledger) => {
       const a = l.books.accounts.get('binance_acct')!;
@@ -99,9 +102,17 @@ describe('ledger: which TD process its books speak for', { timeout: 180_000 }, (
     session();
     ready();
     td.write(MsgType.Order, Order, order);
+    session(otherTd);
+    ready(otherTd, 'other');
     feed(ledger, reader);
     ledger.endReplay();
     assert.deepEqual(seen(ledger), [BrokerState.Ready, OrderStatus.Submitted]);
+    // Another TD starting, or the MD: nothing changes for this account.
+    session(otherTd);
+    session(md);
+    feed(ledger, reader);
+    assert.deepEqual(seen(ledger), [BrokerState.Ready, OrderStatus.Submitted]);
+    assert.equal(ledger.books.accounts.get('binance_other')!.brokerState, BrokerState.Unknown);
     // A new TD process: Unknown from its SessionStart until it has reconciled and said so.
     session();
     feed(ledger, reader);
@@ -118,6 +129,6 @@ describe('ledger: which TD process its books speak for', { timeout: 180_000 }, (
     feed(replayedMidway, midway);
     assert.deepEqual(seen(replayedMidway), [BrokerState.Ready, OrderStatus.Submitted]);
     for (const r of [reader, midway]) r.close();
-    for (const w of [td, outboxJournal]) w.close();
+    for (const w of [td, otherTd, md, outboxJournal]) w.close();
   });
 });

@@ -102,8 +102,8 @@ export async function reconcileAll(d: ReconcileDeps, why: string): Promise<void>
     if (!found && !neverSent) d.log.warn(`${describe(t)}: ${orderStatusName(t.order.status)} in the journal, unknown to the exchange (beyond its history?); left as it is`);
   }
   await refreshBalances(d);
-  // What is live now, as the exchange has it: the ledger marks a gateway's orders Unknown when it
-  // (re)registers, until the gateway reports them.
+  // What is live now, as the exchange has it: the ledger marks a gateway's orders Unknown at the
+  // gateway's SessionStart, until the gateway reports them.
   const trigger = nowNs();
   for (const t of d.tracker.live()) d.tracker.rewrite(t, trigger);
 }
