@@ -7,7 +7,7 @@
  */
 import { ZERO, type Decimal } from '../model/decimal.js';
 import { BrokerState } from '../model/enums.js';
-import type { OrderView } from './order-view.js';
+import { OpenOrders } from './order-view.js';
 
 export interface Balance {
   free: Decimal;
@@ -27,8 +27,7 @@ export class AccountBook {
   /** The sum of the reservations per asset (kept with them: a check is one lookup). */
   private readonly reservedTotal = new Map<string, Decimal>();
   /** Open orders on the account (ours and others'), by order id; counted per symbol. */
-  readonly openOrders = new Map<bigint, OrderView>();
-  private readonly openPerSymbol = new Map<string, number>();
+  readonly open = new OpenOrders((o) => o.symbol);
   brokerState: number = BrokerState.Unknown;
   brokerMessage = '';
   /** Journal time of the last balance report. */
@@ -47,23 +46,6 @@ export class AccountBook {
 
   reserved(asset: string): Decimal {
     return this.reservedTotal.get(asset) ?? ZERO;
-  }
-
-  openOn(symbol: string): number {
-    return this.openPerSymbol.get(symbol) ?? 0;
-  }
-
-  addOpen(o: OrderView): void {
-    if (this.openOrders.has(o.orderId)) return;
-    this.openOrders.set(o.orderId, o);
-    this.openPerSymbol.set(o.symbol, this.openOn(o.symbol) + 1);
-  }
-
-  removeOpen(orderId: bigint): void {
-    const o = this.openOrders.get(orderId);
-    if (!o) return;
-    this.openOrders.delete(orderId);
-    this.openPerSymbol.set(o.symbol, this.openOn(o.symbol) - 1);
   }
 
   reserve(orderId: bigint, r: Reservation): void {

@@ -158,9 +158,9 @@ export class Books {
     const account = this.account(input.source, input.account);
     const view = orderView(input, { key: input.order_id, strategyUid, status: OrderStatus.Pending, errorMsg: '', insertTime: time, updateTime: time });
     this.orders.set(view.orderId, view);
-    account.addOpen(view);
+    account.open.add(view);
     const strategy = this.strategy(strategyUid);
-    strategy.addOpen(view);
+    strategy.open.add(view);
     strategy.recentSends.push(time);
     const instrument = this.instrument(input.exchange, input.symbol);
     const spend = instrument ? spendOf(input, instrument, this.quote(input.exchange, input.symbol)) : undefined;
@@ -176,7 +176,7 @@ export class Books {
       // An order the ledger did not route (another client on the account; or one from before
       // the ledger's history): tracked on the account by the exchange's id.
       const key = o.order_id !== 0n ? o.order_id : foreignKey(o.ex_order_id);
-      view = account.openOrders.get(key);
+      view = account.open.get(key);
       if (!view) {
         // The owner from the id (0: another client's order).
         view = orderView(o, { key, strategyUid: o.order_id !== 0n ? ownerOf(o.order_id) : 0, status: o.status, errorMsg: '', insertTime: o.insert_time || time, updateTime: time });
@@ -193,13 +193,13 @@ export class Books {
       if (r) r.answered = true;
     }
     if (isFinalStatus(o.status)) {
-      account.removeOpen(view.orderId);
-      this.strategies.get(view.strategyUid)?.removeOpen(view.orderId);
+      account.open.remove(view.orderId);
+      this.strategies.get(view.strategyUid)?.open.remove(view.orderId);
       // A final order spends nothing more: what it reserved is free, the exchange's report says the rest.
       if (o.status === OrderStatus.Error) account.release(view.orderId);
     } else {
-      account.addOpen(view);
-      if (view.strategyUid !== 0) this.strategy(view.strategyUid).addOpen(view);
+      account.open.add(view);
+      if (view.strategyUid !== 0) this.strategy(view.strategyUid).open.add(view);
     }
   }
 

@@ -121,7 +121,7 @@ export class GatewayReports {
   private sessionStarted(source: string, account: string): void {
     const book = this.books.accounts.get(accountIdOf(source, account));
     if (!book) return;
-    for (const o of book.openOrders.values()) if (!isFinalStatus(o.status)) o.status = OrderStatus.Unknown;
+    for (const o of book.open.values()) if (!isFinalStatus(o.status)) o.status = OrderStatus.Unknown;
     book.brokerState = BrokerState.Unknown;
   }
 

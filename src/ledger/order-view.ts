@@ -63,3 +63,46 @@ export function foreignKey(exOrderId: string): bigint {
   for (let i = 0; i < exOrderId.length; i++) h = ((h ^ BigInt(exOrderId.charCodeAt(i))) * 0x100000001b3n) & 0xffffffffffffffffn;
   return h | (1n << 63n);
 }
+
+/**
+ * Open orders by id, counted per key of each (an account counts them per symbol, a strategy per
+ * account): a pre-trade check's count is one lookup.
+ */
+export class OpenOrders {
+  private readonly byId = new Map<bigint, OrderView>();
+  private readonly counts = new Map<string, number>();
+
+  constructor(private readonly keyOf: (o: OrderView) => string) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get(orderId: bigint): OrderView | undefined {
+    return this.byId.get(orderId);
+  }
+
+  values(): IterableIterator<OrderView> {
+    return this.byId.values();
+  }
+
+  /** Open orders whose key is `key`. */
+  count(key: string): number {
+    return this.counts.get(key) ?? 0;
+  }
+
+  add(o: OrderView): void {
+    if (this.byId.has(o.orderId)) return;
+    this.byId.set(o.orderId, o);
+    const key = this.keyOf(o);
+    this.counts.set(key, this.count(key) + 1);
+  }
+
+  remove(orderId: bigint): void {
+    const o = this.byId.get(orderId);
+    if (!o) return;
+    this.byId.delete(orderId);
+    const key = this.keyOf(o);
+    this.counts.set(key, this.count(key) - 1);
+  }
+}

@@ -91,7 +91,7 @@ export function checkOrder(ctx: RiskContext, input: OrderInputEvent, strategy: S
   const filter = exchangeFilters(input, instrument, market, ctx.books.quote(input.exchange, input.symbol)?.ask ?? ZERO);
   if (filter) return filter;
   if (instrument.maxNumOrders > 0) {
-    const open = account.openOn(input.symbol);
+    const open = account.open.count(input.symbol);
     if (open >= instrument.maxNumOrders) return deny(Denial.MaxNumOrders, `Filter failure: MAX_NUM_ORDERS (${open} open on ${input.symbol}, the exchange allows ${instrument.maxNumOrders})`);
   }
 
@@ -131,7 +131,7 @@ export function checkOrder(ctx: RiskContext, input: OrderInputEvent, strategy: S
     if (exposure > limits.maxPositionNotional) return deny(Denial.MaxPosition, `position in ${input.symbol} would be ${amount(after)} (${amount(exposure)} ${instrument.quoteAsset}), over the limit ${amount(limits.maxPositionNotional)}`);
   }
 
-  const open = strategy.openOn(accountId);
+  const open = strategy.open.count(accountId);
   if (open >= limits.maxOpenOrders) return deny(Denial.MaxOpenOrders, `strategy ${strategy.name} has ${open} open orders on ${accountId}, the limit is ${limits.maxOpenOrders}`);
 
   const second = now - 1_000_000_000n;

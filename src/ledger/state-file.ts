@@ -109,13 +109,13 @@ export class LedgerStateRenderer {
         brokerState: brokerStateName(a.brokerState),
         brokerMessage: a.brokerMessage,
         balances: [...a.balances].map(([asset, b]) => ({ asset, free: amount(b.free), locked: amount(b.locked), reserved: amount(a.reserved(asset)), available: amount(a.available(asset)) })),
-        openOrders: a.openOrders.size,
+        openOrders: a.open.size,
       })),
       strategies: [...books.strategies.values()].map((s) => ({
         strategy: s.name,
         uid: s.uid,
         accounts: [...s.accounts],
-        openOrders: s.openOrders.size,
+        openOrders: s.open.size,
         positions: [...s.positions].flatMap(([account, bySymbol]) =>
           [...bySymbol].map(([symbol, p]) => {
             const mark = marks(symbol);

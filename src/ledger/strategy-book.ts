@@ -5,14 +5,13 @@
  * events (books.ts); pre-trade risk reads it (risk.ts).
  */
 import type { Decimal } from '../model/decimal.js';
-import type { OrderView } from './order-view.js';
+import { OpenOrders } from './order-view.js';
 import { PositionState } from './position.js';
 
 export class StrategyBook {
   readonly accounts = new Set<string>();
   /** Open orders, by order id; counted per account. */
-  readonly openOrders = new Map<bigint, OrderView>();
-  private readonly openPerAccount = new Map<string, number>();
+  readonly open = new OpenOrders((o) => o.accountId);
   /** By account id, then symbol. */
   readonly positions = new Map<string, Map<string, PositionState>>();
   /** Commissions paid in assets other than the symbol's base and quote. */
@@ -26,23 +25,6 @@ export class StrategyBook {
     readonly uid: number,
     public name: string,
   ) {}
-
-  openOn(accountId: string): number {
-    return this.openPerAccount.get(accountId) ?? 0;
-  }
-
-  addOpen(o: OrderView): void {
-    if (this.openOrders.has(o.orderId)) return;
-    this.openOrders.set(o.orderId, o);
-    this.openPerAccount.set(o.accountId, this.openOn(o.accountId) + 1);
-  }
-
-  removeOpen(orderId: bigint): void {
-    const o = this.openOrders.get(orderId);
-    if (!o) return;
-    this.openOrders.delete(orderId);
-    this.openPerAccount.set(o.accountId, this.openOn(o.accountId) - 1);
-  }
 
   position(accountId: string, symbol: string): PositionState {
     let bySymbol = this.positions.get(accountId);

@@ -96,7 +96,7 @@ describe('ledger: which TD process its books speak for', { timeout: 180_000 }, (
     };
     const seen = (l: Ledger) => {
       const a = l.books.accounts.get('binance_acct')!;
-      return [a.brokerState, a.openOrders.get(order.order_id)?.status];
+      return [a.brokerState, a.open.get(order.order_id)?.status];
     };
 
     session();
